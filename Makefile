@@ -1,0 +1,63 @@
+# Partner Portal: `make run` serves the portal on its embedded defaults, `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Where `make test` looks for PostgreSQL; .ci/run insists on it (REQUIRE_POSTGRES=true).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal
+REQUIRE_POSTGRES ?= false
+PORT ?= 8000
+
+.PHONY: help setup run test lint typecheck migrations-check pytest pytest-postgres clean
+
+help:
+	@echo "make run    serve the portal on http://127.0.0.1:$(PORT)/ (sandbox, SQLite, demo data)"
+	@echo "make test   lint, type-check and run the whole test suite (SQLite, then PostgreSQL)"
+
+$(STAMP): pyproject.toml
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --database sandbox
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py sandbox_seed
+	$(PY) manage.py portal_demo_user
+	@scripts/run-portal $(PY) $(PORT)
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: setup
+	$(PY) -m mypy .
+
+migrations-check: setup
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: setup
+	$(PY) -m pytest -n 2 -p no:cacheprovider
+
+pytest-postgres: setup
+	@if $(PY) scripts/postgres-ready "$(TEST_POSTGRES_URL)"; then \
+		echo "Running the suite again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest -n 2 -p no:cacheprovider; \
+	elif [ "$(REQUIRE_POSTGRES)" = "true" ]; then \
+		echo "PostgreSQL is required but does not answer at $(TEST_POSTGRES_URL)." >&2; exit 1; \
+	else \
+		echo "Skipping the PostgreSQL run: nothing answers at $(TEST_POSTGRES_URL)."; \
+	fi
+
+test: lint typecheck migrations-check pytest pytest-postgres
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,261 @@
+"""Settings for Partner Portal, read from the environment (see `.env.example` for every variable).
+
+The defaults run the portal on SQLite against the embedded Partner Center sandbox, so a fresh
+checkout works with no configuration; live mode refuses to start without what it needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from portal.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("PORTAL_DATA_DIR", str(BASE_DIR / "var")))
+
+# --- Mode -----------------------------------------------------------------------------------
+SANDBOX = "sandbox"
+LIVE = "live"
+PARTNER_CENTER_MODE = env_choice("PARTNER_CENTER_MODE", (SANDBOX, LIVE), default=SANDBOX)
+SANDBOX_ENABLED = PARTNER_CENTER_MODE == SANDBOX
+
+DEBUG = env_bool("DEBUG", default=False)
+
+
+def _secret_key() -> str:
+    key = env_secret("DJANGO_SECRET_KEY")
+    if key:
+        if len(key) < 50:
+            raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
+        return key
+    if not SANDBOX_ENABLED:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required.")
+    # Sandbox mode: a key made once and kept beside the SQLite files, so sessions survive restarts
+    # without anyone having to configure anything.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(64), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+
+_LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOCAL_HOSTS if SANDBOX_ENABLED else [])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is required in live mode (comma-separated).")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- Applications ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_countries",
+    "django_tasks_db",
+    "portal",
+    "portal.sandbox",
+    "customers",
+    "users",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+            ],
+        },
+    },
+]
+
+# --- Databases ------------------------------------------------------------------------------
+# Two aliases: the portal's own data, and the sandbox's (a separate system that happens to share
+# the process, so its writes never join a portal transaction). In live mode the sandbox alias
+# points at the portal's database: its tables exist there but stay empty, so the migrations a
+# deployment runs never depend on the mode.
+
+
+def _sqlite(name: str) -> dict[str, Any]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / f"{name}.sqlite3",
+        "OPTIONS": {
+            # Several processes (web, worker, maintenance) share these files: WAL lets readers
+            # work beside a writer, the timeout waits for a lock instead of failing at once, and
+            # IMMEDIATE takes the write lock at BEGIN so a transaction never fails half-way when
+            # it upgrades from reading to writing.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        },
+        # File-backed test databases, so that tests can hand them to a child process.
+        "TEST": {"NAME": DATA_DIR / f"test_{name}.sqlite3"},
+    }
+
+
+def _database(variable: str, fallback: dict[str, Any]) -> dict[str, Any]:
+    url = env_secret(variable)
+    if not url:
+        return fallback
+    try:
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{variable} is not a database URL: {error}") from None
+    if config.get("ENGINE") == "django.db.backends.sqlite3":
+        return {**_sqlite("unused"), "NAME": config["NAME"], "TEST": {}}
+    return config
+
+
+DEFAULT_DB = _database("DATABASE_URL", _sqlite("portal"))
+if SANDBOX_ENABLED:
+    if DEFAULT_DB["ENGINE"] == "django.db.backends.sqlite3":
+        _sandbox_fallback = _sqlite("sandbox")
+    else:
+        _sandbox_fallback = {**DEFAULT_DB, "NAME": f"{DEFAULT_DB['NAME']}_sandbox"}
+    SANDBOX_DB = _database("SANDBOX_DATABASE_URL", _sandbox_fallback)
+else:
+    SANDBOX_DB = dict(DEFAULT_DB)
+
+DATABASES = {"default": DEFAULT_DB, "sandbox": SANDBOX_DB}
+DATABASE_ROUTERS = ["portal.routers.SandboxRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------
+# Shared by every process: the database cache by default, Redis when configured. Never the
+# per-process memory cache, which would give each worker its own idea of a customer's users.
+REDIS_URL = env_secret("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
+
+# --- Background tasks -----------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Auth, sessions, security ---------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=300)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not SANDBOX_ENABLED)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not SANDBOX_ENABLED)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Strict Content-Security-Policy: no inline script or style anywhere (behaviour lives in
+# static/js, htmx is configured without eval).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("PORTAL_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), default="info").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stdout"},
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+}
+
+# --- The embedded Partner Center sandbox ---------------------------------------------------
+# Users deleted longer ago than this are purged, as in Entra.
+SANDBOX_RETENTION_DAYS = 30

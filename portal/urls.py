@@ -1,0 +1,14 @@
+"""The portal's URLs; the sandbox's REST API is mounted at /sandbox/v1/ in sandbox mode only."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/", admin.site.urls),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/v1/", include("portal.sandbox.urls")))
