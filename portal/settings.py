@@ -24,6 +24,11 @@ SANDBOX = "sandbox"
 LIVE = "live"
 PARTNER_CENTER_MODE = env_choice("PARTNER_CENTER_MODE", (SANDBOX, LIVE), default=SANDBOX)
 SANDBOX_ENABLED = PARTNER_CENTER_MODE == SANDBOX
+# Partner Center itself, in live mode (the client adds /v1); sandbox mode calls the sandbox
+# in-process instead.
+PARTNER_CENTER_BASE_URL = env_str(
+    "PARTNER_CENTER_BASE_URL", "https://api.partnercenter.microsoft.com"
+)
 
 DEBUG = env_bool("DEBUG", default=False)
 

@@ -1,0 +1,136 @@
+"""The one door to Partner Center.
+
+    from portal.partnercenter import CustomerUser, PasswordProfile, partner_center
+
+    pc = partner_center()                          # web request: waits out 429s for a few seconds
+    users = pc.customers.by_id(customer_id).users
+    page = users.list(size=100)                    # Page[CustomerUser], page.continuation_token
+    user = users.create(
+        CustomerUser(display_name="Jane Doe", user_principal_name="jane@contoso.onmicrosoft.com",
+                     password_profile=PasswordProfile("S3cret!pass", force_change_password=True)),
+        request_id=form_request_id,
+    )
+    users.by_id(user.id).restore()
+
+Views and services never build URLs or read JSON: they call this package and catch
+`PartnerCenterError` (or one of its kinds) to show a message.
+"""
+
+from __future__ import annotations
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.partnercenter.auth import SandboxTokenProvider, TokenProvider
+from portal.partnercenter.client import PartnerCenterClient
+from portal.partnercenter.errors import (
+    AlreadyExists,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PartnerCenterError,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+)
+from portal.partnercenter.resources import (
+    USER_ACTIVE,
+    USER_INACTIVE,
+    CompanyProfile,
+    Customer,
+    CustomerUser,
+    DirectoryRole,
+    License,
+    LicenseAssignment,
+    LicenseUpdate,
+    LicenseWarning,
+    Link,
+    Page,
+    PasswordProfile,
+    ProductSku,
+    ServicePlan,
+    Sort,
+    SubscribedSku,
+    UserMember,
+)
+from portal.partnercenter.retry import (
+    WEB_THROTTLE_WAIT_CAP,
+    WORKER_THROTTLE_WAIT_CAP,
+    RetryPolicy,
+)
+from portal.partnercenter.transport import SANDBOX_API_ROOT, sandbox_session
+
+
+def partner_center(
+    *, throttle_wait_cap: float | None = None, correlation_id: str | None = None
+) -> PartnerCenterClient:
+    """A client configured from settings: the in-process sandbox in sandbox mode, Partner Center
+    itself (`PARTNER_CENTER_BASE_URL`) in live mode.
+
+    `throttle_wait_cap` is how long, in seconds, the calls may wait out throttling before raising
+    `Throttled`: the default suits a web request (`WEB_THROTTLE_WAIT_CAP`); a background job
+    passes `WORKER_THROTTLE_WAIT_CAP`. Make one client per web request or job: its
+    `correlation_id` ties that unit's calls together in Partner Center's logs.
+    """
+    cap = WEB_THROTTLE_WAIT_CAP if throttle_wait_cap is None else throttle_wait_cap
+    policy = RetryPolicy(throttle_wait_cap=cap)
+    if settings.SANDBOX_ENABLED:
+        return PartnerCenterClient(
+            api_root=SANDBOX_API_ROOT,
+            token_provider=SandboxTokenProvider(),
+            session=sandbox_session(),
+            policy=policy,
+            correlation_id=correlation_id,
+        )
+    return PartnerCenterClient(
+        api_root=f"{settings.PARTNER_CENTER_BASE_URL.rstrip('/')}/v1",
+        token_provider=_live_token_provider(),
+        session=requests.Session(),
+        policy=policy,
+        correlation_id=correlation_id,
+    )
+
+
+def _live_token_provider() -> TokenProvider:
+    # The msal provider described in `portal.partnercenter.auth` is returned from here.
+    raise ImproperlyConfigured(
+        "Live mode needs the Partner Center sign-in (msal token provider), which this build "
+        "does not include: run with PARTNER_CENTER_MODE=sandbox."
+    )
+
+
+__all__ = [
+    "USER_ACTIVE",
+    "USER_INACTIVE",
+    "WEB_THROTTLE_WAIT_CAP",
+    "WORKER_THROTTLE_WAIT_CAP",
+    "AlreadyExists",
+    "CompanyProfile",
+    "Customer",
+    "CustomerUser",
+    "DirectoryRole",
+    "Forbidden",
+    "InvalidInput",
+    "License",
+    "LicenseAssignment",
+    "LicenseUpdate",
+    "LicenseWarning",
+    "Link",
+    "NotFound",
+    "Page",
+    "PartnerCenterClient",
+    "PartnerCenterError",
+    "PasswordProfile",
+    "ProductSku",
+    "RetryPolicy",
+    "ServicePlan",
+    "Sort",
+    "SubscribedSku",
+    "Throttled",
+    "TokenProvider",
+    "Unauthorized",
+    "Unavailable",
+    "UserMember",
+    "partner_center",
+]

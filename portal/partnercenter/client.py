@@ -1,0 +1,303 @@
+"""`PartnerCenterClient`: the one place that builds Partner Center URLs, sends requests and reads
+the answers. The fluent collections (`client.customers...`) in `operations.py` call it.
+
+Every logical operation has one MS-RequestId — a new uuid4, or the caller's own — which every
+retry of it re-sends, because Partner Center deduplicates changes by it. A caller that gets an
+error with `outcome_unknown` repeats the operation with `request_id=error.request_id`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from portal.partnercenter.auth import TokenProvider
+from portal.partnercenter.errors import PartnerCenterError, Unavailable, error_for, read_fault
+from portal.partnercenter.resources import Link
+from portal.partnercenter.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from portal.partnercenter.operations import CustomerCollection
+
+logger = logging.getLogger("portal.partnercenter")
+
+READS = frozenset({"GET", "HEAD"})
+# Transport failures worth another attempt: the connection failed or broke, or the answer did
+# not come in time. Anything else from requests means a bad URL or similar, which no retry fixes.
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful answer: its status, its parsed JSON body (None when empty), and the ids."""
+
+    status: int
+    body: Any
+    request_id: str
+    correlation_id: str
+
+
+class PartnerCenterClient:
+    """A client for Partner Center's REST API at `api_root` (the `/v1` root, e.g.
+    `https://api.partnercenter.microsoft.com/v1`).
+
+    Use `portal.partnercenter.partner_center()` to get one configured from settings.
+    `correlation_id` ties together the calls made through this client (one per web request or job
+    is a good scope); each call still gets its own MS-RequestId.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_root: str,
+        token_provider: TokenProvider,
+        session: requests.Session | None = None,
+        policy: RetryPolicy | None = None,
+        correlation_id: str | None = None,
+        locale: str = "en-US",
+        application: str = "Partner Portal",
+    ) -> None:
+        self.api_root = api_root.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self._tokens = token_provider
+        self._session = session or requests.Session()
+        self._root_path = urlsplit(self.api_root).path.rstrip("/")
+        self._base_headers = {
+            "Accept": "application/json",
+            "X-Locale": locale,
+            "MS-PartnerCenter-Application": application,
+        }
+
+    @cached_property
+    def customers(self) -> CustomerCollection:
+        """The partner's customers: `.list()`, `.iter_all()`, `.by_id(customer_id)`."""
+        from portal.partnercenter.operations import CustomerCollection
+
+        return CustomerCollection(self)
+
+    # --- URLs --------------------------------------------------------------------------------
+
+    @staticmethod
+    def path(*segments: str) -> str:
+        """A path below the API root with each segment escaped: ids never change the route."""
+        return "".join(f"/{quote(str(segment), safe='')}" for segment in segments)
+
+    def link_url(self, uri: str) -> str:
+        """The URL of a `links.*.uri`, which may or may not start with `/v1` (production writes
+        it, the documentation does not) and may even be absolute: only its path and query count,
+        so a token is never sent to a host other than the API's."""
+        parts = urlsplit(uri)
+        path = parts.path
+        for prefix in (self._root_path, "/v1"):
+            if prefix and (path == prefix or path.startswith(f"{prefix}/")):
+                path = path[len(prefix) :]
+                break
+        if not path.startswith("/"):
+            path = f"/{path}"
+        return f"{self.api_root}{path}" + (f"?{parts.query}" if parts.query else "")
+
+    # --- Sending -----------------------------------------------------------------------------
+
+    def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """GET `path` (below the API root) and return its parsed body."""
+        return self.send("GET", path, params=params, headers=headers).body
+
+    def follow(self, link: Link) -> Any:
+        """Fetch a `links.next` (or other) link with every header it names, as Partner Center's
+        paging protocol requires (the MS-ContinuationToken travels in one)."""
+        return self.send(link.method, self.link_url(link.uri), headers=link.headers).body
+
+    def send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> Answer:
+        """Send one logical operation, retrying as `policy` says, and return its answer.
+
+        Raises a `PartnerCenterError` subclass for every failure, never a `requests` exception.
+        """
+        method = method.upper()
+        url = path_or_url if "://" in path_or_url else f"{self.api_root}{path_or_url}"
+        request_id = request_id or str(uuid.uuid4())
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        sending = {**self._base_headers, **(headers or {})}
+        sending["MS-RequestId"] = request_id
+        sending["MS-CorrelationId"] = self.correlation_id
+        if data is not None:
+            sending["Content-Type"] = "application/json"
+        attempt = _Attempts(self.policy, is_change=method not in READS)
+
+        while True:
+            sending["Authorization"] = (
+                f"Bearer {self._tokens.access_token(force_refresh=attempt.refresh_token)}"
+            )
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=sending,
+                    timeout=self.policy.timeout,
+                    allow_redirects=False,
+                )
+            except _TRANSIENT as error:
+                logger.warning(
+                    "Partner Center %s %s failed: %s request_id=%s",
+                    method,
+                    _log_path(url),
+                    type(error).__name__,
+                    request_id,
+                )
+                if attempt.retry_after_transport_failure():
+                    continue
+                raise Unavailable(
+                    f"No answer ({type(error).__name__})",
+                    request_id=request_id,
+                    correlation_id=self.correlation_id,
+                    outcome_unknown=attempt.is_change,
+                ) from error
+            except requests.RequestException as error:
+                raise Unavailable(
+                    f"The request could not be sent ({type(error).__name__})",
+                    request_id=request_id,
+                    correlation_id=self.correlation_id,
+                ) from error
+
+            status = response.status_code
+            logger.info(
+                "Partner Center %s %s -> %s request_id=%s",
+                method,
+                _log_path(url),
+                status,
+                request_id,
+            )
+            if 200 <= status < 300:
+                return Answer(
+                    status=status,
+                    body=self._read_body(response, request_id),
+                    request_id=request_id,
+                    correlation_id=response.headers.get("MS-CorrelationId", self.correlation_id),
+                )
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            if attempt.retry_after_answer(status, retry_after):
+                continue
+            raise error_for(
+                status,
+                read_fault(response.content, response.reason or ""),
+                request_id=response.headers.get("MS-RequestId", request_id),
+                correlation_id=response.headers.get("MS-CorrelationId", self.correlation_id),
+                retry_after=retry_after,
+                outcome_unknown=attempt.outcome_unknown,
+            )
+
+    def _read_body(self, response: requests.Response, request_id: str) -> Any:
+        # Partner Center may start a body with a UTF-8 BOM, which response.json() rejects.
+        try:
+            text = response.content.decode("utf-8-sig").strip()
+            return json.loads(text) if text else None
+        except ValueError as error:
+            raise PartnerCenterError(
+                "Its answer could not be read",
+                status=response.status_code,
+                request_id=request_id,
+                correlation_id=self.correlation_id,
+            ) from error
+
+
+class _Attempts:
+    """The retry state of one logical operation: what has happened, and whether to go again."""
+
+    def __init__(self, policy: RetryPolicy, *, is_change: bool) -> None:
+        self.policy = policy
+        self.is_change = is_change
+        self.failures = 0  # 5xx, 408 and transport failures so far
+        self.throttles = 0
+        self.throttle_waited = 0.0
+        self.started = policy.clock()
+        self.refresh_token = False
+        self.refreshed = False
+        # Set once an attempt of a change got no definite answer: it may have taken effect.
+        self.outcome_unknown = False
+
+    def retry_after_transport_failure(self) -> bool:
+        self.outcome_unknown = self.is_change
+        return self._back_off()
+
+    def retry_after_answer(self, status: int, retry_after: float | None) -> bool:
+        self.refresh_token = False
+        if status == 401 and not self.refreshed:
+            # An access token can be revoked or expire early: get a new one, once.
+            self.refreshed = self.refresh_token = True
+            return True
+        if status == 429:
+            return self._wait_out_throttling(retry_after)
+        if status == 408 or status >= 500:
+            self.outcome_unknown = self.outcome_unknown or self.is_change
+            return self._back_off()
+        return False
+
+    def _back_off(self) -> bool:
+        self.failures += 1
+        if self.failures >= self.policy.max_attempts:
+            return False
+        self.policy.sleep(self.policy.backoff(self.failures))
+        return True
+
+    def _wait_out_throttling(self, retry_after: float | None) -> bool:
+        wait = self.policy.throttle_wait(retry_after, self.throttles)
+        # Time spent so far counts against the cap as well as time slept: a page must not hang.
+        spent = max(self.policy.clock() - self.started, self.throttle_waited)
+        if spent + wait > self.policy.throttle_wait_cap:
+            return False
+        self.throttles += 1
+        self.throttle_waited += wait
+        self.policy.sleep(wait)
+        return True
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _log_path(url: str) -> str:
+    # The path only: query strings can carry filters with names in them.
+    return urlsplit(url).path
+
+
+__all__ = ["Answer", "PartnerCenterClient"]
