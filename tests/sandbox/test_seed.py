@@ -1,0 +1,314 @@
+"""The sandbox's demo data: what the screens, demos and other tests rely on it to hold."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, F, Q
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import Settings
+
+from portal.routers import SANDBOX_DB
+from portal.sandbox import clock, seed
+from portal.sandbox.models import (
+    Customer,
+    CustomerUser,
+    DirectoryRole,
+    Domain,
+    IdempotentResponse,
+    LicenseAssignment,
+    RoleMember,
+    SubscribedSku,
+)
+from portal.sandbox.seed_catalog import ROLES
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+ACTIVE = CustomerUser.ACTIVE
+INACTIVE = CustomerUser.INACTIVE
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    # Seeding takes about a second; doing it once for the module, committed, and wiping it
+    # afterwards keeps this file fast. Each test still runs in a transaction that is rolled back.
+    with django_db_blocker.unblock():
+        seed.sandbox_seed(reset=True)
+        yield
+        with transaction.atomic(using=SANDBOX_DB):
+            seed.sandbox_wipe()
+
+
+def _age(user: CustomerUser) -> timedelta:
+    assert user.soft_deletion_time is not None
+    return clock.now() - user.soft_deletion_time
+
+
+def _ordinary_customers() -> list[Customer]:
+    return list(Customer.objects.exclude(id=seed.LARGE_CUSTOMER_ID))
+
+
+# --- Customers and domains ------------------------------------------------------------------
+def test_it_creates_at_least_six_customers_each_with_one_lower_case_initial_domain() -> None:
+    customers = Customer.objects.annotate(
+        initial=Count("domains", filter=Q(domains__is_initial=True))
+    )
+    assert customers.count() >= 6
+    for customer in customers:
+        assert customer.initial == 1
+        domain = customer.domains.get(is_initial=True).name
+        assert domain == domain.lower()
+        assert domain.endswith(".onmicrosoft.com")
+
+
+def test_it_gives_one_customer_a_custom_domain_besides_its_initial_one() -> None:
+    names = set(
+        Domain.objects.filter(customer_id=seed.CUSTOM_DOMAIN_CUSTOMER_ID).values_list(
+            "name", "is_initial"
+        )
+    )
+    assert (seed.CUSTOM_DOMAIN, False) in names
+    assert len(names) == 2
+
+
+def test_it_has_exactly_one_customer_without_delegated_access() -> None:
+    without = Customer.objects.filter(allow_delegated_access=False)
+    assert list(without.values_list("id", flat=True)) == [seed.NO_ACCESS_CUSTOMER_ID]
+    assert without.get().users.exists()  # it has users, the partner just may not see them
+
+
+# --- Users ----------------------------------------------------------------------------------
+def test_it_gives_the_large_customer_exactly_5000_active_users() -> None:
+    users = CustomerUser.objects.filter(customer_id=seed.LARGE_CUSTOMER_ID)
+    assert users.filter(state=ACTIVE).count() == 5000 == seed.LARGE_CUSTOMER_ACTIVE_USERS
+    assert users.filter(state=INACTIVE).count() >= 10
+
+
+def test_it_licenses_most_of_the_large_customers_users_and_makes_a_few_admins() -> None:
+    active = CustomerUser.objects.filter(customer_id=seed.LARGE_CUSTOMER_ID, state=ACTIVE)
+    licensed = active.filter(licenses__isnull=False).distinct().count()
+    admins = active.filter(role_members__isnull=False).distinct().count()
+    assert licensed > 0.8 * 5000
+    assert 3 <= admins <= 30
+
+
+def test_it_gives_every_ordinary_customer_20_to_60_active_users() -> None:
+    for customer in _ordinary_customers():
+        assert 20 <= customer.users.filter(state=ACTIVE).count() <= 60, customer
+
+
+def test_it_keeps_active_usernames_unique_lower_case_and_on_the_initial_domain() -> None:
+    for customer in Customer.objects.all():
+        domain = customer.domains.get(is_initial=True).name
+        names = list(
+            customer.users.filter(state=ACTIVE).values_list("user_principal_name", flat=True)
+        )
+        assert len({name.lower() for name in names}) == len(names), customer
+        assert all(name == name.lower() and name.endswith(f"@{domain}") for name in names)
+        assert all(name.isascii() for name in names)
+
+
+def test_it_has_people_with_non_ascii_names_and_accounts_without_a_first_or_last_name() -> None:
+    bjorn = CustomerUser.objects.get(display_name="Björn Ångström")
+    assert bjorn.user_principal_name == "bjorn.angstrom@bjorkdalbygg.onmicrosoft.com"
+    assert CustomerUser.objects.exclude(display_name__regex=r"^[ -~]*$").count() > 50
+    for customer in Customer.objects.all():
+        nameless = customer.users.filter(state=ACTIVE, first_name="", last_name="")
+        assert nameless.exists(), customer
+        assert all(user.display_name for user in nameless)
+
+
+def test_it_sets_times_and_usage_locations_every_screen_can_show() -> None:
+    now = clock.now()
+    users = CustomerUser.objects.all()
+    assert not users.filter(password_last_set_at__lt=F("created_at")).exists()
+    assert not users.filter(Q(created_at__gt=now) | Q(password_last_set_at__gt=now)).exists()
+    locations = set(users.exclude(usage_location="").values_list("usage_location", flat=True))
+    assert len(locations) > 3
+    assert all(len(code) == 2 and code.isupper() for code in locations)
+
+
+# --- Roles and licences ---------------------------------------------------------------------
+def test_it_gives_every_customer_the_real_entra_role_template_ids() -> None:
+    expected = {(str(role.template_id), role.name) for role in ROLES}
+    assert ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator") in expected
+    for customer in Customer.objects.all():
+        roles = {
+            (str(role_id), name) for role_id, name in customer.roles.values_list("role_id", "name")
+        }
+        assert roles == expected, customer
+        global_admins = RoleMember.objects.filter(
+            role__customer=customer, role__name="Global Administrator", user__state=ACTIVE
+        )
+        assert global_admins.exists(), customer
+
+
+def test_it_subscribes_real_skus_with_service_plans_and_enough_seats() -> None:
+    part_numbers = set(SubscribedSku.objects.values_list("sku_part_number", flat=True))
+    assert {"O365_BUSINESS_ESSENTIALS", "O365_BUSINESS_PREMIUM", "SPB", "ENTERPRISEPACK"} <= (
+        part_numbers
+    )
+    basic = SubscribedSku.objects.filter(sku_part_number="O365_BUSINESS_ESSENTIALS").first()
+    assert basic is not None
+    assert str(basic.sku_id) == "3b555118-da6a-4418-894f-7df1e2096870"
+    for sku in SubscribedSku.objects.annotate(used=Count("assignments")):
+        assert sku.service_plans and all(
+            {"id", "serviceName", "displayName"} <= set(plan) for plan in sku.service_plans
+        )
+        assert sku.active_units >= sku.used, sku
+    assert LicenseAssignment.objects.count() > 5000
+
+
+def test_it_leaves_exactly_one_seat_on_the_nearly_full_sku() -> None:
+    sku = SubscribedSku.objects.get(
+        customer_id=seed.NEARLY_FULL_SKU_CUSTOMER_ID, sku_id=seed.NEARLY_FULL_SKU_ID
+    )
+    assigned = sku.assignments.count()
+    # Whether deleted users' seats count or not, one seat is left.
+    assert sku.assignments.filter(user__state=ACTIVE).count() == assigned
+    assert sku.active_units - assigned == 1
+
+
+def test_it_licenses_only_users_with_a_usage_location() -> None:
+    assert not LicenseAssignment.objects.filter(user__usage_location="").exists()
+
+
+# --- Deleted users --------------------------------------------------------------------------
+def test_it_deletes_users_at_several_ages_in_several_customers() -> None:
+    deleted = CustomerUser.objects.filter(state=INACTIVE)
+    assert not deleted.filter(soft_deletion_time__isnull=True).exists()
+    assert not CustomerUser.objects.filter(state=ACTIVE, soft_deletion_time__isnull=False).exists()
+    per_customer = Counter(deleted.values_list("customer_id", flat=True))
+    assert len(per_customer) >= 4
+    days = {_age(user).days for user in deleted}
+    assert len(days & set(range(1, 21))) >= 5
+
+
+def test_it_has_a_deleted_user_a_day_from_purge() -> None:
+    user = CustomerUser.objects.get(id=seed.NEAR_PURGE_USER_ID)
+    assert user.user_principal_name == seed.NEAR_PURGE_USERNAME
+    assert user.state == INACTIVE
+    assert timedelta(days=29) < _age(user) < timedelta(days=30)
+
+
+def test_it_has_a_deleted_user_past_the_30_day_window() -> None:
+    user = CustomerUser.objects.get(id=seed.PAST_RETENTION_USER_ID)
+    assert user.user_principal_name == seed.PAST_RETENTION_USERNAME
+    assert user.state == INACTIVE
+    assert _age(user) > timedelta(days=31)
+
+
+def test_it_has_a_deleted_admin_who_keeps_roles_and_licences() -> None:
+    user = CustomerUser.objects.get(id=seed.DELETED_ADMIN_USER_ID)
+    assert user.user_principal_name == seed.DELETED_ADMIN_USERNAME
+    assert user.state == INACTIVE
+    assert timedelta(days=1) < _age(user) < timedelta(days=30)
+    roles = set(user.role_members.values_list("role__name", flat=True))
+    assert "User Administrator" in roles
+    assert user.licenses.exists()
+
+
+def test_it_gives_a_deleted_users_username_to_a_newer_active_user() -> None:
+    pair = CustomerUser.objects.filter(user_principal_name=seed.REUSED_USERNAME)
+    deleted = pair.get(state=INACTIVE)
+    active = pair.get(state=ACTIVE)
+    assert (deleted.id, active.id) == (seed.REUSED_DELETED_USER_ID, seed.REUSED_ACTIVE_USER_ID)
+    assert deleted.customer_id == active.customer_id == seed.CUSTOM_DOMAIN_CUSTOMER_ID
+    assert deleted.soft_deletion_time is not None
+    assert active.created_at > deleted.soft_deletion_time
+    assert timedelta(days=1) < _age(deleted) < timedelta(days=30)
+
+
+def test_it_puts_no_other_usernames_of_deleted_users_on_active_users() -> None:
+    active = set(
+        CustomerUser.objects.filter(state=ACTIVE).values_list("user_principal_name", flat=True)
+    )
+    deleted = CustomerUser.objects.filter(state=INACTIVE).values_list(
+        "user_principal_name", flat=True
+    )
+    assert [name for name in deleted if name in active] == [seed.REUSED_USERNAME]
+
+
+# --- Determinism, idempotence, reset --------------------------------------------------------
+def test_it_builds_the_same_rows_on_every_run() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+    def fingerprint() -> list[tuple[object, ...]]:
+        rows = seed.build_rows(now)
+        return [
+            (u.id, u.user_principal_name, u.display_name, u.created_at, u.soft_deletion_time)
+            for u in rows.users
+        ]
+
+    assert fingerprint() == fingerprint()
+    assert CustomerUser.objects.filter(id=seed.REUSED_ACTIVE_USER_ID).exists()
+
+
+def test_it_changes_nothing_on_a_second_run() -> None:
+    before = set(CustomerUser.objects.values_list("id", "user_principal_name", "state"))
+    counts = (
+        Customer.objects.count(),
+        LicenseAssignment.objects.count(),
+        RoleMember.objects.count(),
+    )
+    out = StringIO()
+    call_command("sandbox_seed", stdout=out)
+    assert "already seeded" in out.getvalue()
+    assert set(CustomerUser.objects.values_list("id", "user_principal_name", "state")) == before
+    assert counts == (
+        Customer.objects.count(),
+        LicenseAssignment.objects.count(),
+        RoleMember.objects.count(),
+    )
+
+
+def test_it_wipes_and_seeds_again_with_reset() -> None:
+    CustomerUser.objects.filter(id=seed.NEAR_PURGE_USER_ID).delete()
+    Customer.objects.create(company_name="Left Over Ltd", created_at=clock.now())
+    IdempotentResponse.objects.create(
+        request_id="r-1", method="POST", path="/x", status=200, created_at=clock.now()
+    )
+    before = CustomerUser.objects.count()
+
+    out = StringIO()
+    call_command("sandbox_seed", "--reset", stdout=out)
+
+    assert "Seeded the sandbox" in out.getvalue()
+    assert not Customer.objects.filter(company_name="Left Over Ltd").exists()
+    assert not IdempotentResponse.objects.exists()
+    assert CustomerUser.objects.filter(id=seed.NEAR_PURGE_USER_ID).exists()
+    assert CustomerUser.objects.count() == before + 1
+
+
+def test_it_seeds_an_empty_sandbox_and_reports_what_it_made() -> None:
+    seed.sandbox_wipe()
+    out = StringIO()
+    call_command("sandbox_seed", stdout=out)
+    message = out.getvalue()
+    customers = Customer.objects.count()
+    deleted = CustomerUser.objects.filter(state=INACTIVE).count()
+    assert f"{customers} customers" in message
+    assert f"{deleted} deleted users" in message
+    assert DirectoryRole.objects.count() == customers * len(ROLES)
+
+
+def test_it_counts_ages_from_the_sandbox_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen = datetime(2030, 5, 17, 9, 30, 15, 123456, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now", lambda: frozen)
+    seed.sandbox_seed(reset=True)
+    user = CustomerUser.objects.get(id=seed.NEAR_PURGE_USER_ID)
+    assert user.soft_deletion_time == frozen.replace(microsecond=0) - seed.NEAR_PURGE_AGE
+
+
+def test_it_refuses_to_seed_in_live_mode(settings: Settings) -> None:
+    settings.SANDBOX_ENABLED = False
+    seed.sandbox_wipe()
+    with pytest.raises(CommandError, match="live mode"):
+        call_command("sandbox_seed")
+    assert not Customer.objects.exists()
