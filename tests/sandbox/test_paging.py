@@ -130,12 +130,16 @@ def test_customers_page_and_filter_by_company_name_or_domain(api: Api, tenant: T
     assert len(everyone) == 13
     names = [item["companyProfile"]["companyName"] for item in everyone]
     assert names == sorted(names)
-    by_name = api.get('/customers?filter={"Field":"CompanyName","Value":"fabrikam 1","Operator":"starts_with"}')
+    by_name = api.get(
+        '/customers?filter={"Field":"CompanyName","Value":"fabrikam 1","Operator":"starts_with"}'
+    )
     assert [c["companyProfile"]["companyName"] for c in by_name.json()["items"]] == [
         "Fabrikam 10",
         "Fabrikam 11",
     ]
-    by_domain = api.get('/customers?filter={"Field":"Domain","Value":"CONTOSO.COM","Operator":"starts_with"}')
+    by_domain = api.get(
+        '/customers?filter={"Field":"Domain","Value":"CONTOSO.COM","Operator":"starts_with"}'
+    )
     assert [c["id"] for c in by_domain.json()["items"]] == [tenant.id]
     wrong = api.get('/customers?filter={"Field":"Domain","Value":"x","Operator":"equals"}')
     assert wrong.code == 3000
