@@ -154,9 +154,7 @@ def make_user(customer: Customer, alias: str, name: str, **fields: Any) -> Custo
 
 @pytest.fixture
 def tenant(db: None) -> Tenant:
-    customer = make_customer(
-        "Contoso Ltd", "contoso.onmicrosoft.com", custom_domain="contoso.com"
-    )
+    customer = make_customer("Contoso Ltd", "contoso.onmicrosoft.com", custom_domain="contoso.com")
     alice = make_user(
         customer, "alice", "Alice Admin", first_name="Alice", last_name="Admin", usage_location="US"
     )
@@ -177,10 +175,16 @@ def tenant(db: None) -> Tenant:
         sku_part_number="O365_BUSINESS_ESSENTIALS",
         active_units=5,
         service_plans=[
-            {"id": "9aaf7827-d63c-4b61-89c3-182f06f82e5c", "serviceName": "EXCHANGE_S_STANDARD",
-             "displayName": "Exchange Online (Plan 1)"},
-            {"id": "5dbe027f-2339-4123-9542-606e4d348a72", "serviceName": "SHAREPOINTSTANDARD",
-             "displayName": "SharePoint (Plan 1)"},
+            {
+                "id": "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
+                "serviceName": "EXCHANGE_S_STANDARD",
+                "displayName": "Exchange Online (Plan 1)",
+            },
+            {
+                "id": "5dbe027f-2339-4123-9542-606e4d348a72",
+                "serviceName": "SHAREPOINTSTANDARD",
+                "displayName": "SharePoint (Plan 1)",
+            },
         ],
     )
     SubscribedSku.objects.create(

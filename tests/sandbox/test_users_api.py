@@ -228,9 +228,9 @@ def test_reset_password_echoes_the_profile_and_keeps_only_when_it_was_set(
     assert answer.json()["passwordProfile"]["password"] == "Renew456*abc"
     tenant.bob.refresh_from_db()
     assert tenant.bob.password_last_set_at > before
-    assert api.patch(
-        tenant.user(tenant.bob), {"passwordProfile": {"password": "weak"}}
-    ).status == 400
+    assert (
+        api.patch(tenant.user(tenant.bob), {"passwordProfile": {"password": "weak"}}).status == 400
+    )
 
 
 def test_a_deleted_user_must_be_restored_before_it_is_changed(api: Api, tenant: Tenant) -> None:
