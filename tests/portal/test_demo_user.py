@@ -1,0 +1,89 @@
+"""`manage.py portal_demo_user`: the sandbox's demo sign-in, stable across runs, absent live."""
+
+from __future__ import annotations
+
+import logging
+import re
+import stat
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from pytest_django.fixtures import Settings
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+SIGN_IN = re.compile(r"Sign in at http://127\.0\.0\.1:(\d+)/ as admin with password (\S+)$")
+
+
+@pytest.fixture
+def data_dir(settings: Settings, tmp_path: Path) -> Path:
+    settings.DATA_DIR = tmp_path / "data"
+    return settings.DATA_DIR
+
+
+def run(*args: str) -> tuple[str, str]:
+    """The port and password printed in the sign-in line."""
+    out = StringIO()
+    call_command("portal_demo_user", *args, stdout=out)
+    match = SIGN_IN.search(out.getvalue().strip())
+    assert match, out.getvalue()
+    return match.group(1), match.group(2)
+
+
+def test_it_creates_a_superuser_admin_who_can_sign_in_with_the_printed_password(
+    data_dir: Path,
+) -> None:
+    port, password = run()
+    assert port == "8000"
+    user = authenticate(username="admin", password=password)
+    assert user is not None
+    assert user.is_superuser and user.is_staff and user.is_active  # type: ignore[union-attr]
+    assert len(password) >= 16
+
+
+def test_it_keeps_the_password_in_a_file_only_its_owner_can_read(data_dir: Path) -> None:
+    _, password = run()
+    path = data_dir / "demo-password"
+    assert path.read_text(encoding="utf-8").strip() == password
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_it_keeps_the_same_password_on_every_run(data_dir: Path) -> None:
+    _, first = run()
+    _, second = run()
+    assert first == second
+    assert get_user_model().objects.filter(username="admin").count() == 1
+
+
+def test_it_sets_the_password_from_the_file_again_on_every_run(data_dir: Path) -> None:
+    _, password = run()
+    user = get_user_model().objects.get(username="admin")
+    user.set_password("changed-in-the-admin")
+    user.is_superuser = False
+    user.save()
+    run()
+    assert authenticate(username="admin", password=password) is not None
+    assert get_user_model().objects.get(username="admin").is_superuser
+
+
+def test_it_shows_the_port_it_is_given(data_dir: Path) -> None:
+    port, _ = run("--port", "9123")
+    assert port == "9123"
+
+
+def test_it_never_logs_the_password(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        _, password = run()
+    assert password not in caplog.text
+
+
+def test_it_refuses_in_live_mode_and_makes_no_account(data_dir: Path, settings: Settings) -> None:
+    settings.PARTNER_CENTER_MODE = "live"
+    settings.SANDBOX_ENABLED = False
+    with pytest.raises(CommandError, match="no demo account in live mode"):
+        call_command("portal_demo_user", stdout=StringIO())
+    assert not get_user_model().objects.filter(username="admin").exists()
+    assert not (data_dir / "demo-password").exists()
