@@ -124,6 +124,7 @@ __all__ = [
     "PasswordProfile",
     "ProductSku",
     "RetryPolicy",
+    "SandboxTokenProvider",
     "ServicePlan",
     "Sort",
     "SubscribedSku",

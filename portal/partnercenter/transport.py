@@ -40,10 +40,12 @@ class _SandboxHandler(BaseHandler):
 
     def __init__(self) -> None:
         super().__init__()
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
-        self._middleware_chain = convert_exception_to_response(self._get_response)
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        # What load_middleware() builds when settings.MIDDLEWARE is empty (the stubs lack it).
+        get_response = self._get_response  # type: ignore[attr-defined]
+        self._middleware_chain = convert_exception_to_response(get_response)
 
     def handle(self, request: WSGIRequest) -> HttpResponseBase:
         request.urlconf = SANDBOX_URLCONF
