@@ -42,7 +42,7 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
             ).answer()
         else:
             answer = _run(request, handler, kwargs, settings, request_id)
-        logger.info(
+        logger.debug(
             "sandbox %s %s -> %s request_id=%s",
             request.method,
             request.path,
