@@ -26,8 +26,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py migrate --noinput --database sandbox
+	$(PY) manage.py migrate --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput --verbosity 0 --database sandbox
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py sandbox_seed
