@@ -92,19 +92,22 @@ OPTIONS = (
 )
 
 
+# Model fields without a help text of their own.
+_MISSING_HELP = {"throttle_refill_per_second": "Tokens a customer's bucket regains per second."}
+
+
 class Command(BaseCommand):
     help = "Show the sandbox's fault settings, or change them with the options below."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         for option in OPTIONS:
-            model_field = FaultSettings._meta.get_field(option.field)
             # Values stay strings here and are checked in handle(), so that call_command(...)
             # with keyword arguments, which skips argparse's conversion, is checked the same way.
             parser.add_argument(
                 option.flag,
                 dest=option.dest,
                 metavar=option.metavar,
-                help=str(getattr(model_field, "help_text", "")) or None,
+                help=_help(option) or None,
             )
         parser.add_argument(
             "--reset", action="store_true", help="Put every setting back to its default first."
@@ -142,13 +145,20 @@ class Command(BaseCommand):
         return changes
 
 
+def _help(option: _Option) -> str:
+    help_text = str(getattr(FaultSettings._meta.get_field(option.field), "help_text", ""))
+    return help_text or _MISSING_HELP.get(option.field, "")
+
+
 def format_fault_settings(faults: FaultSettings) -> str:
     """A readable table: the option that sets each value, the value, and what it does."""
     lines = ["Sandbox fault settings:"]
     width = max(len(option.flag) for option in OPTIONS)
     for option in OPTIONS:
         value = getattr(faults, option.field)
-        shown = "off" if value is None else str(value).lower() if isinstance(value, bool) else value
-        help_text = str(getattr(FaultSettings._meta.get_field(option.field), "help_text", ""))
+        shown = (
+            "none" if value is None else str(value).lower() if isinstance(value, bool) else value
+        )
+        help_text = _help(option)
         lines.append(f"  {option.flag:<{width}}  {shown!s:<8}  {help_text}".rstrip())
     return "\n".join(lines)
