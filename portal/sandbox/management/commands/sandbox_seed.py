@@ -29,6 +29,8 @@ class Command(BaseCommand):
             # In live mode the sandbox alias is the portal's own database: never write there.
             raise CommandError("The sandbox is off in live mode; there is nothing to seed.")
         result = sandbox_seed(reset=reset)
+        if options["verbosity"] < 1:
+            return
         summary = (
             f"{result.customers} customers, {result.active_users:,} active users, "
             f"{result.deleted_users} deleted users"
