@@ -112,6 +112,9 @@ class RoleMember(models.Model):
             models.UniqueConstraint(fields=["role", "user"], name="sandbox_role_member_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} in {self.role}"
+
 
 class SubscribedSku(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="skus")
@@ -143,6 +146,9 @@ class LicenseAssignment(models.Model):
             models.UniqueConstraint(fields=["user", "sku"], name="sandbox_license_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.sku} for {self.user}"
+
 
 class IdempotentResponse(models.Model):
     """The answer to a successful change, kept so that a repeat of its MS-RequestId replays it.
@@ -158,6 +164,9 @@ class IdempotentResponse(models.Model):
     status = models.PositiveSmallIntegerField(null=True)
     body = models.BinaryField(default=b"")
     created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.request_id})"
 
 
 class FaultSettings(models.Model):
@@ -224,3 +233,6 @@ class ThrottleBucket(models.Model):
     key = models.CharField(max_length=100, unique=True)
     tokens = models.FloatField()
     updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

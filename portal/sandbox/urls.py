@@ -1,79 +1,76 @@
 """The sandbox's routes, relative to the `/v1/` root (mounted at /sandbox/v1/ in sandbox mode).
 
 Literal segments match in any case (`customDomains`, `directoryroles`) and a trailing slash is
-tolerated: the .NET SDK's create path is `customers/{0}/users/`.
+tolerated: the .NET SDK's create path is `customers/{0}/users/`. Django's URL patterns cannot
+be case-insensitive and stay reversible, so the sandbox mounts one catch-all pattern and matches
+its own table here.
 """
 
 from __future__ import annotations
 
-from django.urls import URLPattern, re_path
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import re_path
 
 from portal.sandbox.api import customers, licenses, roles, users
-from portal.sandbox.api.endpoint import endpoint
+from portal.sandbox.api.endpoint import Handler, endpoint, not_found
 
-_ID = r"[^/]+"
+_SEGMENTS = {
+    "{customer}": r"(?P<customer_id>[^/]+)",
+    "{user}": r"(?P<user_id>[^/]+)",
+    "{role}": r"(?P<role_id>[^/]+)",
+    "{domain}": r"(?P<domain>[^/]+)",
+}
 
 
-def route(pattern: str, name: str, **handlers: object) -> URLPattern:
-    regex = "^" + pattern.replace("{customer}", f"(?P<customer_id>{_ID})")
-    regex = regex.replace("{user}", f"(?P<user_id>{_ID})").replace("{role}", f"(?P<role_id>{_ID})")
-    return re_path(regex + "/?$", endpoint(**handlers), name=name)  # type: ignore[arg-type]
+def _route(
+    template: str, **handlers: Handler
+) -> tuple[re.Pattern[str], Callable[..., HttpResponse]]:
+    pattern = template
+    for placeholder, group in _SEGMENTS.items():
+        pattern = pattern.replace(placeholder, group)
+    return re.compile(pattern + "/?", re.IGNORECASE), endpoint(**handlers)
 
 
-app_name = "sandbox"
-urlpatterns = [
-    route("(?i:customers)", "customers", GET=customers.list_customers),
-    route("(?i:customers)/{customer}", "customer", GET=customers.get_customer),
-    route(
-        "(?i:customers)/{customer}/(?i:profiles/company)",
-        "company-profile",
-        GET=customers.company_profile,
-    ),
-    route("(?i:customers)/{customer}/(?i:customdomains)", "domains", GET=customers.custom_domains),
-    route(
-        "(?i:customers)/{customer}/(?i:users)",
-        "users",
-        GET=users.list_users,
-        POST=users.create_user,
-    ),
-    route(
-        "(?i:customers)/{customer}/(?i:users)/{user}",
-        "user",
+ROUTES = [
+    _route("customers", GET=customers.list_customers),
+    _route("customers/{customer}", GET=customers.get_customer),
+    _route("customers/{customer}/profiles/company", GET=customers.company_profile),
+    _route("customers/{customer}/customdomains", GET=customers.custom_domains),
+    _route("customers/{customer}/users", GET=users.list_users, POST=users.create_user),
+    _route(
+        "customers/{customer}/users/{user}",
         GET=users.get_user,
         PATCH=users.update_user,
         DELETE=users.delete_user,
     ),
-    route(
-        "(?i:customers)/{customer}/(?i:users)/{user}/(?i:directoryroles)",
-        "user-roles",
-        GET=roles.user_roles,
-    ),
-    route(
-        "(?i:customers)/{customer}/(?i:users)/{user}/(?i:licenses)",
-        "user-licenses",
-        GET=licenses.user_licenses,
-    ),
-    route(
-        "(?i:customers)/{customer}/(?i:users)/{user}/(?i:licenseupdates)",
-        "license-updates",
-        POST=licenses.update_licenses,
-    ),
-    route("(?i:customers)/{customer}/(?i:directoryroles)", "roles", GET=roles.list_roles),
-    route(
-        "(?i:customers)/{customer}/(?i:directoryroles)/{role}/(?i:usermembers)",
-        "role-members",
+    _route("customers/{customer}/users/{user}/directoryroles", GET=roles.user_roles),
+    _route("customers/{customer}/users/{user}/licenses", GET=licenses.user_licenses),
+    _route("customers/{customer}/users/{user}/licenseupdates", POST=licenses.update_licenses),
+    _route("customers/{customer}/directoryroles", GET=roles.list_roles),
+    _route(
+        "customers/{customer}/directoryroles/{role}/usermembers",
         GET=roles.list_members,
         POST=roles.add_member,
     ),
-    route(
-        "(?i:customers)/{customer}/(?i:directoryroles)/{role}/(?i:usermembers)/{user}",
-        "role-member",
+    _route(
+        "customers/{customer}/directoryroles/{role}/usermembers/{user}",
         DELETE=roles.remove_member,
     ),
-    route(
-        "(?i:customers)/{customer}/(?i:subscribedskus)",
-        "subscribed-skus",
-        GET=licenses.subscribed_skus,
-    ),
-    route("(?i:domains)/(?P<domain>[^/]+)", "domain", HEAD=customers.domain_exists),
+    _route("customers/{customer}/subscribedskus", GET=licenses.subscribed_skus),
+    _route("domains/{domain}", HEAD=customers.domain_exists),
 ]
+
+
+def dispatch(request: HttpRequest, path: str) -> HttpResponse:
+    for pattern, view in ROUTES:
+        match = pattern.fullmatch(path)
+        if match:
+            return view(request, **match.groupdict())
+    return not_found(request)
+
+
+app_name = "sandbox"
+urlpatterns = [re_path(r"^(?P<path>.*)$", dispatch, name="api")]

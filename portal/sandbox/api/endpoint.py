@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.sandbox.api import faults, idempotency
-from portal.sandbox.api.wire import TOKEN_MISSING, Answer, ApiError
+from portal.sandbox.api.wire import NOT_FOUND, TOKEN_MISSING, Answer, ApiError
 from portal.sandbox.models import FaultSettings
 
 logger = logging.getLogger("portal.sandbox")
@@ -49,9 +49,16 @@ def endpoint(**handlers: Handler) -> Callable[..., HttpResponse]:
             answer.status,
             request_id or "-",
         )
-        return _render(answer, settings, request_id or str(uuid.uuid4()), correlation_id)
+        return _render(answer, settings, request_id, correlation_id)
 
     return view
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """The answer for a path that names no resource."""
+    answer = ApiError(404, NOT_FOUND, f"No resource at {request.path}.").answer()
+    return _render(answer, FaultSettings.current(), "", "")
 
 
 def _run(
@@ -127,8 +134,8 @@ def _render(
         )
     for name, value in answer.headers.items():
         response[name] = value
-    response["MS-RequestId"] = request_id
-    response["MS-CorrelationId"] = correlation_id
+    response["MS-RequestId"] = request_id or str(uuid.uuid4())
+    response["MS-CorrelationId"] = correlation_id or str(uuid.uuid4())
     response["MS-CV"] = uuid.uuid4().hex[:16] + ".0"
     response["MS-ServerId"] = "sandbox"
     return response
