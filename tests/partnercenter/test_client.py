@@ -320,3 +320,29 @@ def test_the_request_body_is_camel_case_json_without_unset_fields(
         "userPrincipalName": "jane@contoso.onmicrosoft.com",
         "attributes": {"objectType": "CustomerUser"},
     }
+
+
+@responses.activate
+def test_a_429_without_retry_after_still_waits_before_retrying(
+    client: PartnerCenterClient, fake_time: FakeTime
+) -> None:
+    responses.post(USERS, status=429, body="")
+    responses.post(USERS, json=USER_BODY)
+
+    _create(client)
+
+    assert fake_time.sleeps == [1.0]
+
+
+@responses.activate
+def test_a_retry_after_given_as_a_date_is_read_in_seconds(
+    client: PartnerCenterClient, fake_time: FakeTime
+) -> None:
+    responses.post(USERS, status=429, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"})
+
+    with pytest.raises(Throttled) as caught:
+        _create(client)
+
+    assert caught.value.retry_after is not None
+    assert caught.value.retry_after > 365 * 24 * 3600
+    assert fake_time.sleeps == []

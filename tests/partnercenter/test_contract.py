@@ -249,8 +249,7 @@ def test_the_same_request_id_creates_once_and_replays(
 
 def test_directory_roles_and_their_members(pc: PartnerCenterClient, world: World) -> None:
     customer = pc.customers.by_id(world.cid)
-    bob = CustomerUser.from_wire({"id": str(world.bob.id)})
-    bob = customer.users.by_id(bob.id or "").get()
+    bob = customer.users.by_id(str(world.bob.id)).get()
     user_admins = customer.directory_roles.by_id(USER_ADMIN).user_members
 
     roles = {role.id: role.name for role in customer.directory_roles.list()}
