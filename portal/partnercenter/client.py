@@ -187,7 +187,8 @@ class PartnerCenterClient:
                 ) from error
 
             status = response.status_code
-            logger.info(
+            logger.log(
+                logging.DEBUG if status < 400 else logging.INFO,
                 "Partner Center %s %s -> %s request_id=%s",
                 method,
                 _log_path(url),

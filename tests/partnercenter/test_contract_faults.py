@@ -55,7 +55,7 @@ def test_100_creates_under_faults_end_with_exactly_100_users(
     users = pc.customers.by_id(world.cid).users
     redriven = 0
 
-    with caplog.at_level(logging.INFO, logger="portal.partnercenter"):
+    with caplog.at_level(logging.DEBUG, logger="portal.partnercenter"):
         for number in range(USERS_TO_CREATE):
             user = CustomerUser(
                 user_principal_name=f"load{number:03}@contoso.onmicrosoft.com",
