@@ -99,8 +99,9 @@ class Api:
 
 
 @pytest.fixture
-def api(client: Client) -> Api:
-    return Api(client)
+def api() -> Api:
+    # Through the whole middleware stack, CSRF checks on, as an API client would meet it.
+    return Api(Client(enforce_csrf_checks=True))
 
 
 @pytest.fixture
