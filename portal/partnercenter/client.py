@@ -184,6 +184,7 @@ class PartnerCenterClient:
                     f"The request could not be sent ({type(error).__name__})",
                     request_id=request_id,
                     correlation_id=self.correlation_id,
+                    outcome_unknown=attempt.outcome_unknown,
                 ) from error
 
             status = response.status_code
@@ -208,7 +209,9 @@ class PartnerCenterClient:
             raise error_for(
                 status,
                 read_fault(response.content, response.reason or ""),
-                request_id=response.headers.get("MS-RequestId", request_id),
+                # The id this client sent, never one a gateway made up: a caller re-drives an
+                # operation with it, so it must be the operation's idempotency key.
+                request_id=request_id,
                 correlation_id=response.headers.get("MS-CorrelationId", self.correlation_id),
                 retry_after=retry_after,
                 outcome_unknown=attempt.outcome_unknown,

@@ -35,21 +35,23 @@ def test_the_code_is_read_as_a_number_or_a_string(
         USER,
         status=404,
         json={"code": code, "description": "User not found", "source": "PartnerFD"},
-        headers={"MS-RequestId": "req-1", "MS-CorrelationId": "corr-9"},
+        headers={"MS-RequestId": "made-up-by-a-gateway", "MS-CorrelationId": "corr-9"},
     )
 
     with pytest.raises(NotFound) as caught:
         _get_user(client)
 
     error = caught.value
+    sent_request_id = responses.calls[0].request.headers["MS-RequestId"]
     assert error.code == "60002"
     assert error.description == "User not found"
     assert error.source == "PartnerFD"
-    assert error.request_id == "req-1"
+    # The id the client sent: the one a caller can re-drive the operation with.
+    assert error.request_id == sent_request_id
     assert error.correlation_id == "corr-9"
     assert error.status == 404
     assert "User not found" in str(error)
-    assert "req-1" in error.details()
+    assert sent_request_id in error.details()
 
 
 @responses.activate
