@@ -185,6 +185,10 @@ else:
         }
     }
 
+# How long a customer's snapshot (users, roles, licences: see customers/snapshots.py) is served
+# from the cache before Partner Center is read again.
+PORTAL_SNAPSHOT_TTL = env_int("PORTAL_SNAPSHOT_TTL", default=300, minimum=10)
+
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
