@@ -119,6 +119,25 @@ class CustomerCollection:
         pages = _iter_pages(self._client, self.list(size=size), Customer.from_wire)
         return _iter_unique(pages, lambda customer: customer.id)
 
+    def search(
+        self, *, company_name: str | None = None, domain: str | None = None
+    ) -> Iterator[Customer]:
+        """`GET /customers?size=&filter={"Field": "CompanyName"|"Domain", "Value": ...,
+        "Operator": "starts_with"}`: customers whose company name or domain starts with the value
+        (any case), every page. Give exactly one of the two."""
+        if (company_name is None) == (domain is None):
+            raise ValueError("Search customers by company_name or by domain, not both or neither.")
+        field, value = (
+            ("CompanyName", company_name) if company_name is not None else ("Domain", domain)
+        )
+        spec = json.dumps(
+            {"Field": field, "Value": value, "Operator": "starts_with"}, separators=(",", ":")
+        )
+        params = {**_size(MAX_PAGE_SIZE), "filter": spec}
+        first = _paged(self._client, "/customers", Customer.from_wire, params, None)
+        pages = _iter_pages(self._client, first, Customer.from_wire)
+        return _iter_unique(pages, lambda customer: customer.id)
+
     def by_id(self, customer_id: str) -> CustomerOperations:
         return CustomerOperations(self._client, customer_id)
 

@@ -1,0 +1,128 @@
+"""The customers app's rules: the cached customers list, search, and what a Users page needs.
+
+Views call these with a Partner Center client (`portal.partnercenter.partner_center()`) and catch
+`PartnerCenterError` to show a message; nothing here renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from customers.snapshots import (
+    CustomerSnapshot,
+    LoadProgress,
+    load_claim,
+    progress_get,
+    snapshot_drop,
+    snapshot_get,
+    snapshot_load,
+    snapshot_store,
+)
+from customers.tasks import load_customer_snapshot
+from portal.partnercenter import PartnerCenterClient
+
+_CUSTOMERS_KEY = "customers:v1"
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: str
+    company_name: str
+    domain: str
+
+    def matches(self, query: str) -> bool:
+        wanted = query.casefold()
+        return wanted in self.company_name.casefold() or wanted in self.domain.casefold()
+
+
+def customer_list(*, pc: PartnerCenterClient, refresh: bool = False) -> list[CustomerRow]:
+    """Every customer of the partner, by company name, from the shared cache when warm."""
+    if not refresh:
+        cached: list[CustomerRow] | None = cache.get(_CUSTOMERS_KEY)
+        if cached is not None:
+            return cached
+    rows = sorted(
+        (
+            CustomerRow(
+                id=customer.id,
+                company_name=customer.company_profile.company_name or customer.id,
+                domain=customer.company_profile.domain or "",
+            )
+            for customer in pc.customers.iter_all()
+        ),
+        key=lambda row: row.company_name.casefold(),
+    )
+    cache.set(_CUSTOMERS_KEY, rows, settings.PORTAL_SNAPSHOT_TTL)
+    return rows
+
+
+def customer_search(*, pc: PartnerCenterClient, query: str) -> list[CustomerRow]:
+    """Customers whose company name or initial domain contains `query` (any case)."""
+    rows = customer_list(pc=pc)
+    query = query.strip()
+    return [row for row in rows if row.matches(query)] if query else rows
+
+
+def customer_find(*, pc: PartnerCenterClient, customer_id: str) -> CustomerRow | None:
+    return next((row for row in customer_list(pc=pc) if row.id == customer_id), None)
+
+
+@dataclass(frozen=True)
+class UserLookup:
+    """Where a username typed on the dashboard leads."""
+
+    customer_id: str
+    user_id: str | None
+
+
+def user_lookup(*, pc: PartnerCenterClient, username: str) -> UserLookup | None:
+    """The customer a username's domain names and, when found there, the user.
+
+    The domain may be any of a customer's domains (custom ones included), so the customer is found
+    through Partner Center's domain filter rather than the cached list's initial domains.
+    """
+    _, at, domain = username.strip().rpartition("@")
+    if not at or not domain:
+        return None
+    # The filter matches domains that *start* with the value: the snapshot's domains decide.
+    for customer in pc.customers.search(domain=domain):
+        state = users_snapshot_open(pc=pc, customer_id=customer.id)
+        if not isinstance(state, CustomerSnapshot):  # still loading: land on the customer
+            return UserLookup(customer.id, None)
+        if domain.casefold() in {name.casefold() for name in state.domains}:
+            user = state.user_by_username(username)
+            return UserLookup(customer.id, user.id if user else None)
+    return None
+
+
+def users_snapshot_open(
+    *, pc: PartnerCenterClient, customer_id: str
+) -> CustomerSnapshot | LoadProgress:
+    """The customer's snapshot, or the progress of its background load.
+
+    Cold: a customer whose active users fit in one page (500) is read right here; a larger one is
+    handed to a background task, and the page shows its progress until the snapshot is there.
+    Raises PartnerCenterError (e.g. Forbidden without delegated access).
+    """
+    snapshot = snapshot_get(customer_id=customer_id)
+    if snapshot is not None:
+        return snapshot
+    progress = progress_get(customer_id=customer_id)
+    if progress is not None and progress.state == "loading":
+        return progress
+    first_page = pc.customers.by_id(customer_id).users.list(size=500)
+    if not first_page.continuation_token:
+        snapshot = snapshot_load(pc=pc, customer_id=customer_id, first_page=first_page)
+        snapshot_store(snapshot)
+        return snapshot
+    if load_claim(customer_id=customer_id):
+        load_customer_snapshot.enqueue(customer_id)
+    return progress_get(customer_id=customer_id) or LoadProgress("loading")
+
+
+def users_snapshot_refresh(*, customer_id: str) -> None:
+    """Refresh: drop the snapshot so the next page view reads Partner Center again."""
+    snapshot_drop(customer_id=customer_id)
