@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -58,6 +59,59 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOCAL_HOSTS if SANDBOX_ENABLED else [
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in live mode (comma-separated).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- Encryption of stored secrets (portal.crypto) ---------------------------------------------
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Sandbox mode without
+# one derives a key from SECRET_KEY; live mode never does, so it needs its own.
+
+
+# `manage.py portal_encryption_key` prints one too, but only once settings load.
+_MAKE_A_KEY = (
+    'Make one with: python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())"'
+)
+
+
+def _encryption_keys() -> list[str]:
+    raw = env_secret("PORTAL_ENCRYPTION_KEY")
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            # The value itself is a secret: name its position, never echo it.
+            raise ImproperlyConfigured(
+                f"PORTAL_ENCRYPTION_KEY: key {position} is not a Fernet key (32 bytes, url-safe "
+                f"base64). {_MAKE_A_KEY}"
+            ) from None
+    if not keys and not SANDBOX_ENABLED:
+        raise ImproperlyConfigured(
+            "PORTAL_ENCRYPTION_KEY (or PORTAL_ENCRYPTION_KEY_FILE) is required in live mode. "
+            + _MAKE_A_KEY
+        )
+    return keys
+
+
+PORTAL_ENCRYPTION_KEYS: list[str] = _encryption_keys()
+
+# --- Partner Center sign-in (live mode; portal.partnercenter.msal_auth) ---------------------
+# The partner's Entra app registered in Partner Center: its tenant, application (client) id and
+# client secret. Sandbox mode needs none of them.
+PARTNER_CENTER_TENANT_ID = env_str("PARTNER_CENTER_TENANT_ID")
+PARTNER_CENTER_APP_ID = env_str("PARTNER_CENTER_APP_ID")
+PARTNER_CENTER_APP_SECRET = env_secret("PARTNER_CENTER_APP_SECRET")
+if not SANDBOX_ENABLED:
+    _missing = [
+        name
+        for name, value in [
+            ("PARTNER_CENTER_TENANT_ID", PARTNER_CENTER_TENANT_ID),
+            ("PARTNER_CENTER_APP_ID", PARTNER_CENTER_APP_ID),
+            ("PARTNER_CENTER_APP_SECRET", PARTNER_CENTER_APP_SECRET),
+        ]
+        if not value
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"Live mode needs {', '.join(_missing)}.")
 
 # --- Applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [

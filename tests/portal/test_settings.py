@@ -122,6 +122,10 @@ def test_live_mode_points_the_sandbox_alias_at_the_portals_database(
         DJANGO_SECRET_KEY=LIVE_KEY,
         ALLOWED_HOSTS="portal.example.com",
         DATABASE_URL="postgres://portal@db/portal",
+        PORTAL_ENCRYPTION_KEY="0" * 43 + "=",
+        PARTNER_CENTER_TENANT_ID="contoso.onmicrosoft.com",
+        PARTNER_CENTER_APP_ID="app-id",
+        PARTNER_CENTER_APP_SECRET="app-secret",
     )
     assert settings.SANDBOX_ENABLED is False
     assert settings.DATABASES["sandbox"] == settings.DATABASES["default"]
