@@ -115,7 +115,8 @@ if not SANDBOX_ENABLED:
 
 # --- Applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a superusers-only site (portal.admin_site).
+    "portal.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -17,3 +21,51 @@ def _plain_static_files(settings: pytest.FixtureRequest) -> None:
         **settings.STORAGES,  # type: ignore[attr-defined]
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# --- The staff cast (DESIGN.md section 3): one member per role, an outsider, a superuser ------
+STAFF_PASSWORD = "a-long-test-password-4-staff"
+
+
+def _staff(username: str, full_name: str, role: str | None, **extra: object) -> User:
+    # Imported here: conftest modules load before Django's app registry is ready.
+    from django.contrib.auth.models import Group, User
+
+    first_name, last_name = full_name.split(" ", 1)
+    user = User.objects.create_user(
+        username=username,
+        password=STAFF_PASSWORD,
+        first_name=first_name,
+        last_name=last_name,
+        **extra,  # type: ignore[arg-type]
+    )
+    if role is not None:
+        # get_or_create: a transactional (live_server) test flushes the migration-made groups.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
+
+@pytest.fixture
+def admin_agent(db: None) -> User:
+    return _staff("amara", "Amara Okafor", "Admin agent")
+
+
+@pytest.fixture
+def helpdesk_agent(db: None) -> User:
+    return _staff("hugo", "Hugo Lindqvist", "Helpdesk agent")
+
+
+@pytest.fixture
+def sales_agent(db: None) -> User:
+    return _staff("sofia", "Sofia Marin", "Sales agent")
+
+
+@pytest.fixture
+def no_role_staff(db: None) -> User:
+    """The outsider: a staff account nobody has given a role yet."""
+    return _staff("oscar", "Oscar Outsider", None)
+
+
+@pytest.fixture
+def superuser(db: None) -> User:
+    return _staff("sam", "Sam Root", None, is_staff=True, is_superuser=True)
