@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import requests
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 from portal.partnercenter.auth import SandboxTokenProvider, TokenProvider
 from portal.partnercenter.client import PartnerCenterClient
@@ -93,11 +92,10 @@ def partner_center(
 
 
 def _live_token_provider() -> TokenProvider:
-    # The msal provider described in `portal.partnercenter.auth` is returned from here.
-    raise ImproperlyConfigured(
-        "Live mode needs the Partner Center sign-in (msal token provider), which this build "
-        "does not include: run with PARTNER_CENTER_MODE=sandbox."
-    )
+    # Imported here: msal_auth needs the portal's models, which load after this package.
+    from portal.partnercenter.msal_auth import MsalTokenProvider
+
+    return MsalTokenProvider()
 
 
 __all__ = [
