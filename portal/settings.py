@@ -145,6 +145,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After HtmxMiddleware, which it needs: a signed-out htmx request gets HX-Redirect.
+    "portal.middleware.HtmxLoginRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -161,6 +163,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "portal.context_processors.portal",
             ],
         },
     },

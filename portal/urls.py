@@ -6,8 +6,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from portal import views
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    # Placeholder until the audit log lands (it keeps the name `audit_log`).
+    path("audit/", views.audit_log, name="audit_log"),
+    path("", include("customers.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
