@@ -10,7 +10,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/portal
 REQUIRE_POSTGRES ?= false
 PORT ?= 8000
 
-.PHONY: help setup run test lint typecheck migrations-check pytest pytest-postgres clean
+.PHONY: help setup setup-browser run test lint typecheck migrations-check pytest pytest-postgres clean
 
 help:
 	@echo "make run    serve the portal on http://127.0.0.1:$(PORT)/ (sandbox, SQLite, demo data)"
@@ -24,6 +24,21 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+
+# The browser tests (tests/e2e) drive Debian's Chromium: Playwright's own download does not work
+# here. Installed with apt when missing and apt is usable (root); otherwise say what to do.
+CHROMIUM := /usr/bin/chromium
+setup-browser:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "The browser tests need Chromium at $(CHROMIUM)." >&2; \
+		echo "Install it as root: apt-get update && apt-get install -y chromium" >&2; \
+		echo "(or: sudo apt-get install chromium). Then run make test again." >&2; \
+		exit 1; \
+	fi
 
 run: setup
 	$(PY) manage.py migrate --noinput --verbosity 0
@@ -44,10 +59,10 @@ typecheck: setup
 migrations-check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 
-pytest: setup
+pytest: setup setup-browser
 	$(PY) -m pytest -n 2 -p no:cacheprovider
 
-pytest-postgres: setup
+pytest-postgres: setup setup-browser
 	@if $(PY) scripts/postgres-ready "$(TEST_POSTGRES_URL)"; then \
 		echo "Running the suite again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
 		DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest -n 2 -p no:cacheprovider; \
