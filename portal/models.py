@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 
 
@@ -44,3 +47,52 @@ class PartnerCenterTokenCache(models.Model):
 
     def __str__(self) -> str:
         return f"Partner Center sign-in ({self.connected_as or 'not connected'})"
+
+
+class AuditRecord(models.Model):
+    """One attempt at an action through the portal or its commands, successful or not.
+
+    Who (the staff member, kept by name too, so a deleted account still reads), when, from where,
+    for which customer and user, what changed (before → after, never a password or token), the
+    ticket it was done for, the outcome, and Partner Center's request and correlation ids so a
+    support case can be traced end to end. Records are never edited or deleted through the portal
+    or the admin; only the retention setting prunes them.
+    """
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    OUTCOMES = [(SUCCEEDED, "Succeeded"), (FAILED, "Failed")]
+
+    at = models.DateTimeField(db_index=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    staff_username = models.CharField(max_length=150)
+    via = models.CharField(max_length=20, default="web")  # web, command, task
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=40, db_index=True)
+    outcome = models.CharField(max_length=10, choices=OUTCOMES)
+    customer_id = models.CharField(max_length=64, blank=True, db_index=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    target_user_id = models.CharField(max_length=64, blank=True, db_index=True)
+    target_username = models.CharField(max_length=254, blank=True, db_index=True)
+    ticket = models.CharField(max_length=100, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    ms_request_id = models.CharField(max_length=64, blank=True)
+    ms_correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["staff_username", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.staff_username} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit records are written once and never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit records are never deleted one by one; retention prunes them.")

@@ -1,4 +1,4 @@
-"""Database routing: the sandbox's models live on the `sandbox` alias, everything else on `default`."""
+"""Database routing: the sandbox's models live on the `sandbox` alias, the rest on `default`."""
 
 from __future__ import annotations
 

@@ -247,6 +247,17 @@ else:
 # from the cache before Partner Center is read again.
 PORTAL_SNAPSHOT_TTL = env_int("PORTAL_SNAPSHOT_TTL", default=300, minimum=10)
 
+# --- Audit and tickets ----------------------------------------------------------------------
+# Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed for the audit log's
+# client address.
+PORTAL_TRUSTED_PROXIES = env_list("PORTAL_TRUSTED_PROXIES")
+# Every form that changes something asks for a ticket reference; this makes it required.
+PORTAL_TICKET_REQUIRED = env_bool("PORTAL_TICKET_REQUIRED", default=False)
+# Turns ticket ids into links, e.g. https://support.example.com/tickets/{ticket}
+PORTAL_TICKET_URL_TEMPLATE = env_str("PORTAL_TICKET_URL_TEMPLATE")
+if PORTAL_TICKET_URL_TEMPLATE and "{ticket}" not in PORTAL_TICKET_URL_TEMPLATE:
+    raise ImproperlyConfigured("PORTAL_TICKET_URL_TEMPLATE must contain {ticket}.")
+
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

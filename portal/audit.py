@@ -1,0 +1,142 @@
+"""The audit trail: one record per action attempt, from the web UI, a command or a background task.
+
+`audit_record()` is the only writer. It never stores a secret: keys that name a password, token or
+secret are dropped from `changes` wherever they appear, and Partner Center errors contribute their
+message and identifiers only.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portal.client_ip import client_ip
+from portal.models import AuditRecord
+from portal.partnercenter import PartnerCenterError
+
+
+class Action(enum.StrEnum):
+    USER_CREATE = "user_create"
+    USER_UPDATE = "user_update"
+    USER_RESET_PASSWORD = "user_reset_password"  # noqa: S105 (an action's name)
+    USER_DELETE = "user_delete"
+    USER_RESTORE = "user_restore"
+    USER_ROLES_CHANGE = "user_roles_change"
+    USER_LICENSES_CHANGE = "user_licenses_change"
+    USERS_EXPORT = "users_export"
+    BULK_UPLOAD = "bulk_upload"
+    BULK_ROW = "bulk_row"
+    BULK_PASSWORDS_DOWNLOAD = "bulk_passwords_download"
+    AUDIT_EXPORT = "audit_export"
+
+
+# Any key containing one of these words is dropped from what the audit log keeps.
+_SECRET_WORDS = ("password", "token", "secret", "credential")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something, and through which door."""
+
+    user: User | None
+    username: str
+    via: str = "web"
+    client_ip: str | None = None
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> Actor:
+        user = request.user
+        if not isinstance(user, User):
+            return cls(None, "anonymous", "web", client_ip(request))
+        return cls(user, user.get_username(), "web", client_ip(request))
+
+    @classmethod
+    def for_command(cls, user: User) -> Actor:
+        return cls(user, user.get_username(), "command", None)
+
+    @classmethod
+    def for_task(cls, user: User | None, username: str) -> Actor:
+        return cls(user, username, "task", None)
+
+
+def without_secrets(value: Any) -> Any:
+    """`value` with every mapping key that names a password, token or secret removed."""
+    if isinstance(value, Mapping):
+        return {
+            str(key): without_secrets(item)
+            for key, item in value.items()
+            if not any(word in str(key).lower() for word in _SECRET_WORDS)
+        }
+    if isinstance(value, list | tuple):
+        return [without_secrets(item) for item in value]
+    return value
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """`{field: [before, after]}` for the fields whose value differs."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: Action,
+    succeeded: bool,
+    customer_id: str = "",
+    customer_name: str = "",
+    target_user_id: str = "",
+    target_username: str = "",
+    ticket: str = "",
+    changes: Mapping[str, Any] | None = None,
+    message: str = "",
+    error: PartnerCenterError | None = None,
+    request_id: str = "",
+    correlation_id: str = "",
+) -> AuditRecord:
+    """Write one audit record (an attempt, successful or not)."""
+    if error is not None:
+        message = message or str(error)
+        request_id = request_id or error.request_id or ""
+        correlation_id = correlation_id or error.correlation_id or ""
+    record = AuditRecord(
+        at=timezone.now(),
+        staff=actor.user if actor.user is not None and actor.user.pk else None,
+        staff_username=actor.username,
+        via=actor.via,
+        client_ip=actor.client_ip,
+        action=str(action),
+        outcome=AuditRecord.SUCCEEDED if succeeded else AuditRecord.FAILED,
+        customer_id=customer_id,
+        customer_name=customer_name[:200],
+        target_user_id=target_user_id,
+        target_username=target_username[:254],
+        ticket=ticket,
+        changes=without_secrets(dict(changes or {})),
+        message=message,
+        ms_request_id=request_id,
+        ms_correlation_id=correlation_id,
+    )
+    record.save()
+    return record
+
+
+def recent_activity(
+    *, customer_id: str | None = None, target_user_id: str | None = None, limit: int = 10
+) -> list[AuditRecord]:
+    """The latest records, optionally for one customer or one user (dashboard, user page)."""
+    records = AuditRecord.objects.all()
+    if customer_id:
+        records = records.filter(customer_id=customer_id)
+    if target_user_id:
+        records = records.filter(target_user_id=target_user_id)
+    return list(records[:limit])
