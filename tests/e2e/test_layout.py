@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tests.conftest import STAFF_PASSWORD
@@ -121,6 +121,8 @@ def test_htmx_refresh_swaps_the_panels_and_an_expired_session_goes_to_sign_in(
     with page.expect_response(f"{live_server.url}/") as refresh:
         page.get_by_role("link", name="Refresh").click()
     assert refresh.value.request.headers.get("hx-request") == "true"
+    # The CSRF header set once on <body> rides along with every htmx request.
+    assert refresh.value.request.headers.get("x-csrftoken")
     # A partial swap: the page was not reloaded, the panels are still there exactly once.
     expect(page.locator("#dashboard-panels")).to_have_count(1)
     expect(page).to_have_url(f"{live_server.url}/")
@@ -178,3 +180,25 @@ def test_the_layout_holds_on_a_narrow_screen(
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     assert_accessible(page)
     page.screenshot(path=screenshots / "dashboard-narrow.png", full_page=True)
+
+
+@pytest.mark.django_db
+def test_everything_works_without_javascript(
+    browser: Browser, live_server: LiveServer, helpdesk_agent: User
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "hugo")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+        # Without htmx, Refresh is a plain link that reloads the whole page.
+        page.get_by_role("link", name="Refresh").click()
+        expect(page).to_have_url(f"{live_server.url}/")
+        expect(page.locator("#dashboard-panels")).to_have_count(1)
+        page.get_by_label("Company name, domain or username").fill("contoso.com")
+        page.get_by_role("button", name="Search").click()
+        expect(page).to_have_url(f"{live_server.url}/customers/?q=contoso.com")
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(f"{live_server.url}/sign-in/")
+    finally:
+        context.close()
