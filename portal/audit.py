@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -128,6 +128,46 @@ def audit_record(
     )
     record.save()
     return record
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who acts, for which customer, user and ticket: what every record of one action shares."""
+
+    actor: Actor
+    customer_id: str = ""
+    customer_name: str = ""
+    target_user_id: str = ""
+    target_username: str = ""
+    ticket: str = ""
+
+    def about(self, *, user_id: str, username: str) -> AuditContext:
+        return replace(self, target_user_id=user_id, target_username=username)
+
+    def record(
+        self,
+        action: Action,
+        *,
+        succeeded: bool,
+        changes: Mapping[str, Any] | None = None,
+        message: str = "",
+        error: PartnerCenterError | None = None,
+        request_id: str = "",
+    ) -> AuditRecord:
+        return audit_record(
+            actor=self.actor,
+            action=action,
+            succeeded=succeeded,
+            customer_id=self.customer_id,
+            customer_name=self.customer_name,
+            target_user_id=self.target_user_id,
+            target_username=self.target_username,
+            ticket=self.ticket,
+            changes=changes,
+            message=message,
+            error=error,
+            request_id=request_id,
+        )
 
 
 def recent_activity(

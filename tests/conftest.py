@@ -69,3 +69,11 @@ def no_role_staff(db: None) -> User:
 @pytest.fixture
 def superuser(db: None) -> User:
     return _staff("sam", "Sam Root", None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def sdk_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every back-off and throttling wait of the Partner Center client, recorded, not slept."""
+    slept: list[float] = []
+    monkeypatch.setattr("portal.partnercenter.retry._sleep", slept.append)
+    return slept

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 # Per call site: what a person waiting for a page will sit through, and what a worker will.
 WEB_THROTTLE_WAIT_CAP = 5.0
@@ -27,6 +27,15 @@ DEFAULT_TIMEOUT = (10.0, 120.0)
 MIN_THROTTLE_WAIT = 1.0
 
 
+def _sleep(seconds: float) -> None:
+    # Looked up at call time, so the test suite can replace it once for every client it builds.
+    time.sleep(seconds)
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
 def sdk_backoff(attempt: int) -> float:
     """The .NET SDK's back-off before retry `attempt` (1-based): 0.5 s, 1.5 s, 3.5 s, ..."""
     return (2**attempt - 1) / 2
@@ -38,8 +47,8 @@ class RetryPolicy:
     backoff: Callable[[int], float] = sdk_backoff
     throttle_wait_cap: float = WEB_THROTTLE_WAIT_CAP
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = field(default=lambda seconds: _sleep(seconds))
+    clock: Callable[[], float] = field(default=lambda: _clock())
 
     def with_throttle_wait_cap(self, seconds: float) -> RetryPolicy:
         return replace(self, throttle_wait_cap=seconds)

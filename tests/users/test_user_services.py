@@ -1,0 +1,417 @@
+"""Adding, updating, resetting, deleting and restoring users through the services, audited."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connections
+
+from customers import snapshots
+from customers.services import users_snapshot_open
+from portal.audit import Action, Actor, AuditContext
+from portal.models import AuditRecord
+from portal.partnercenter import AlreadyExists, InvalidInput, NotFound, Unavailable, partner_center
+from portal.sandbox.models import (
+    Customer,
+    CustomerUser,
+    FaultSettings,
+    LicenseAssignment,
+    RoleMember,
+)
+from tests.sandbox_data import (
+    BUSINESS_BASIC,
+    GLOBAL_ADMIN,
+    HELPDESK_ADMIN,
+    OFFICE_E3,
+    deleted,
+    make_customer,
+    make_role,
+    make_sku,
+    make_user,
+)
+from users import services
+from users.models import CreatedUser
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+
+@dataclass
+class Scene:
+    customer_id: str
+    audit: AuditContext
+    alice: CustomerUser
+    bob: CustomerUser
+    role_names: dict[str, str]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def scene(admin_agent: User) -> Scene:
+    customer = make_customer("Contoso", "contoso.onmicrosoft.com", custom_domain="contoso.com")
+    global_admin = make_role(customer, GLOBAL_ADMIN, "Global Administrator")
+    make_role(customer, HELPDESK_ADMIN, "Helpdesk Administrator")
+    make_sku(
+        customer, BUSINESS_BASIC, "Microsoft 365 Business Basic", "O365_BUSINESS_ESSENTIALS", 5
+    )
+    e3 = make_sku(customer, OFFICE_E3, "Office 365 E3", "ENTERPRISEPACK", 1)
+    alice = make_user(customer, "alice", "Alice Admin", usage_location="US", first_name="Alice")
+    bob = make_user(customer, "bob", "Bob Builder", usage_location="GB", last_name="Builder")
+    RoleMember.objects.create(role=global_admin, user=alice)
+    LicenseAssignment.objects.create(user=alice, sku=e3)  # the last E3 seat
+    audit = AuditContext(
+        Actor.for_command(admin_agent), str(customer.id), "Contoso", ticket="INC-42"
+    )
+    names = {GLOBAL_ADMIN: "Global Administrator", HELPDESK_ADMIN: "Helpdesk Administrator"}
+    return Scene(str(customer.id), audit, alice, bob, names)
+
+
+def new_user(**overrides: object) -> services.NewUser:
+    fields: dict[str, object] = {
+        "display_name": "Carol Singer",
+        "user_principal_name": "carol@contoso.com",
+        "first_name": "Carol",
+        "last_name": "Singer",
+        "usage_location": "DE",
+    }
+    fields.update(overrides)
+    return services.NewUser(**fields)  # type: ignore[arg-type]
+
+
+def records(action: Action) -> list[AuditRecord]:
+    return list(AuditRecord.objects.filter(action=action).order_by("id"))
+
+
+# --- Add user ------------------------------------------------------------------------------------
+
+
+def test_add_user_creates_the_user_with_a_generated_password_shown_once(scene: Scene) -> None:
+    result = services.user_create(
+        pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-1"
+    )
+    assert result.user is not None
+    assert result.password and len(result.password) == 16
+    assert result.complete
+    stored = CustomerUser.objects.get(pk=result.user.id)
+    assert (stored.user_principal_name, stored.usage_location) == ("carol@contoso.com", "DE")
+    assert CreatedUser.objects.get(request_id="form-1").user_id == result.user.id
+    [record] = records(Action.USER_CREATE)
+    assert (record.outcome, record.ticket, record.target_user_id) == (
+        "succeeded",
+        "INC-42",
+        stored.pk.hex if False else str(stored.pk),
+    )
+    assert record.changes["display_name"] == ["", "Carol Singer"]
+    assert record.ms_request_id == "form-1"
+
+
+def test_a_typed_password_is_used_and_roles_and_licences_follow(scene: Scene) -> None:
+    result = services.user_create(
+        pc=partner_center(),
+        audit=scene.audit,
+        new=new_user(
+            password="Typed!Pass123",
+            role_ids=(HELPDESK_ADMIN,),
+            sku_ids=(BUSINESS_BASIC,),
+        ),
+        request_id="form-2",
+        role_names=scene.role_names,
+    )
+    assert result.password == "Typed!Pass123"
+    assert [step.description for step in result.steps] == [
+        "Created carol@contoso.com",
+        "Gave the role Helpdesk Administrator",
+        "Changed the licences",
+    ]
+    assert result.complete
+    user = CustomerUser.objects.get(pk=result.user.id)  # type: ignore[union-attr]
+    assert list(user.role_members.values_list("role__name", flat=True)) == [
+        "Helpdesk Administrator"
+    ]
+    assert list(user.licenses.values_list("sku__sku_part_number", flat=True)) == [
+        "O365_BUSINESS_ESSENTIALS"
+    ]
+    assert records(Action.USER_ROLES_CHANGE)[0].changes == {"added": ["Helpdesk Administrator"]}
+
+
+def test_a_failed_later_step_says_what_was_and_was_not_done(scene: Scene) -> None:
+    result = services.user_create(
+        pc=partner_center(),
+        audit=scene.audit,
+        new=new_user(sku_ids=(OFFICE_E3,)),
+        request_id="form-3",
+    )
+    assert result.user is not None  # the user exists
+    assert not result.complete
+    created, licences = result.steps
+    assert created.succeeded
+    assert not licences.succeeded
+    assert "run out of licenses" in licences.error
+    assert records(Action.USER_LICENSES_CHANGE)[0].outcome == "failed"
+
+
+def test_a_resubmitted_form_creates_nothing_and_never_shows_the_password_again(
+    scene: Scene,
+) -> None:
+    first = services.user_create(
+        pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-4"
+    )
+    again = services.user_create(
+        pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-4"
+    )
+    assert again.already_created is not None
+    assert again.already_created.user_id == first.user.id  # type: ignore[union-attr]
+    assert again.password is None and again.user is None
+    assert CustomerUser.objects.filter(user_principal_name="carol@contoso.com").count() == 1
+    assert len(records(Action.USER_CREATE)) == 1
+
+
+def test_a_taken_username_raises_already_exists_and_is_audited(scene: Scene) -> None:
+    with pytest.raises(AlreadyExists):
+        services.user_create(
+            pc=partner_center(),
+            audit=scene.audit,
+            new=new_user(user_principal_name="ALICE@contoso.onmicrosoft.com"),
+            request_id="form-5",
+        )
+    [record] = records(Action.USER_CREATE)
+    assert record.outcome == "failed"
+    assert record.target_username == "ALICE@contoso.onmicrosoft.com"
+    assert record.ms_correlation_id
+    assert not CreatedUser.objects.exists()
+
+
+def test_a_lost_answer_is_replayed_and_the_page_says_the_password_is_lost(scene: Scene) -> None:
+    faults = FaultSettings.current()
+    faults.lost_response_rate = 1.0  # committed, then answered 504; the retry gets the replay
+    faults.save()
+    result = services.user_create(
+        pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-6"
+    )
+    assert result.user is not None
+    assert result.password_lost and result.password is None
+    assert CustomerUser.objects.filter(user_principal_name="carol@contoso.com").count() == 1
+    assert "earlier attempt" in records(Action.USER_CREATE)[0].message
+
+
+def test_an_outage_leaves_the_form_resubmittable_with_the_same_id(scene: Scene) -> None:
+    faults = FaultSettings.current()
+    faults.error_rate = 1.0
+    faults.save()
+    with pytest.raises(Unavailable) as outage:
+        services.user_create(
+            pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-8"
+        )
+    assert outage.value.outcome_unknown
+    assert not CreatedUser.objects.exists()
+    faults.error_rate = 0.0
+    faults.save()
+    again = services.user_create(
+        pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-8"
+    )
+    assert again.password is not None
+    assert [r.outcome for r in records(Action.USER_CREATE)] == ["failed", "succeeded"]
+
+
+def test_adding_a_user_updates_a_warm_snapshot(scene: Scene) -> None:
+    pc = partner_center()
+    warm = users_snapshot_open(pc=pc, customer_id=scene.customer_id)
+    assert isinstance(warm, snapshots.CustomerSnapshot)
+    services.user_create(pc=pc, audit=scene.audit, new=new_user(), request_id="form-7")
+    after = snapshots.snapshot_get(customer_id=scene.customer_id)
+    assert after is not None
+    assert after.user_by_username("carol@contoso.com") is not None
+
+
+# --- Update ------------------------------------------------------------------------------------
+
+
+def _changes(**fields: object) -> services.UserChanges:
+    return services.UserChanges(**fields)  # type: ignore[arg-type]
+
+
+def test_submit_sends_only_what_changed_and_an_emptied_field_is_cleared(scene: Scene) -> None:
+    pc = partner_center()
+    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    steps = services.user_update(
+        pc=pc,
+        audit=scene.audit,
+        user_id=str(scene.bob.pk),
+        fingerprint=details.fingerprint,
+        changes=_changes(
+            first_name="",
+            last_name="",
+            display_name="Robert Builder",
+            user_principal_name="bob@contoso.onmicrosoft.com",
+            usage_location="GB",
+        ),
+    )
+    assert [step.description for step in steps] == ["Saved the user's details"]
+    scene.bob.refresh_from_db()
+    assert (scene.bob.display_name, scene.bob.last_name) == ("Robert Builder", "")
+    [record] = records(Action.USER_UPDATE)
+    assert record.changes == {
+        "display_name": ["Bob Builder", "Robert Builder"],
+        "last_name": ["Builder", ""],
+    }
+
+
+def test_a_concurrent_change_is_shown_not_overwritten(scene: Scene) -> None:
+    pc = partner_center()
+    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Changed Elsewhere")
+    with pytest.raises(services.ConcurrentChange) as conflict:
+        services.user_update(
+            pc=pc,
+            audit=scene.audit,
+            user_id=str(scene.bob.pk),
+            fingerprint=details.fingerprint,
+            changes=_changes(display_name="Mine"),
+        )
+    assert conflict.value.current.display_name == "Changed Elsewhere"
+    scene.bob.refresh_from_db()
+    assert scene.bob.display_name == "Changed Elsewhere"
+    assert not records(Action.USER_UPDATE)
+
+
+def test_a_forged_fingerprint_is_refused(scene: Scene) -> None:
+    with pytest.raises(services.BadFingerprint):
+        services.user_update(
+            pc=partner_center(),
+            audit=scene.audit,
+            user_id=str(scene.bob.pk),
+            fingerprint="not-signed",
+            changes=_changes(display_name="Mine"),
+        )
+
+
+def test_submit_changes_roles_and_licences(scene: Scene) -> None:
+    pc = partner_center()
+    details = services.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
+    )
+    assert details.is_protected
+    steps = services.user_update(
+        pc=pc,
+        audit=scene.audit,
+        user_id=str(scene.alice.pk),
+        fingerprint=details.fingerprint,
+        changes=_changes(role_ids=frozenset({HELPDESK_ADMIN}), sku_ids=frozenset({BUSINESS_BASIC})),
+        role_names=scene.role_names,
+    )
+    assert [(step.description, step.succeeded) for step in steps] == [
+        ("Gave the role Helpdesk Administrator", True),
+        ("Took away the role Global Administrator", True),
+        ("Changed the licences", True),
+    ]
+    assert [str(sku) for sku in scene.alice.licenses.values_list("sku__sku_id", flat=True)] == [
+        BUSINESS_BASIC
+    ]
+
+
+def test_an_invalid_change_is_audited_as_failed_and_raised(scene: Scene) -> None:
+    pc = partner_center()
+    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    with pytest.raises(InvalidInput):
+        services.user_update(
+            pc=pc,
+            audit=scene.audit,
+            user_id=str(scene.bob.pk),
+            fingerprint=details.fingerprint,
+            changes=_changes(user_principal_name="bob@elsewhere.example"),
+        )
+    [record] = records(Action.USER_UPDATE)
+    assert record.outcome == "failed"
+
+
+# --- Reset, delete, restore -----------------------------------------------------------------------
+
+
+def test_reset_password_returns_a_new_password_that_is_never_stored_or_logged(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    password = services.user_reset_password(
+        pc=partner_center(),
+        audit=scene.audit,
+        user_id=str(scene.bob.pk),
+        username=scene.bob.user_principal_name,
+    )
+    assert len(password) == 16
+    [record] = records(Action.USER_RESET_PASSWORD)
+    assert record.outcome == "succeeded"
+    assert password not in caplog.text
+    for alias in ("default", "sandbox"):
+        assert password not in _dump(alias)
+
+
+def test_delete_then_restore_with_a_result_per_user(scene: Scene) -> None:
+    pc = partner_center()
+    services.user_delete(
+        pc=pc, audit=scene.audit, user_id=str(scene.bob.pk), username="bob@contoso.onmicrosoft.com"
+    )
+    scene.bob.refresh_from_db()
+    assert scene.bob.state == CustomerUser.INACTIVE
+    purged = deleted(make_user(_customer(scene), "old", "Old Timer"), days_ago=31)
+    taken = deleted(make_user(_customer(scene), "dup", "Dup One"), days_ago=2)
+    make_user(_customer(scene), "dup", "Dup Two")
+    rows = [
+        snapshots.DeletedUserRow(
+            str(user.pk), user.user_principal_name, user.display_name, user.soft_deletion_time
+        )  # type: ignore[arg-type]
+        for user in (scene.bob, purged, taken)
+    ]
+    results = services.users_restore(pc=pc, audit=scene.audit, users=rows)
+    assert [(r.username, r.restored) for r in results] == [
+        ("bob@contoso.onmicrosoft.com", True),
+        ("old@contoso.onmicrosoft.com", False),
+        ("dup@contoso.onmicrosoft.com", False),
+    ]
+    assert "purged" in results[1].reason
+    assert "Another active user now has the username" in results[2].reason
+    assert [r.outcome for r in records(Action.USER_RESTORE)] == ["succeeded", "failed", "failed"]
+
+
+def test_deleting_an_unknown_user_raises_not_found_and_is_audited(scene: Scene) -> None:
+    with pytest.raises(NotFound):
+        services.user_delete(
+            pc=partner_center(),
+            audit=scene.audit,
+            user_id="00000000-0000-0000-0000-000000000009",
+            username="ghost@contoso.com",
+        )
+    assert records(Action.USER_DELETE)[0].outcome == "failed"
+
+
+def test_protection_is_read_live_for_deleted_users_too(scene: Scene) -> None:
+    pc = partner_center()
+    deleted(scene.alice, days_ago=1)
+    assert services.user_is_protected(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
+    )
+    assert not services.user_is_protected(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
+
+
+def _customer(scene: Scene) -> Customer:
+    return scene.alice.customer
+
+
+def _dump(alias: str) -> str:
+    rows = []
+    with connections[alias].cursor() as cursor:
+        for table in connections[alias].introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            rows += [" ".join(map(str, row)) for row in cursor.fetchall()]
+    return "\n".join(rows)
