@@ -7,177 +7,360 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='FaultSettings',
+            name="FaultSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('latency_ms', models.PositiveIntegerField(default=0, help_text='Added to every call, slept outside any database transaction.')),
-                ('error_rate', models.FloatField(default=0.0, help_text='Share of calls (0–1) that answer 500/503 before changing anything.')),
-                ('lost_response_rate', models.FloatField(default=0.0, help_text='Share of changes (0–1) that are committed and then answered 504.')),
-                ('throttle_rate', models.FloatField(default=0.0, help_text='Share of calls (0–1) answered 429 at random.')),
-                ('throttle_capacity', models.PositiveIntegerField(default=0, help_text='Per-customer token bucket size; 0 turns the bucket off.')),
-                ('throttle_refill_per_second', models.FloatField(default=1.0)),
-                ('retry_after_seconds', models.PositiveIntegerField(default=2, help_text='Retry-After of the random 429s.')),
-                ('duplicate_status', models.PositiveSmallIntegerField(choices=[(409, '409 Conflict'), (400, '400 with the conflict text')], default=409, help_text="How a duplicate username is answered (Partner Center's real status is unknown).")),
-                ('next_link_with_v1', models.BooleanField(default=False, help_text='Write /v1 at the start of links.next uris, as production does.')),
-                ('emit_bom', models.BooleanField(default=False, help_text='Start every JSON body with a UTF-8 byte-order mark.')),
-                ('random_seed', models.BigIntegerField(blank=True, help_text='Makes the random faults repeatable.', null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "latency_ms",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Added to every call, slept outside any database transaction.",
+                    ),
+                ),
+                (
+                    "error_rate",
+                    models.FloatField(
+                        default=0.0,
+                        help_text="Share of calls (0–1) that answer 500/503 before changing anything.",
+                    ),
+                ),
+                (
+                    "lost_response_rate",
+                    models.FloatField(
+                        default=0.0,
+                        help_text="Share of changes (0–1) that are committed and then answered 504.",
+                    ),
+                ),
+                (
+                    "throttle_rate",
+                    models.FloatField(
+                        default=0.0, help_text="Share of calls (0–1) answered 429 at random."
+                    ),
+                ),
+                (
+                    "throttle_capacity",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Per-customer token bucket size; 0 turns the bucket off.",
+                    ),
+                ),
+                ("throttle_refill_per_second", models.FloatField(default=1.0)),
+                (
+                    "retry_after_seconds",
+                    models.PositiveIntegerField(
+                        default=2, help_text="Retry-After of the random 429s."
+                    ),
+                ),
+                (
+                    "duplicate_status",
+                    models.PositiveSmallIntegerField(
+                        choices=[(409, "409 Conflict"), (400, "400 with the conflict text")],
+                        default=409,
+                        help_text="How a duplicate username is answered (Partner Center's real status is unknown).",
+                    ),
+                ),
+                (
+                    "next_link_with_v1",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Write /v1 at the start of links.next uris, as production does.",
+                    ),
+                ),
+                (
+                    "emit_bom",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Start every JSON body with a UTF-8 byte-order mark.",
+                    ),
+                ),
+                (
+                    "random_seed",
+                    models.BigIntegerField(
+                        blank=True, help_text="Makes the random faults repeatable.", null=True
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fault settings',
-                'verbose_name_plural': 'fault settings',
+                "verbose_name": "fault settings",
+                "verbose_name_plural": "fault settings",
             },
         ),
         migrations.CreateModel(
-            name='IdempotentResponse',
+            name="IdempotentResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('request_id', models.CharField(max_length=100, unique=True)),
-                ('method', models.CharField(max_length=10)),
-                ('path', models.CharField(max_length=500)),
-                ('status', models.PositiveSmallIntegerField(null=True)),
-                ('body', models.BinaryField(default=b'')),
-                ('created_at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("request_id", models.CharField(max_length=100, unique=True)),
+                ("method", models.CharField(max_length=10)),
+                ("path", models.CharField(max_length=500)),
+                ("status", models.PositiveSmallIntegerField(null=True)),
+                ("body", models.BinaryField(default=b"")),
+                ("created_at", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ThrottleBucket',
+            name="ThrottleBucket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, unique=True)),
-                ('tokens', models.FloatField()),
-                ('updated_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=100, unique=True)),
+                ("tokens", models.FloatField()),
+                ("updated_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ('commerce_id', models.UUIDField(default=uuid.uuid4)),
-                ('company_name', models.CharField(max_length=200)),
-                ('email', models.CharField(blank=True, max_length=200)),
-                ('relationship_to_partner', models.CharField(default='reseller', max_length=40)),
-                ('allow_delegated_access', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
+                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ("commerce_id", models.UUIDField(default=uuid.uuid4)),
+                ("company_name", models.CharField(max_length=200)),
+                ("email", models.CharField(blank=True, max_length=200)),
+                ("relationship_to_partner", models.CharField(default="reseller", max_length=40)),
+                ("allow_delegated_access", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(django.db.models.functions.text.Lower('company_name'), name='sandbox_customer_name_lower')],
+                "indexes": [
+                    models.Index(
+                        django.db.models.functions.text.Lower("company_name"),
+                        name="sandbox_customer_name_lower",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CustomerUser',
+            name="CustomerUser",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
-                ('user_principal_name', models.CharField(max_length=113)),
-                ('first_name', models.CharField(blank=True, max_length=64)),
-                ('last_name', models.CharField(blank=True, max_length=64)),
-                ('display_name', models.CharField(max_length=256)),
-                ('usage_location', models.CharField(blank=True, max_length=2)),
-                ('immutable_id', models.CharField(blank=True, max_length=256)),
-                ('phone_number', models.CharField(blank=True, max_length=64)),
-                ('state', models.CharField(default='active', max_length=8)),
-                ('soft_deletion_time', models.DateTimeField(blank=True, null=True)),
-                ('password_last_set_at', models.DateTimeField()),
-                ('force_change_password', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField()),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='users', to='sandbox.customer')),
+                ("id", models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)),
+                ("user_principal_name", models.CharField(max_length=113)),
+                ("first_name", models.CharField(blank=True, max_length=64)),
+                ("last_name", models.CharField(blank=True, max_length=64)),
+                ("display_name", models.CharField(max_length=256)),
+                ("usage_location", models.CharField(blank=True, max_length=2)),
+                ("immutable_id", models.CharField(blank=True, max_length=256)),
+                ("phone_number", models.CharField(blank=True, max_length=64)),
+                ("state", models.CharField(default="active", max_length=8)),
+                ("soft_deletion_time", models.DateTimeField(blank=True, null=True)),
+                ("password_last_set_at", models.DateTimeField()),
+                ("force_change_password", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="users",
+                        to="sandbox.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DirectoryRole',
+            name="DirectoryRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role_id', models.UUIDField()),
-                ('name', models.CharField(max_length=200)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='sandbox.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role_id", models.UUIDField()),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to="sandbox.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('is_initial', models.BooleanField(default=False)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='sandbox.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("is_initial", models.BooleanField(default=False)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="sandbox.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RoleMember',
+            name="RoleMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='sandbox.directoryrole')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_members', to='sandbox.customeruser')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="sandbox.directoryrole",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_members",
+                        to="sandbox.customeruser",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SubscribedSku',
+            name="SubscribedSku",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku_id', models.UUIDField()),
-                ('name', models.CharField(max_length=200)),
-                ('sku_part_number', models.CharField(max_length=100)),
-                ('license_group', models.CharField(default='group1', max_length=10)),
-                ('active_units', models.PositiveIntegerField()),
-                ('suspended_units', models.PositiveIntegerField(default=0)),
-                ('warning_units', models.PositiveIntegerField(default=0)),
-                ('service_plans', models.JSONField(default=list)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skus', to='sandbox.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sku_id", models.UUIDField()),
+                ("name", models.CharField(max_length=200)),
+                ("sku_part_number", models.CharField(max_length=100)),
+                ("license_group", models.CharField(default="group1", max_length=10)),
+                ("active_units", models.PositiveIntegerField()),
+                ("suspended_units", models.PositiveIntegerField(default=0)),
+                ("warning_units", models.PositiveIntegerField(default=0)),
+                ("service_plans", models.JSONField(default=list)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="skus",
+                        to="sandbox.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LicenseAssignment',
+            name="LicenseAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('excluded_plans', models.JSONField(default=list)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='licenses', to='sandbox.customeruser')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='sandbox.subscribedsku')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("excluded_plans", models.JSONField(default=list)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="licenses",
+                        to="sandbox.customeruser",
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="sandbox.subscribedsku",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='customeruser',
-            index=models.Index(fields=['customer', 'state', 'display_name', 'id'], name='sandbox_cus_custome_670e85_idx'),
+            model_name="customeruser",
+            index=models.Index(
+                fields=["customer", "state", "display_name", "id"],
+                name="sandbox_cus_custome_670e85_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customeruser',
-            index=models.Index(fields=['customer', 'state', 'user_principal_name', 'id'], name='sandbox_cus_custome_fe01cb_idx'),
+            model_name="customeruser",
+            index=models.Index(
+                fields=["customer", "state", "user_principal_name", "id"],
+                name="sandbox_cus_custome_fe01cb_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customeruser',
-            index=models.Index(fields=['customer', 'state', 'soft_deletion_time'], name='sandbox_cus_custome_6ecac6_idx'),
+            model_name="customeruser",
+            index=models.Index(
+                fields=["customer", "state", "soft_deletion_time"],
+                name="sandbox_cus_custome_6ecac6_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customeruser',
-            constraint=models.UniqueConstraint(models.F('customer'), django.db.models.functions.text.Lower('user_principal_name'), condition=models.Q(('state', 'active')), name='sandbox_user_upn_unique_active'),
+            model_name="customeruser",
+            constraint=models.UniqueConstraint(
+                models.F("customer"),
+                django.db.models.functions.text.Lower("user_principal_name"),
+                condition=models.Q(("state", "active")),
+                name="sandbox_user_upn_unique_active",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='directoryrole',
-            constraint=models.UniqueConstraint(fields=('customer', 'role_id'), name='sandbox_role_unique'),
+            model_name="directoryrole",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "role_id"), name="sandbox_role_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='domain',
-            constraint=models.UniqueConstraint(fields=('name',), name='sandbox_domain_unique'),
+            model_name="domain",
+            constraint=models.UniqueConstraint(fields=("name",), name="sandbox_domain_unique"),
         ),
         migrations.AddConstraint(
-            model_name='domain',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_initial', True)), fields=('customer',), name='sandbox_domain_one_initial'),
+            model_name="domain",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_initial", True)),
+                fields=("customer",),
+                name="sandbox_domain_one_initial",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rolemember',
-            constraint=models.UniqueConstraint(fields=('role', 'user'), name='sandbox_role_member_unique'),
+            model_name="rolemember",
+            constraint=models.UniqueConstraint(
+                fields=("role", "user"), name="sandbox_role_member_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscribedsku',
-            constraint=models.UniqueConstraint(fields=('customer', 'sku_id'), name='sandbox_sku_unique'),
+            model_name="subscribedsku",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "sku_id"), name="sandbox_sku_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='licenseassignment',
-            constraint=models.UniqueConstraint(fields=('user', 'sku'), name='sandbox_license_unique'),
+            model_name="licenseassignment",
+            constraint=models.UniqueConstraint(
+                fields=("user", "sku"), name="sandbox_license_unique"
+            ),
         ),
     ]
