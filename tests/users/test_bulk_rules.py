@@ -367,3 +367,26 @@ def test_the_mixed_errors_example_reports_each_problem_beside_its_cell() -> None
     summary = validation.summary
     assert (summary.users, summary.ready, summary.with_errors, summary.errors) == (5, 1, 4, 4)
     assert summary.warnings == 0
+
+
+def test_errors_and_warnings_can_be_listed_one_line_each_with_their_row() -> None:
+    validation = validate(
+        csv_data(
+            HEADER,
+            f"Sam,,,sam@{DOMAIN},Done",
+            f"Dee,New,Dee New,dee.deleted@{DOMAIN},",
+            *[f"U,{n},U {n},u{n}@{DOMAIN}," for n in range(100)],
+        )
+    )
+    assert validation.error_lines() == [
+        "The file has 102 users; an upload takes at most 100. Split it into files of 100 users or "
+        "fewer.",
+        "Row 2: Display name is required. Fill it in, for example with the first and last name.",
+        "Row 2: Status update must be empty: the portal writes each user's result there. "
+        "Clear 'Done'.",
+    ]
+    assert validation.warning_lines() == [
+        f"Row 3: Email 'dee.deleted@{DOMAIN}' is the username of Dee Deleted, deleted on "
+        "2026-11-20 and restorable until 2026-12-20. Creating this user means Dee Deleted can no "
+        "longer be restored under this username."
+    ]

@@ -73,6 +73,16 @@ class Validation:
         """The file was read, so it can be downloaded back annotated."""
         return self.columns is not None
 
+    def error_lines(self) -> list[str]:
+        """Every error as one line ("Row 4: ..."), for a list outside the table or a command."""
+        rows = [f"Row {row.number}: {message}" for row in self.rows for message in row.error_list()]
+        return [*self.file_errors, *rows]
+
+    def warning_lines(self) -> list[str]:
+        return [
+            f"Row {row.number}: {message}" for row in self.rows for message in row.warning_list()
+        ]
+
 
 def bulk_upload_validate(
     *, snapshot: CustomerSnapshot, file_name: str, data: bytes, now: datetime | None = None
