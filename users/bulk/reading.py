@@ -43,7 +43,10 @@ TOO_BIG: Final = (
     "The file is {size}, over the 1 MB limit. An upload takes at most 100 users, which fit in far "
     "less: check that this is the right file, and save it as CSV UTF-8."
 )
-UNREADABLE: Final = "The file could not be read as CSV ({error}). {save_as} and upload that file."
+UNREADABLE: Final = (
+    'The file could not be read as CSV ({error}); a quote (") that is never closed is the usual '
+    "cause. {save_as} and upload that file."
+)
 
 UTF8: Final = "UTF-8"
 UTF8_BOM: Final = "UTF-8 with byte-order mark"

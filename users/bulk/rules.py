@@ -110,7 +110,7 @@ STATUS_NOT_EMPTY: Final = (
 )
 
 _ALIAS_CHARACTER: Final = re.compile(r"[A-Za-z0-9.\-_!#^~']")
-_SHOWN_LENGTH: Final = 80
+_SHOWN_LENGTH: Final = 120  # a 64-character alias at a long domain still shows whole
 
 
 @dataclass(frozen=True)
