@@ -77,3 +77,16 @@ def sdk_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
     monkeypatch.setattr("portal.partnercenter.retry._sleep", slept.append)
     return slept
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Close connections at the end of each request in tests.
+
+    Persistent connections (CONN_MAX_AGE) opened by live-server request threads outlive their
+    threads and keep PostgreSQL from dropping the test databases at the end of the run.
+    """
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        database["CONN_MAX_AGE"] = 0

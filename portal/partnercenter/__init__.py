@@ -85,6 +85,7 @@ def partner_center(
     return PartnerCenterClient(
         api_root=f"{settings.PARTNER_CENTER_BASE_URL.rstrip('/')}/v1",
         token_provider=_live_token_provider(),
+        app_token_provider=_live_app_token_provider(),
         session=requests.Session(),
         policy=policy,
         correlation_id=correlation_id,
@@ -96,6 +97,12 @@ def _live_token_provider() -> TokenProvider:
     from portal.partnercenter.msal_auth import MsalTokenProvider
 
     return MsalTokenProvider()
+
+
+def _live_app_token_provider() -> TokenProvider:
+    from portal.partnercenter.msal_auth import MsalAppOnlyTokenProvider
+
+    return MsalAppOnlyTokenProvider()
 
 
 __all__ = [

@@ -61,6 +61,7 @@ class PartnerCenterClient:
         *,
         api_root: str,
         token_provider: TokenProvider,
+        app_token_provider: TokenProvider | None = None,
         session: requests.Session | None = None,
         policy: RetryPolicy | None = None,
         correlation_id: str | None = None,
@@ -71,6 +72,9 @@ class PartnerCenterClient:
         self.policy = policy or RetryPolicy()
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self._tokens = token_provider
+        # App-only tokens, for the few calls Partner Center accepts them on (customers, domains):
+        # those then work even while the partner user's sign-in has lapsed.
+        self._app_tokens = app_token_provider
         self._session = session or requests.Session()
         self._root_path = urlsplit(self.api_root).path.rstrip("/")
         self._base_headers = {
@@ -115,14 +119,16 @@ class PartnerCenterClient:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        app_only: bool = False,
     ) -> Any:
         """GET `path` (below the API root) and return its parsed body."""
-        return self.send("GET", path, params=params, headers=headers).body
+        return self.send("GET", path, params=params, headers=headers, app_only=app_only).body
 
-    def follow(self, link: Link) -> Any:
+    def follow(self, link: Link, *, app_only: bool = False) -> Any:
         """Fetch a `links.next` (or other) link with every header it names, as Partner Center's
         paging protocol requires (the MS-ContinuationToken travels in one)."""
-        return self.send(link.method, self.link_url(link.uri), headers=link.headers).body
+        url = self.link_url(link.uri)
+        return self.send(link.method, url, headers=link.headers, app_only=app_only).body
 
     def send(
         self,
@@ -133,6 +139,7 @@ class PartnerCenterClient:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         request_id: str | None = None,
+        app_only: bool = False,
     ) -> Answer:
         """Send one logical operation, retrying as `policy` says, and return its answer.
 
@@ -148,10 +155,11 @@ class PartnerCenterClient:
         if data is not None:
             sending["Content-Type"] = "application/json"
         attempt = _Attempts(self.policy, is_change=method not in READS)
+        tokens = self._app_tokens if app_only and self._app_tokens else self._tokens
 
         while True:
             sending["Authorization"] = (
-                f"Bearer {self._tokens.access_token(force_refresh=attempt.refresh_token)}"
+                f"Bearer {tokens.access_token(force_refresh=attempt.refresh_token)}"
             )
             try:
                 response = self._session.request(

@@ -48,6 +48,8 @@ def _paged[T](
     make: Callable[[Any], T],
     params: dict[str, Any],
     continuation: str | None,
+    *,
+    app_only: bool = False,
 ) -> Page[T]:
     if continuation:
         # Partner Center's explicit next-page form: filter, size and sort stay with the token.
@@ -55,14 +57,19 @@ def _paged[T](
             path,
             params={"seekOperation": "Next"},
             headers={"MS-ContinuationToken": continuation},
+            app_only=app_only,
         )
     else:
-        body = client.get(path, params=params)
+        body = client.get(path, params=params, app_only=app_only)
     return read_page(body, make)
 
 
 def _iter_pages[T](
-    client: PartnerCenterClient, first: Page[T], make: Callable[[Any], T]
+    client: PartnerCenterClient,
+    first: Page[T],
+    make: Callable[[Any], T],
+    *,
+    app_only: bool = False,
 ) -> Iterator[Page[T]]:
     """`first` and every page after it, following `links.next` with its headers."""
     page = first
@@ -75,7 +82,7 @@ def _iter_pages[T](
         if token in tokens:
             raise PartnerCenterError("Its paging went round in a circle (a continuation repeated)")
         tokens.add(token)
-        page = read_page(client.follow(page.next_link), make)
+        page = read_page(client.follow(page.next_link, app_only=app_only), make)
 
 
 def _iter_unique[T](pages: Iterator[Page[T]], key: Callable[[T], str | None]) -> Iterator[T]:
@@ -112,11 +119,18 @@ class CustomerCollection:
         self, *, size: int | None = MAX_PAGE_SIZE, continuation: str | None = None
     ) -> Page[Customer]:
         """`GET /customers?size=` (or the next page for `continuation`)."""
-        return _paged(self._client, "/customers", Customer.from_wire, _size(size), continuation)
+        return _paged(
+            self._client,
+            "/customers",
+            Customer.from_wire,
+            _size(size),
+            continuation,
+            app_only=True,
+        )
 
     def iter_all(self, *, size: int = MAX_PAGE_SIZE) -> Iterator[Customer]:
         """Every customer, each once, following `links.next` page by page."""
-        pages = _iter_pages(self._client, self.list(size=size), Customer.from_wire)
+        pages = _iter_pages(self._client, self.list(size=size), Customer.from_wire, app_only=True)
         return _iter_unique(pages, lambda customer: customer.id)
 
     def search(
@@ -134,8 +148,8 @@ class CustomerCollection:
             {"Field": field, "Value": value, "Operator": "starts_with"}, separators=(",", ":")
         )
         params = {**_size(MAX_PAGE_SIZE), "filter": spec}
-        first = _paged(self._client, "/customers", Customer.from_wire, params, None)
-        pages = _iter_pages(self._client, first, Customer.from_wire)
+        first = _paged(self._client, "/customers", Customer.from_wire, params, None, app_only=True)
+        pages = _iter_pages(self._client, first, Customer.from_wire, app_only=True)
         return _iter_unique(pages, lambda customer: customer.id)
 
     def by_id(self, customer_id: str) -> CustomerOperations:
@@ -155,7 +169,7 @@ class CustomerOperations:
 
     def get(self) -> Customer:
         """`GET /customers/{cid}`."""
-        return Customer.from_wire(self._client.get(self._path))
+        return Customer.from_wire(self._client.get(self._path, app_only=True))
 
     def company_profile(self) -> CompanyProfile:
         """`GET /customers/{cid}/profiles/company`."""
@@ -163,7 +177,7 @@ class CustomerOperations:
 
     def domains(self) -> list[str]:
         """`GET /customers/{cid}/customDomains`: every domain, the initial one included."""
-        return read_strings(self._client.get(f"{self._path}/customDomains"))
+        return read_strings(self._client.get(f"{self._path}/customDomains", app_only=True))
 
 
 # --- Users -------------------------------------------------------------------------------------
