@@ -306,9 +306,11 @@ def user_reset_password(
     user_id: str,
     username: str,
     force_change: bool = True,
+    password: str | None = None,
 ) -> str:
-    """Set a new generated password and return it (to be shown once, never stored)."""
-    password = generate_password()
+    """Set a new password — generated unless the caller typed one — and return it (to be shown
+    once, never stored)."""
+    password = password or generate_password()
     request_id = new_request_id()
     audit = audit.about(user_id=user_id, username=username)
     try:
@@ -348,6 +350,7 @@ class RestoreResult:
     username: str
     restored: bool
     reason: str = ""
+    error: PartnerCenterError | None = None  # what Partner Center answered, for its identifiers
 
 
 def users_restore(
@@ -363,7 +366,10 @@ def users_restore(
             collection.by_id(row.id).restore(request_id=request_id)
         except PartnerCenterError as error:
             about.record(Action.USER_RESTORE, succeeded=False, error=error)
-            results.append(RestoreResult(row.id, row.user_principal_name, False, _why(error, row)))
+            reason = _why(error, row)
+            results.append(
+                RestoreResult(row.id, row.user_principal_name, False, reason, error=error)
+            )
             continue
         about.record(Action.USER_RESTORE, succeeded=True, request_id=request_id)
         results.append(RestoreResult(row.id, row.user_principal_name, True))
