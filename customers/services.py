@@ -6,11 +6,14 @@ Views call these with a Partner Center client (`portal.partnercenter.partner_cen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
+from customers.selectors import UserListQuery, users_export_rows, users_matching
 from customers.snapshots import (
     CustomerSnapshot,
     LoadProgress,
@@ -22,7 +25,9 @@ from customers.snapshots import (
     snapshot_store,
 )
 from customers.tasks import load_customer_snapshot
-from portal.partnercenter import PartnerCenterClient
+from portal.audit import Action, Actor, audit_record
+from portal.csvsafe import csv_bytes
+from portal.partnercenter import PartnerCenterClient, PartnerCenterError
 
 _CUSTOMERS_KEY = "customers:v1"
 
@@ -126,3 +131,69 @@ def users_snapshot_open(
 def users_snapshot_refresh(*, customer_id: str) -> None:
     """Refresh: drop the snapshot so the next page view reads Partner Center again."""
     snapshot_drop(customer_id=customer_id)
+
+
+def users_snapshot_poll(
+    *, pc: PartnerCenterClient, customer_id: str
+) -> CustomerSnapshot | LoadProgress:
+    """What a page waiting for a background load shows next: the snapshot once it is stored,
+    else the load's progress — a failed one included, which `users_snapshot_open` would quietly
+    start again, so the person sees the error and decides to try again.
+
+    With nothing under way (the load's lease ran out, or the cache was cleared) it opens again.
+    """
+    snapshot = snapshot_get(customer_id=customer_id)
+    if snapshot is not None:
+        return snapshot
+    progress = progress_get(customer_id=customer_id)
+    if progress is not None:
+        return progress
+    return users_snapshot_open(pc=pc, customer_id=customer_id)
+
+
+@dataclass(frozen=True)
+class UsersExport:
+    filename: str
+    content: bytes  # formula-safe CSV, UTF-8 with BOM (portal.csvsafe)
+    rows: int
+
+
+def users_export(
+    *, pc: PartnerCenterClient, actor: Actor, customer_id: str, query: UserListQuery
+) -> UsersExport | LoadProgress:
+    """The customer's active users matching the list's search, in its order, as CSV; audited.
+
+    Served from the snapshot like the list itself; while a large customer is still loading it
+    answers the progress instead, and nothing leaves the portal. Raises PartnerCenterError (also
+    audited, as a failed export).
+    """
+    try:
+        state = users_snapshot_open(pc=pc, customer_id=customer_id)
+    except PartnerCenterError as error:
+        audit_record(
+            actor=actor,
+            action=Action.USERS_EXPORT,
+            succeeded=False,
+            customer_id=customer_id,
+            error=error,
+        )
+        raise
+    if isinstance(state, LoadProgress):
+        return state
+    rows = users_matching(snapshot=state, query=query)
+    search = f" matching “{query.search}”" if query.search else ""
+    audit_record(
+        actor=actor,
+        action=Action.USERS_EXPORT,
+        succeeded=True,
+        customer_id=customer_id,
+        customer_name=state.company_name,
+        message=f"Exported {len(rows)} users{search} as CSV.",
+    )
+    domain = re.sub(r"[^a-z0-9.-]", "", state.initial_domain.casefold()) or "customer"
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    return UsersExport(
+        filename=f"users-{domain}-{stamp}.csv",
+        content=csv_bytes(users_export_rows(rows)),
+        rows=len(rows),
+    )
