@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Placeholder until the audit log lands (it keeps the name `audit_log`).
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("customers.urls")),
+    path("", include("users.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

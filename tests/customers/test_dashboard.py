@@ -1,4 +1,4 @@
-"""The dashboard, the customers list placeholder, and the shared page furniture."""
+"""The dashboard and the shared page furniture (tabs, navigation, 403/404)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from django.test import Client
 
 from portal.ui import Tab
 
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox", "cold_cache"),
+]
 
-@pytest.mark.django_db
+
 def test_the_dashboard_has_the_search_box_and_the_panels(
     client: Client, helpdesk_agent: User
 ) -> None:
@@ -18,14 +22,13 @@ def test_the_dashboard_has_the_search_box_and_the_panels(
     response = client.get("/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<form method="get" action="/customers/"' in page
+    assert '<form method="get" action="/search/"' in page
     assert '<label for="dashboard-search"' in page
     for heading in ("Customers", "Recent activity", "Bulk uploads"):
         assert f">{heading}</h2>" in page
     assert "<h1>Dashboard</h1>" in page
 
 
-@pytest.mark.django_db
 def test_the_dashboard_marks_itself_current_in_the_navigation(
     client: Client, sales_agent: User
 ) -> None:
@@ -38,7 +41,6 @@ def test_the_dashboard_marks_itself_current_in_the_navigation(
     assert "Sales agent" in page
 
 
-@pytest.mark.django_db
 def test_an_htmx_refresh_returns_only_the_panels(client: Client, sales_agent: User) -> None:
     client.force_login(sales_agent)
     response = client.get("/", headers={"HX-Request": "true"})
@@ -48,7 +50,6 @@ def test_an_htmx_refresh_returns_only_the_panels(client: Client, sales_agent: Us
     assert "Recent activity" in page
 
 
-@pytest.mark.django_db
 def test_the_search_box_lands_on_the_customers_list(client: Client, sales_agent: User) -> None:
     client.force_login(sales_agent)
     response = client.get("/customers/", {"q": "  Contoso <b>  "})
@@ -58,7 +59,6 @@ def test_the_search_box_lands_on_the_customers_list(client: Client, sales_agent:
     assert 'href="/customers/" aria-current="page"' in page
 
 
-@pytest.mark.django_db
 def test_the_audit_log_placeholder_is_reachable_from_the_navigation(
     client: Client, sales_agent: User
 ) -> None:
@@ -68,7 +68,6 @@ def test_the_audit_log_placeholder_is_reachable_from_the_navigation(
     assert 'href="/audit/" aria-current="page"' in response.content.decode()
 
 
-@pytest.mark.django_db
 def test_an_unknown_address_gets_the_portal_404_page(client: Client, sales_agent: User) -> None:
     client.force_login(sales_agent)
     response = client.get("/no-such-page/")
@@ -97,7 +96,6 @@ def test_tabs_are_links_with_the_current_one_marked() -> None:
 # --- Who may see it (portal.access through the test client) -------------------------------
 
 
-@pytest.mark.django_db
 def test_a_member_without_role_gets_a_403_page_that_says_whom_to_ask(
     client: Client, no_role_staff: User
 ) -> None:
@@ -111,7 +109,6 @@ def test_a_member_without_role_gets_a_403_page_that_says_whom_to_ask(
     assert 'aria-label="Main"' not in page
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("member", ["admin_agent", "helpdesk_agent", "sales_agent", "superuser"])
 def test_every_role_may_view_the_dashboard(
     member: str, client: Client, request: pytest.FixtureRequest

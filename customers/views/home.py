@@ -1,0 +1,85 @@
+"""The dashboard and its one search box."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from customers.services import customer_list, user_lookup
+from customers.views.common import with_query
+from portal.access import Capability, require_capability
+from portal.audit import Action, recent_activity
+from portal.http import HtmxHttpRequest
+from portal.partnercenter import PartnerCenterError, partner_center
+from portal.problems import Problem, partner_center_problem
+
+MAX_QUERY = 200
+ACTION_LABELS: dict[str, str] = {
+    Action.USER_CREATE: "Added user",
+    Action.USER_UPDATE: "Updated user",
+    Action.USER_RESET_PASSWORD: "Reset password",
+    Action.USER_DELETE: "Deleted user",
+    Action.USER_RESTORE: "Restored user",
+    Action.USER_ROLES_CHANGE: "Changed roles",
+    Action.USER_LICENSES_CHANGE: "Changed licences",
+    Action.USERS_EXPORT: "Exported users",
+    Action.BULK_UPLOAD: "Uploaded users",
+    Action.BULK_ROW: "Bulk upload row",
+    Action.BULK_PASSWORDS_DOWNLOAD: "Downloaded temporary passwords",
+    Action.AUDIT_EXPORT: "Exported the audit log",
+}
+
+
+@require_capability(Capability.VIEW)
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """The landing page: one search box and the panels; htmx's Refresh swaps only the panels."""
+    customers_count: int | None = None
+    problem: Problem | None = None
+    try:
+        customers_count = len(customer_list(pc=partner_center()))
+    except PartnerCenterError as error:
+        # The dashboard stays useful (search, recent activity): only its count panel says why.
+        problem = partner_center_problem(request, error)
+    template = "customers/dashboard.html"
+    if request.htmx:
+        template += "#panels"
+    context = {
+        "customers_count": customers_count,
+        "problem": problem,
+        # StrEnum members hash as their values, so the stored string finds its label.
+        "activity": [
+            (record, ACTION_LABELS.get(record.action, record.action))
+            for record in recent_activity(limit=8)
+        ],
+    }
+    return render(request, template, context)
+
+
+@require_capability(Capability.VIEW)
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    """The dashboard's search: a username lands on that user, anything else on the customers."""
+    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    customers_url = reverse("customers:list")
+    if "@" not in query:
+        return redirect(with_query(customers_url, q=query))
+    try:
+        found = user_lookup(pc=partner_center(), username=query)
+    except PartnerCenterError as error:
+        problem = partner_center_problem(request, error)
+        messages.error(request, problem.with_id)
+        return redirect("customers:dashboard")
+    domain = query.rpartition("@")[2]
+    if found is None:
+        messages.warning(request, f"No customer has the domain {domain}.")
+        return redirect(f"{customers_url}?{urlencode({'q': domain})}")
+    if found.user_id is None:
+        messages.info(
+            request,
+            f"No active user with the username {query} was found; here is the customer its "
+            "domain belongs to.",
+        )
+        return redirect("customers:users", customer_id=found.customer_id)
+    return redirect("users:detail", customer_id=found.customer_id, user_id=found.user_id)

@@ -1,0 +1,443 @@
+"""The customer page: Users and licenses, Deleted users (N), the cold load, Refresh, Export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import replace
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from customers import snapshots
+from customers.services import users_snapshot_open
+from customers.tasks import load_customer_snapshot
+from portal.audit import Action
+from portal.models import AuditRecord
+from portal.partnercenter import Throttled, Unavailable, partner_center
+from portal.sandbox import seed
+from tests.customers.conftest import SandboxCalls
+
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox", "cold_cache"),
+]
+
+CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
+ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
+HTMX = {"HX-Request": "true"}
+
+
+def users_url(customer_id: str) -> str:
+    return f"/customers/{customer_id}/"
+
+
+def warm(customer_id: str) -> snapshots.CustomerSnapshot:
+    state = users_snapshot_open(pc=partner_center(), customer_id=customer_id)
+    if isinstance(state, snapshots.LoadProgress):
+        load_customer_snapshot.call(customer_id)  # the worker's job, done here
+        state = users_snapshot_open(pc=partner_center(), customer_id=customer_id)
+    assert isinstance(state, snapshots.CustomerSnapshot)
+    return state
+
+
+def row_names(page: str) -> list[str]:
+    """The display names in the users table, in order."""
+    return re.findall(r'<td><a href="/customers/[^"]+/users/[^"]+/">([^<]+)</a></td>', page)
+
+
+# --- Users and licenses ---------------------------------------------------------------------
+
+
+def test_the_users_tab_lists_the_snapshot_with_roles_age_and_both_tabs(
+    client: Client, helpdesk_agent: User
+) -> None:
+    client.force_login(helpdesk_agent)
+    response = client.get(users_url(CONTOSO))
+    assert response.status_code == 200
+    page = response.content.decode()
+    snapshot = snapshots.snapshot_get(customer_id=CONTOSO)
+    assert snapshot is not None
+    assert "<h1>Contoso Ltd</h1>" in page
+    assert '<a href="/customers/">Customers</a>' in page  # breadcrumbs
+    assert f'<a href="/customers/{CONTOSO}/" aria-current="page">Users and licenses</a>' in page
+    assert f">Deleted users ({len(snapshot.deleted_users)})</a>" in page
+    assert "Updated less than a minute ago" in page
+    admin = next(user for user in snapshot.users if user.roles)
+    assert f'href="/customers/{CONTOSO}/users/{admin.id}/"' in page
+    assert ", ".join(admin.roles) in page
+    assert "United States" in page  # the location by name
+    assert f"1–{min(50, len(snapshot.users))} of {len(snapshot.users)}" in page
+    assert row_names(page) == sorted(row_names(page), key=str.casefold)
+
+
+def test_search_matches_part_of_a_name_or_username_in_any_case(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    snapshot = warm(CONTOSO)
+    target = snapshot.users[3]
+    fragment = target.display_name[1:5].upper()
+    page = client.get(users_url(CONTOSO), {"q": fragment}).content.decode()
+    names = row_names(page)
+    assert target.display_name in names
+    expected = [u for u in snapshot.users if fragment.casefold() in u.search_text]
+    assert len(names) == len(expected)
+
+    by_username = target.user_principal_name.split("@")[0].upper()
+    assert target.display_name in row_names(
+        client.get(users_url(CONTOSO), {"q": by_username}).content.decode()
+    )
+    nothing = client.get(users_url(CONTOSO), {"q": "no such person"}).content.decode()
+    assert "No user's display name or username contains “no such person”." in nothing
+
+
+def test_an_htmx_search_returns_only_the_results(client: Client, sales_agent: User) -> None:
+    client.force_login(sales_agent)
+    warm(CONTOSO)
+    response = client.get(
+        users_url(CONTOSO), {"q": "a"}, headers={**HTMX, "HX-Target": "users-results"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<section id="users-results"')
+    assert "<html" not in page
+    assert "Deleted users (" not in page  # the tabs are not part of it
+
+
+def test_columns_sort_both_ways_and_the_header_says_which(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    snapshot = warm(CONTOSO)
+    page = client.get(users_url(CONTOSO), {"sort": "username", "dir": "desc"}).content.decode()
+    usernames = re.findall(r"<td>([^<@]+@[^<]+)</td>", page)
+    expected = sorted((u.user_principal_name for u in snapshot.users), key=str.casefold)[::-1]
+    assert usernames == expected[: len(usernames)]
+    assert 'aria-sort="descending"' in page
+    # The header now offers ascending order again, keeping nothing else.
+    assert f'href="/customers/{CONTOSO}/?sort=username"' in page
+
+    by_location = client.get(users_url(CONTOSO), {"sort": "location"}).content.decode()
+    assert 'aria-sort="ascending"' in by_location
+    assert f'href="/customers/{CONTOSO}/?sort=location&amp;dir=desc"' in by_location
+
+
+def test_the_5000_user_customer_pages_by_50_and_a_warm_view_costs_no_call(
+    client: Client, admin_agent: User, sandbox_calls: SandboxCalls
+) -> None:
+    client.force_login(admin_agent)
+    warm(TAILSPIN)
+    client.get("/customers/")  # the customers list is cached too
+    before = sandbox_calls.count
+    page = client.get(users_url(TAILSPIN), {"page": 2, "q": "a"}).content.decode()
+    first = client.get(users_url(TAILSPIN)).content.decode()
+    assert sandbox_calls.since(before) == 0
+    assert "1–50 of 5,000" in first
+    assert len(row_names(first)) == 50
+    assert re.search(r"51–100 of [\d,]+", page)
+    assert f'href="/customers/{TAILSPIN}/?q=a&amp;page=3"' in page  # Next keeps the search
+    assert "Page 2 of" in page
+
+
+# --- The cold load of a large customer ------------------------------------------------------
+
+
+def test_a_cold_large_customer_shows_progress_that_polls_every_2s(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    response = client.get(users_url(TAILSPIN))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<progress" in page
+    assert f'hx-get="/customers/{TAILSPIN}/loading/?tab=users"' in page
+    assert 'hx-trigger="every 2s"' in page
+    assert 'hx-select="#customer-page"' in page
+    # Without JavaScript the page reloads itself towards the loading URL.
+    assert (
+        f'<noscript><meta http-equiv="refresh" content="2; url=/customers/{TAILSPIN}/loading/'
+        '?tab=users"></noscript>' in page
+    )
+    assert ">Deleted users</a>" in page  # no count until the snapshot is there
+
+
+def test_the_loading_url_polls_until_the_list_is_there_then_stops(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    client.get(users_url(TAILSPIN))  # starts the load (enqueued, not run)
+    loading = f"/customers/{TAILSPIN}/loading/?tab=users"
+
+    polled = client.get(loading, headers=HTMX)
+    assert polled.status_code == 200
+    assert 'hx-trigger="every 2s"' in polled.content.decode()
+    plain = client.get(loading)
+    assert plain.status_code == 200
+    assert plain["Refresh"] == "2"
+    assert "<noscript>" not in plain.content.decode()  # the header does it here
+
+    snapshots._progress_set(TAILSPIN, snapshots.LoadProgress("loading", users_read=1500))
+    assert "1,500 users read so far." in client.get(loading, headers=HTMX).content.decode()
+
+    load_customer_snapshot.call(TAILSPIN)
+    done = client.get(loading, headers=HTMX)
+    assert done.status_code == 286  # htmx stops polling and swaps the list in
+    page = done.content.decode()
+    assert 'id="customer-page"' in page
+    assert "1–50 of 5,000" in page
+    loaded = snapshots.snapshot_get(customer_id=TAILSPIN)
+    assert loaded is not None
+    assert f"Deleted users ({len(loaded.deleted_users)})" in page
+    assert "every 2s" not in page
+
+    finished = client.get(loading)
+    assert finished.status_code == 302
+    assert finished["Location"] == f"/customers/{TAILSPIN}/"
+    deleted = client.get(f"/customers/{TAILSPIN}/loading/?tab=deleted")
+    assert deleted["Location"] == f"/customers/{TAILSPIN}/deleted/"
+
+
+def test_a_failed_load_shows_the_error_its_correlation_id_and_a_way_to_try_again(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    snapshots._progress_set(
+        TAILSPIN,
+        snapshots.LoadProgress(
+            "failed",
+            error="Partner Center is not answering right now.",
+            correlation_id="corr-failed-load",
+        ),
+    )
+    loading = f"/customers/{TAILSPIN}/loading/?tab=users"
+    polled = client.get(loading, headers=HTMX)
+    assert polled.status_code == 286
+    page = polled.content.decode()
+    assert "Reading the users failed: Partner Center is not answering right now." in page
+    assert "corr-failed-load" in page
+    assert f'<a href="/customers/{TAILSPIN}/">Try again</a>' in page
+
+    plain = client.get(loading)
+    assert plain.status_code == 502
+    assert "Refresh" not in plain
+
+
+# --- Deleted users (N) ----------------------------------------------------------------------
+
+
+def test_deleted_users_soonest_purge_first_with_days_left_and_zoned_times(
+    client: Client, helpdesk_agent: User, settings: Settings
+) -> None:
+    settings.TIME_ZONE = "Europe/Stockholm"
+    client.force_login(helpdesk_agent)
+    response = client.get(f"/customers/{CONTOSO}/deleted/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    snapshot = snapshots.snapshot_get(customer_id=CONTOSO)
+    assert snapshot is not None
+    n = len(snapshot.deleted_users)
+    assert f'aria-current="page">Deleted users ({n})</a>' in page
+    usernames = re.findall(r"<td>([^<]+@[^<]+)</td>", page)
+    assert usernames[0] == seed.NEAR_PURGE_USERNAME  # deleted 29 days 20 hours ago
+    assert len(usernames) == n
+    purges = sorted(snapshot.deleted_users, key=lambda row: row.purge_at)
+    assert usernames == [row.user_principal_name for row in purges]
+    assert "<td>0 <strong>(less than a day)</strong></td>" in page
+    near = snapshot.deleted_user_by_username(seed.NEAR_PURGE_USERNAME)
+    assert near is not None
+    local = timezone.localtime(near.purge_at)
+    assert local.strftime("%-d %b %Y %H:%M ") + local.tzname() in page  # type: ignore[operator]
+    assert " CET</time>" in page
+    other = purges[-1]
+    assert f"<td>{other.days_left(timezone.now())}</td>" in page
+
+
+# --- Refresh and Export ---------------------------------------------------------------------
+
+
+def test_refresh_drops_the_snapshot_and_goes_back(client: Client, sales_agent: User) -> None:
+    client.force_login(sales_agent)
+    warm(CONTOSO)
+    back = f"/customers/{CONTOSO}/deleted/"
+    response = client.post(f"/customers/{CONTOSO}/refresh/", {"next": back})
+    assert response.status_code == 302
+    assert response["Location"] == back
+    assert snapshots.snapshot_get(customer_id=CONTOSO) is None
+    elsewhere = client.post(f"/customers/{CONTOSO}/refresh/", {"next": "https://evil.example/"})
+    assert elsewhere["Location"] == f"/customers/{CONTOSO}/"
+    assert client.get(f"/customers/{CONTOSO}/refresh/").status_code == 405
+
+
+def test_export_downloads_the_matching_users_formula_safe_and_is_audited(
+    client: Client, helpdesk_agent: User
+) -> None:
+    client.force_login(helpdesk_agent)
+    snapshot = warm(CONTOSO)
+    evil = snapshots.UserRow(
+        id="00000000-0000-0000-0000-00000000beef",
+        user_principal_name="formula@contoso.com",
+        display_name='=HYPERLINK("http://x")',
+        roles=("Global Administrator",),
+    )
+    snapshots.snapshot_store(replace(snapshot, users=(*snapshot.users, evil)))
+    page = client.get(users_url(CONTOSO), {"q": "contoso"}).content.decode()
+    assert 'form="users-export"' in page
+    assert '<input type="hidden" name="q" value="contoso">' in page
+
+    response = client.post(f"/customers/{CONTOSO}/export/", {"q": "FORMULA", "sort": "name"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert re.match(
+        r'attachment; filename="users-contoso\.onmicrosoft\.com-\d{8}-\d{4}\.csv"',
+        response["Content-Disposition"],
+    )
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Display name",
+        "Username",
+        "First name",
+        "Last name",
+        "Location",
+        "Admin roles",
+    ]
+    assert rows[1:] == [
+        ['\'=HYPERLINK("http://x")', "formula@contoso.com", "", "", "", "Global Administrator"]
+    ]
+    record = AuditRecord.objects.get(action=Action.USERS_EXPORT)
+    assert record.staff == helpdesk_agent
+    assert record.customer_id == CONTOSO
+    assert record.customer_name == "Contoso Ltd"
+    assert record.message == "Exported 1 users matching “FORMULA” as CSV."
+    everyone = client.post(f"/customers/{CONTOSO}/export/", {})
+    assert len(everyone.content.decode("utf-8-sig").splitlines()) == len(snapshot.users) + 2
+
+
+def test_a_sales_agent_sees_no_export_and_a_crafted_export_is_refused(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    page = client.get(users_url(CONTOSO)).content.decode()
+    assert "Export" not in page
+    assert "users-export" not in page
+    assert "Refresh</button>" in page
+    assert client.post(f"/customers/{CONTOSO}/export/", {"q": ""}).status_code == 403
+    assert not AuditRecord.objects.filter(action=Action.USERS_EXPORT).exists()
+
+
+def test_export_while_the_users_are_loading_explains_and_sends_nothing(
+    client: Client, admin_agent: User
+) -> None:
+    client.force_login(admin_agent)
+    response = client.post(f"/customers/{TAILSPIN}/export/", {"q": "ann"}, follow=True)
+    assert response.redirect_chain[0][0] == f"/customers/{TAILSPIN}/?q=ann"
+    assert "The users are still being read. Export once the list is shown." in (
+        response.content.decode()
+    )
+    assert not AuditRecord.objects.filter(action=Action.USERS_EXPORT).exists()
+
+
+# --- Partner Center failures ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tab", ["", "deleted/"])
+def test_a_customer_without_delegated_access_says_so_plainly(
+    client: Client, sales_agent: User, tab: str
+) -> None:
+    client.force_login(sales_agent)
+    response = client.get(f"/customers/{ADATUM}/{tab}")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "<h1>Adatum Corporation</h1>" in page
+    assert (
+        "The partner has no delegated admin access to Adatum Corporation: ask the customer to "
+        "approve a delegated admin relationship in Partner Center." in page
+    )
+    assert "Correlation id: <code>" in page
+    assert "Try again" not in page  # trying again will not help
+    htmx = client.get(f"/customers/{ADATUM}/{tab}", headers=HTMX)
+    assert htmx.status_code == 200  # htmx swaps only successful answers
+    assert "no delegated admin access to Adatum Corporation" in htmx.content.decode()
+
+
+def test_an_unknown_customer_is_a_404(client: Client, sales_agent: User) -> None:
+    client.force_login(sales_agent)
+    assert client.get("/customers/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert client.get("/customers/not-a-guid/").status_code == 404
+
+
+def test_throttling_says_when_to_try_again(
+    client: Client, sales_agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.force_login(sales_agent)
+    client.get("/customers/")  # the customers list is cached
+
+    def throttled(**kwargs: object) -> None:
+        raise Throttled("Rate limit is exceeded.", retry_after=12, correlation_id="corr-429")
+
+    monkeypatch.setattr("customers.views.customer_page.users_snapshot_open", throttled)
+    response = client.get(users_url(CONTOSO))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "12"
+    page = response.content.decode()
+    assert "Partner Center is busy. Try again in 12 seconds." in page
+    assert "corr-429" in page
+    assert f'<a href="/customers/{CONTOSO}/">Try again</a>' in page
+
+    results = client.get(
+        users_url(CONTOSO), {"q": "a"}, headers={**HTMX, "HX-Target": "users-results"}
+    )
+    assert results.status_code == 200
+    assert results.content.decode().lstrip().startswith('<section id="users-results"')
+    assert "Try again in 12 seconds" in results.content.decode()
+
+
+def test_partner_center_unavailable_is_a_message_not_an_error_page(
+    client: Client, helpdesk_agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.force_login(helpdesk_agent)
+
+    def unavailable(**kwargs: object) -> None:
+        raise Unavailable("Service unavailable", status=503, correlation_id="corr-503")
+
+    monkeypatch.setattr("customers.views.common.customer_find", unavailable)
+    response = client.get(f"/customers/{CONTOSO}/deleted/")
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Partner Center is not answering right now." in page
+    assert "corr-503" in page
+    assert "Try again" in page
+
+
+# --- Who may see it -------------------------------------------------------------------------
+
+PAGES = [
+    ("get", f"/customers/{CONTOSO}/"),
+    ("get", f"/customers/{CONTOSO}/deleted/"),
+    ("get", f"/customers/{CONTOSO}/loading/"),
+    ("post", f"/customers/{CONTOSO}/refresh/"),
+    ("post", f"/customers/{CONTOSO}/export/"),
+]
+
+
+@pytest.mark.parametrize(("method", "url"), PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, method: str, url: str) -> None:
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/?next=")
+
+
+@pytest.mark.parametrize(("method", "url"), PAGES)
+def test_staff_without_a_role_see_nothing(
+    client: Client, no_role_staff: User, method: str, url: str
+) -> None:
+    client.force_login(no_role_staff)
+    response = getattr(client, method)(url)
+    assert response.status_code == 403
+    assert "Contoso" not in response.content.decode()

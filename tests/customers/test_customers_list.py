@@ -1,0 +1,218 @@
+"""The dashboard's numbers and search, and the customers list with its search, paging, Refresh."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from customers import services
+from customers.services import users_snapshot_open
+from portal.audit import Action, Actor, audit_record
+from portal.partnercenter import Unavailable, partner_center
+from portal.sandbox import seed
+from tests.customers.conftest import SandboxCalls
+
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox", "cold_cache"),
+]
+
+CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+HTMX = {"HX-Request": "true"}
+
+
+def unavailable(**kwargs: object) -> None:
+    raise Unavailable("Service unavailable", status=503, correlation_id="corr-down")
+
+
+def company_links(page: str) -> list[str]:
+    return re.findall(r'<td><a href="/customers/[0-9a-f-]+/">([^<]+)</a></td>', page)
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+def test_the_dashboard_counts_the_customers_and_shows_recent_activity(
+    client: Client, helpdesk_agent: User
+) -> None:
+    audit_record(
+        actor=Actor(helpdesk_agent, "hugo"),
+        action=Action.USERS_EXPORT,
+        succeeded=True,
+        customer_id=CONTOSO,
+        customer_name="Contoso Ltd",
+    )
+    client.force_login(helpdesk_agent)
+    page = client.get("/").content.decode()
+    assert f'<span class="stat-number">{len(seed.CUSTOMERS)}</span> customers' in page
+    assert "Exported users" in page
+    assert f'<a href="/customers/{CONTOSO}/">Contoso Ltd</a> · hugo' in page
+    assert " UTC</time>" in page
+
+
+def test_the_dashboard_stays_useful_when_partner_center_is_down(
+    client: Client, sales_agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("customers.views.home.customer_list", unavailable)
+    client.force_login(sales_agent)
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Partner Center is not answering right now." in page
+    assert "corr-down" in page
+    assert 'id="dashboard-search"' in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "lands_on"),
+    [
+        ("Contoso", "/customers/?q=Contoso"),
+        ("  contoso.com ", "/customers/?q=contoso.com"),
+        ("", "/customers/"),
+    ],
+)
+def test_a_name_or_domain_lands_on_the_customers_list(
+    client: Client, sales_agent: User, typed: str, lands_on: str
+) -> None:
+    client.force_login(sales_agent)
+    response = client.get("/search/", {"q": typed})
+    assert response.status_code == 302
+    assert response["Location"] == lands_on
+
+
+def test_a_username_lands_on_that_user_in_any_case(client: Client, sales_agent: User) -> None:
+    client.force_login(sales_agent)
+    snapshot = users_snapshot_open(pc=partner_center(), customer_id=CONTOSO)
+    assert isinstance(snapshot, services.CustomerSnapshot)
+    user = snapshot.users[5]
+    response = client.get("/search/", {"q": user.user_principal_name.upper()})
+    assert response["Location"] == f"/customers/{CONTOSO}/users/{user.id}/"
+
+
+def test_an_unknown_username_lands_on_its_customer_with_a_message(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    response = client.get("/search/", {"q": f"nobody@{seed.CUSTOM_DOMAIN}"}, follow=True)
+    assert response.redirect_chain == [(f"/customers/{CONTOSO}/", 302)]
+    assert f"No active user with the username nobody@{seed.CUSTOM_DOMAIN} was found" in (
+        response.content.decode()
+    )
+
+
+def test_a_username_at_an_unknown_domain_says_so(client: Client, sales_agent: User) -> None:
+    client.force_login(sales_agent)
+    response = client.get("/search/", {"q": "ana@unknown.example"}, follow=True)
+    assert response.redirect_chain == [("/customers/?q=unknown.example", 302)]
+    assert "No customer has the domain unknown.example." in response.content.decode()
+
+
+def test_a_failed_username_lookup_returns_to_the_dashboard_with_the_reason(
+    client: Client, sales_agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("customers.views.home.user_lookup", unavailable)
+    client.force_login(sales_agent)
+    response = client.get("/search/", {"q": "ana@contoso.com"}, follow=True)
+    assert response.redirect_chain == [("/", 302)]
+    page = response.content.decode()
+    assert "Partner Center is not answering right now." in page
+    assert "(Correlation id: corr-down)" in page
+
+
+# --- Customers list -------------------------------------------------------------------------
+
+
+def test_the_customers_list_shows_every_customer_by_name_with_links(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    page = client.get("/customers/").content.decode()
+    names = company_links(page)
+    assert names == sorted((plan.company_name for plan in seed.CUSTOMERS), key=str.casefold)
+    assert f'<td><a href="/customers/{CONTOSO}/">Contoso Ltd</a></td>' in page
+    assert f"1–{len(names)} of {len(names)}" in page
+
+
+def test_the_customers_list_searches_name_or_domain_in_any_case(
+    client: Client, sales_agent: User
+) -> None:
+    client.force_login(sales_agent)
+    assert company_links(client.get("/customers/", {"q": "TRADERS"}).content.decode()) == [
+        "Northwind Traders"
+    ]
+    by_domain = client.get("/customers/", {"q": "tailspintoys.onmicrosoft"}).content.decode()
+    assert company_links(by_domain) == ["Tailspin Toys"]
+    none = client.get("/customers/", {"q": "<b>nobody"}).content.decode()
+    assert "No customer's name or domain contains “&lt;b&gt;nobody”." in none
+
+
+def test_an_htmx_search_returns_only_the_rows(client: Client, sales_agent: User) -> None:
+    client.force_login(sales_agent)
+    response = client.get("/customers/", {"q": "contoso"}, headers=HTMX)
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section id="customer-results"')
+    assert "<html" not in page
+    assert company_links(page) == ["Contoso Ltd"]
+
+
+def test_the_customers_list_pages(
+    client: Client, sales_agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("customers.views.listing.PAGE_SIZE", 3)
+    client.force_login(sales_agent)
+    page = client.get("/customers/", {"page": 2}).content.decode()
+    assert len(company_links(page)) == 3
+    assert f"4–6 of {len(seed.CUSTOMERS)}" in page
+    assert 'href="/customers/?page=3" hx-get="/customers/?page=3" rel="next"' in page
+    assert 'href="/customers/?page=1" hx-get="/customers/?page=1" rel="prev"' in page
+    out_of_range = client.get("/customers/", {"page": 99}).content.decode()
+    assert f"7–{len(seed.CUSTOMERS)} of" in out_of_range
+
+
+def test_refresh_reads_the_customers_list_again(
+    client: Client, sales_agent: User, sandbox_calls: SandboxCalls
+) -> None:
+    client.force_login(sales_agent)
+    client.get("/customers/")
+    warm = sandbox_calls.count
+    client.get("/customers/", {"q": "con"})
+    assert sandbox_calls.since(warm) == 0  # served from the cache
+    response = client.post("/customers/refresh/", {"q": "con"})
+    assert response["Location"] == "/customers/?q=con"
+    assert sandbox_calls.since(warm) > 0
+    assert client.get("/customers/refresh/").status_code == 405
+
+
+def test_the_customers_list_explains_a_partner_center_failure(
+    client: Client, sales_agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("customers.views.listing.customer_search", unavailable)
+    client.force_login(sales_agent)
+    response = client.get("/customers/", {"q": "x"})
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Partner Center is not answering right now." in page
+    assert "corr-down" in page
+    assert '<a href="/customers/?q=x">Try again</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/"),
+        ("get", "/search/?q=a"),
+        ("get", "/customers/"),
+        ("post", "/customers/refresh/"),
+    ],
+)
+def test_these_pages_need_a_signed_in_member_with_a_role(
+    client: Client, no_role_staff: User, method: str, url: str
+) -> None:
+    anonymous = getattr(client, method)(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/sign-in/?next=")
+    client.force_login(no_role_staff)
+    assert getattr(client, method)(url).status_code == 403
