@@ -1,0 +1,600 @@
+"""What every `manage.py customer_user_*` command shares: the PowerShell cmdlets, as commands.
+
+    manage.py customer_user_new --as amara --tenant-id <id> --display-name "Jane Doe" \\
+        --user-principal-name jane@contoso.com --usage-location US --ticket INC-1234
+
+Each command file declares its own options and a `run()`; this module parses the common ones
+(`--as`, `--tenant-id`/`--domain`, `--ticket`, `--json`), resolves the staff member and the
+customer, asks `portal.access` exactly as the views do, reads a password from a prompt or
+standard input (never from an argument: it would land in shell history and the process list),
+writes a table or JSON, and turns every failure into one line on stderr and an exit code:
+
+    0 done, 1 Partner Center failed, 2 bad input, 3 not allowed, 4 not found.
+
+Changes go through `users.services`, so they write the same audit records as the web UI
+(`via="command"`). Everything a command can check by itself is checked before Partner Center
+is asked to change anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar, NoReturn, TextIO
+
+from django import forms
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_countries import countries
+
+from customers.snapshots import RETENTION, DeletedUserRow
+from portal import access
+from portal.audit import Actor, AuditContext
+from portal.partnercenter import (
+    WORKER_THROTTLE_WAIT_CAP,
+    Customer,
+    CustomerUser,
+    PartnerCenterClient,
+    PartnerCenterError,
+    partner_center,
+)
+from portal.partnercenter import NotFound as PartnerCenterNotFound
+from portal.passwords import password_problem
+from portal.tickets import TicketField
+from users.services import user_is_protected
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2  # as argparse exits for an unknown option
+EXIT_NOT_ALLOWED = 3
+EXIT_NOT_FOUND = 4
+
+# The seed's 50-character limit for names (the bulk upload checks the same).
+MAX_NAME = 50
+MAX_ALIAS = 64
+_ALIAS = re.compile(r"[A-Za-z0-9.\-_!#^~']+")
+
+NOT_AN_ARGUMENT = (
+    "A password is never taken from the command line (it would stay in the shell's history and "
+    "show in the process list): use --password-prompt or --password-stdin, or let the portal "
+    "generate one."
+)
+
+
+# --- Failures: the class name is what `manage.py` prints before the message ----------------------
+
+
+class BadInput(CommandError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=EXIT_BAD_INPUT)
+
+
+class NotAllowed(CommandError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=EXIT_NOT_ALLOWED)
+
+
+class NotFound(CommandError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=EXIT_NOT_FOUND)
+
+
+class Failed(CommandError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=EXIT_FAILED)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def partner_center_failure(
+    error: PartnerCenterError, doing: str = "", *, message: str = ""
+) -> CommandError:
+    """One line with Partner Center's code and identifiers, to trace the call on its side.
+
+    `doing` goes before the error's own message; `message` replaces it.
+    """
+    ids = [
+        f"{label} {value}"
+        for label, value in (
+            ("code", error.code),
+            ("correlation id", error.correlation_id),
+            ("request id", error.request_id),
+        )
+        if value
+    ]
+    lead = f"{doing}: " if doing else ""
+    text = one_line(f"{lead}{message or error}")
+    text += f" [Partner Center {', '.join(ids)}]" if ids else ""
+    if isinstance(error, PartnerCenterNotFound):
+        return NotFound(text)
+    return Failed(text)
+
+
+# --- Option values -------------------------------------------------------------------------------
+
+
+def uuid_value(text: str) -> str:
+    """An object id (tenant, user): a GUID, written the usual way."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an id (a GUID such as 4b10bf41-ab11-40e3-8c53-cd67849b50de)"
+        ) from None
+
+
+def boolean_value(text: str) -> bool:
+    """Only `true` or `false` (any case), as PowerShell's $true/$false."""
+    lowered = text.strip().lower()
+    if lowered in {"true", "$true"}:
+        return True
+    if lowered in {"false", "$false"}:
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not '{text}'")
+
+
+def country_value(text: str) -> str:
+    """An ISO 3166 two-letter country code, any case in, upper case out ("" clears it)."""
+    code = text.strip().upper()
+    if not code:
+        return ""
+    if len(code) != 2 or countries.alpha2(code) != code:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a two-letter country code (e.g. US, GB, DE)"
+        )
+    return code
+
+
+def name_value(text: str) -> str:
+    value = text.strip()
+    if len(value) > MAX_NAME:
+        raise argparse.ArgumentTypeError(
+            f"'{value[:20]}…' is {len(value)} characters long; the limit is {MAX_NAME}"
+        )
+    if any(not character.isprintable() for character in value):
+        raise argparse.ArgumentTypeError("a name cannot contain line breaks or control characters")
+    return value
+
+
+def username_value(text: str) -> str:
+    """A user principal name's form, name@domain (the customer's domains are checked later)."""
+    value = text.strip()
+    alias, at, domain = value.rpartition("@")
+    if not (at and alias and "." in domain.strip(".")):
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a user principal name (name@domain, e.g. jane@contoso.com)"
+        )
+    if not _ALIAS.fullmatch(alias):
+        raise argparse.ArgumentTypeError(
+            f"'{value}': the part before the @ may only have letters A-Z, digits "
+            "and . - _ ! # ^ ~ '"
+        )
+    if len(alias) > MAX_ALIAS or alias.startswith(".") or alias.endswith(".") or ".." in alias:
+        raise argparse.ArgumentTypeError(
+            f"'{value}': the part before the @ has at most {MAX_ALIAS} characters and no dot at "
+            "either end or two in a row"
+        )
+    if any(not (character.isalnum() or character in ".-") for character in domain):
+        raise argparse.ArgumentTypeError(f"'{value}': '{domain}' is not a domain name")
+    return value
+
+
+class _RefusePassword(argparse.Action):
+    """`--password`: there to say why there is no such option, without echoing the value."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(NOT_AN_ARGUMENT)
+
+
+class _OneLineParser(CommandParser):
+    """A usage error in one line (no usage block), exit code 2 both from a shell and from
+    call_command."""
+
+    def error(self, message: str) -> NoReturn:
+        if self.called_from_command_line:
+            self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)} (see --help)\n")
+        raise BadInput(one_line(message))
+
+
+# --- Output --------------------------------------------------------------------------------------
+
+
+def user_data(user: CustomerUser) -> dict[str, Any]:
+    """A user as the commands print it (JSON keys are the SDK's attribute names)."""
+    data: dict[str, Any] = {
+        "id": user.id,
+        "user_principal_name": user.user_principal_name,
+        "display_name": user.display_name,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "usage_location": user.usage_location,
+        "state": user.state,
+    }
+    if user.soft_deletion_time is not None:
+        data["soft_deletion_time"] = user.soft_deletion_time
+        data["restorable_until"] = user.soft_deletion_time + RETENTION
+    return data
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(item) for item in value)
+    return str(value)
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def record_table(data: Mapping[str, Any]) -> str:
+    """One object as `Label  value` lines."""
+    width = max((len(_label(key)) for key in data), default=0)
+    return "\n".join(f"{_label(key).ljust(width)}  {_text(value)}" for key, value in data.items())
+
+
+def rows_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Objects as a table with a header line; the last column is not padded."""
+    cells = [[_label(column) for column in columns]]
+    cells += [[_text(row.get(column)) for column in columns] for row in rows]
+    widths = [max(len(line[index]) for line in cells) for index in range(len(columns))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# --- The command ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Invocation:
+    """Who runs the command, against which customer, with which ticket."""
+
+    staff: User
+    pc: PartnerCenterClient
+    customer: Customer
+    ticket: str
+    as_json: bool
+
+    @property
+    def customer_id(self) -> str:
+        return self.customer.id
+
+    def audit(self) -> AuditContext:
+        return AuditContext(
+            Actor.for_command(self.staff),
+            self.customer.id,
+            self.customer.company_name,
+            ticket=self.ticket,
+        )
+
+
+class UserCommand(BaseCommand):
+    """Base of the customer_user_* commands: set `capability`, add options, write `run()`."""
+
+    capability: ClassVar[access.Capability]
+    changes_something: ClassVar[bool] = True  # takes --ticket
+    takes_password: ClassVar[bool] = False  # --password-prompt / --password-stdin
+    # `stdin` lets tests (and callers of call_command) hand a password over without a terminal.
+    stealth_options = ("stdin",)
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # No abbreviations: `--password` must never be taken for `--password-stdin`.
+        parser = super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
+        # Django builds a CommandParser; this subclass only words usage errors in one line.
+        parser.__class__ = _OneLineParser
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--as",
+            dest="as_staff",
+            required=True,
+            metavar="USERNAME",
+            help="The staff member this is done for: their role applies and the audit log "
+            "names them.",
+        )
+        customer = parser.add_mutually_exclusive_group(required=True)
+        customer.add_argument(
+            "--tenant-id", type=uuid_value, help="The customer's tenant id (Get-PCCustomer)."
+        )
+        customer.add_argument(
+            "--domain", help="Any of the customer's domains, instead of --tenant-id."
+        )
+        if self.changes_something:
+            parser.add_argument(
+                "--ticket",
+                default="",
+                help="The ticket this change is for, e.g. INC-1234 (written to the audit log).",
+            )
+        parser.add_argument("--json", action="store_true", help="Write JSON instead of a table.")
+        if self.takes_password:
+            given = parser.add_mutually_exclusive_group()
+            given.add_argument(
+                "--password-prompt",
+                action="store_true",
+                help="Ask for the password (twice, not echoed) instead of generating one.",
+            )
+            given.add_argument(
+                "--password-stdin",
+                action="store_true",
+                help="Read the password from the first line of standard input.",
+            )
+        parser.add_argument("--password", nargs="?", action=_RefusePassword, help=argparse.SUPPRESS)
+        self.add_options(parser)
+
+    def add_options(self, parser: CommandParser) -> None:
+        """The command's own options."""
+
+    def run(self, invocation: Invocation, options: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def check_input(self, options: dict[str, Any]) -> None:
+        """Refuse bad input the command can judge by itself (raise BadInput)."""
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("password") is not None:  # call_command(password=...) skips the parser
+            raise BadInput(NOT_AN_ARGUMENT)
+        with _logs_on_stderr():
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
+        staff = self._staff(options["as_staff"])
+        self._check_role(staff, self.capability)
+        ticket = self._ticket(options.get("ticket", "")) if self.changes_something else ""
+        self.check_input(options)
+        pc = partner_center(throttle_wait_cap=WORKER_THROTTLE_WAIT_CAP)
+        try:
+            customer = self._customer(pc, options.get("tenant_id"), options.get("domain"))
+            invocation = Invocation(staff, pc, customer, ticket, bool(options["json"]))
+            self.run(invocation, options)
+        except PartnerCenterError as error:
+            raise partner_center_failure(error) from None
+
+    # --- Steps ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _staff(username: str) -> User:
+        staff = User.objects.filter(username=username).first()
+        if staff is None:
+            raise BadInput(f"--as: there is no staff account named '{username}'.")
+        return staff
+
+    @staticmethod
+    def _check_role(staff: User, capability: access.Capability) -> None:
+        try:
+            access.check_capability(staff, capability)
+        except PermissionDenied as denied:
+            raise NotAllowed(f"{staff.get_username()}: {one_line(str(denied))}") from None
+
+    @staticmethod
+    def _ticket(value: str) -> str:
+        # The forms' own field, so the rules (and PORTAL_TICKET_REQUIRED) are the same.
+        try:
+            return str(TicketField().clean(value.strip()))
+        except forms.ValidationError as error:
+            raise BadInput(f"--ticket: {' '.join(error.messages)}") from None
+
+    @staticmethod
+    def _customer(pc: PartnerCenterClient, tenant_id: str | None, domain: str | None) -> Customer:
+        if tenant_id:
+            try:
+                return pc.customers.by_id(tenant_id).get()
+            except PartnerCenterNotFound as error:
+                raise partner_center_failure(
+                    error, f"No customer with tenant id {tenant_id}"
+                ) from None
+        wanted = (domain or "").strip().casefold()
+        if not wanted:
+            raise BadInput("--domain: give one of the customer's domains, e.g. contoso.com.")
+        # The filter matches domains that *start* with the value; any of a customer's domains
+        # (custom ones included) must equal it.
+        for customer in pc.customers.search(domain=wanted):
+            if customer.domain.casefold() == wanted:
+                return customer
+            names = pc.customers.by_id(customer.id).domains()
+            if wanted in {name.casefold() for name in names}:
+                return customer
+        raise NotFound(f"No customer has the domain {domain}.")
+
+    # --- For the commands ----------------------------------------------------------------------
+
+    def check_may_act_on(
+        self,
+        invocation: Invocation,
+        action: access.Capability,
+        user: CustomerUser,
+        *,
+        protected: bool | None = None,
+    ) -> None:
+        """The protected-account rule; `protected` (holds a directory role) is read live unless
+        the caller just read it."""
+        if protected is None:
+            protected = user_is_protected(
+                pc=invocation.pc, customer_id=invocation.customer_id, user_id=user.id or ""
+            )
+        try:
+            access.check_act_on_user(
+                invocation.staff, action, target_holds_directory_role=protected
+            )
+        except PermissionDenied as denied:
+            raise NotAllowed(
+                f"{invocation.staff.get_username()}: {one_line(str(denied))} "
+                f"({user.user_principal_name})"
+            ) from None
+
+    def read_password(self, options: dict[str, Any]) -> str | None:
+        """The password typed at a prompt or piped in, checked; None means generate one."""
+        stream: TextIO = options.get("stdin") or sys.stdin
+        if options.get("password_prompt"):
+            first = getpass.getpass("New password (not echoed): ")
+            again = getpass.getpass("The same password again: ")
+            if first != again:
+                raise BadInput("The two passwords differ; nothing was changed.")
+            password = first
+        elif options.get("password_stdin"):
+            # Only the line break is dropped: spaces may be part of a password.
+            password = stream.readline().rstrip("\r\n")
+            if not password:
+                raise BadInput(
+                    "--password-stdin: standard input has no password on its first line."
+                )
+        else:
+            return None
+        problem = password_problem(password)
+        if problem:
+            raise BadInput(f"{problem} Nothing was changed.")
+        return password
+
+    def find_user(
+        self, invocation: Invocation, *, user_id: str | None, username: str | None
+    ) -> CustomerUser:
+        """An active user by id, or by username (Partner Center has no username filter, so the
+        users are read page by page, as the PowerShell module does through Graph)."""
+        users = invocation.pc.customers.by_id(invocation.customer_id).users
+        if user_id:
+            try:
+                user = users.by_id(user_id).get()
+            except PartnerCenterNotFound as error:
+                raise partner_center_failure(error, f"No user with id {user_id}") from None
+            if user.is_deleted:
+                raise NotFound(
+                    f"The user {user.user_principal_name} ({user_id}) is deleted: restore it "
+                    "first (customer_user_restore)."
+                )
+            return user
+        found = _by_username(users.iter_all(), username or "")
+        if found is None:
+            raise NotFound(
+                f"No active user {username} in {invocation.customer.company_name} "
+                f"(customer_user_get --deleted lists the deleted ones)."
+            )
+        return found
+
+    def find_deleted_user(
+        self, invocation: Invocation, *, user_id: str | None, username: str | None
+    ) -> CustomerUser:
+        """A deleted, still restorable user, from the deleted users' list (as
+        `Get-PCCustomerUser -Deleted | ? id -EQ ...`)."""
+        deleted = invocation.pc.customers.by_id(invocation.customer_id).users.iter_deleted()
+        if user_id:
+            found = next((user for user in deleted if user.id == user_id), None)
+        else:
+            # The same username may have been deleted more than once: the latest deletion wins.
+            matches = [
+                user
+                for user in deleted
+                if (user.user_principal_name or "").casefold() == (username or "").casefold()
+            ]
+            found = max(matches, key=_deleted_at, default=None)
+        if found is None:
+            wanted = user_id or username
+            raise NotFound(
+                f"No deleted user {wanted} in {invocation.customer.company_name}: users can be "
+                "restored for 30 days after their deletion."
+            )
+        return found
+
+    def output(
+        self,
+        invocation: Invocation,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        columns: Sequence[str] = (),
+        lead: str = "",
+        notes: Iterable[str] = (),
+    ) -> None:
+        """JSON, or `lead`, a table (`columns` for a list) and notes, on standard output."""
+        if invocation.as_json:
+            self.stdout.write(json.dumps(data, default=_json_default, indent=2))
+            return
+        if lead:
+            self.stdout.write(lead)
+        if isinstance(data, Mapping):
+            self.stdout.write(record_table(data))
+        elif data:
+            self.stdout.write(rows_table(data, columns))
+        for note in notes:
+            self.stdout.write(note)
+
+
+@contextmanager
+def _logs_on_stderr() -> Iterator[None]:
+    # The settings' log handler writes to standard output, where a script reads the table or
+    # the JSON: while a command runs, its log lines (a retry, a 404) go to stderr instead.
+    moved = [
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.StreamHandler)
+        and handler.stream in (sys.stdout, sys.__stdout__)
+    ]
+    previous = [handler.setStream(sys.stderr) for handler in moved]
+    try:
+        yield
+    finally:
+        for handler, stream in zip(moved, previous, strict=True):
+            handler.setStream(stream)
+
+
+def _by_username(users: Iterable[CustomerUser], username: str) -> CustomerUser | None:
+    wanted = username.casefold()
+    return next((u for u in users if (u.user_principal_name or "").casefold() == wanted), None)
+
+
+def _deleted_at(user: CustomerUser) -> datetime:
+    return user.soft_deletion_time or datetime.min.replace(tzinfo=UTC)
+
+
+def deleted_row(user: CustomerUser) -> DeletedUserRow:
+    """What `users_restore` takes, from a user of the deleted users' list."""
+    if user.soft_deletion_time is None:
+        raise ValueError("Only a deleted user has a deletion time.")
+    return DeletedUserRow(
+        id=user.id or "",
+        user_principal_name=user.user_principal_name or "",
+        display_name=user.display_name or "",
+        deleted_at=user.soft_deletion_time,
+    )
+
+
+def add_user_choice(parser: CommandParser, *, required: bool) -> None:
+    """`--user-id` or `--user-principal-name`: which user (one of them, when required)."""
+    which = parser.add_mutually_exclusive_group(required=required)
+    which.add_argument("--user-id", type=uuid_value, help="The user's object id.")
+    which.add_argument(
+        "--user-principal-name",
+        type=username_value,
+        metavar="UPN",
+        help="The user's username (name@domain), instead of --user-id.",
+    )

@@ -1,0 +1,118 @@
+"""`manage.py customer_user_set`: Set-PCCustomerUser / C# `Users.ById(id).Patch(CustomerUser)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from portal import access
+from portal.access import Capability
+from users.commands import (
+    BadInput,
+    Failed,
+    Invocation,
+    NotAllowed,
+    NotFound,
+    UserCommand,
+    country_value,
+    name_value,
+    user_data,
+    username_value,
+    uuid_value,
+)
+from users.services import (
+    EDITABLE_FIELDS,
+    ConcurrentChange,
+    UserChanges,
+    user_details,
+    user_update,
+)
+
+_OPTIONS = {name: "--" + name.replace("_", "-") for name in EDITABLE_FIELDS}
+
+
+class Command(UserCommand):
+    help = (
+        "Change a user's names, username or location (Set-PCCustomerUser). Only the options "
+        'given change; an empty value (--first-name "") clears an optional field.'
+    )
+    capability = Capability.UPDATE_USER
+
+    def add_options(self, parser: CommandParser) -> None:
+        parser.add_argument("--user-id", type=uuid_value, required=True, help="The user to change.")
+        parser.add_argument(
+            "--user-principal-name",
+            type=username_value,
+            metavar="UPN",
+            help="The new username (as Set-PCCustomerUser -UserPrincipalName).",
+        )
+        parser.add_argument("--display-name", type=name_value)
+        parser.add_argument("--first-name", type=name_value)
+        parser.add_argument("--last-name", type=name_value)
+        parser.add_argument("--usage-location", type=country_value, metavar="CC")
+
+    def check_input(self, options: dict[str, Any]) -> None:
+        if all(options[name] is None for name in EDITABLE_FIELDS):
+            raise BadInput(
+                f"Nothing to change: give at least one of {', '.join(_OPTIONS.values())}."
+            )
+        if options["display_name"] == "":
+            raise BadInput("--display-name cannot be empty.")
+
+    def run(self, invocation: Invocation, options: dict[str, Any]) -> None:
+        user_id: str = options["user_id"]
+        details = user_details(
+            pc=invocation.pc, customer_id=invocation.customer_id, user_id=user_id
+        )
+        current = details.user
+        if current.is_deleted:
+            raise NotFound(
+                f"The user {current.user_principal_name} is deleted: restore it first "
+                "(customer_user_restore)."
+            )
+        self.check_may_act_on(
+            invocation, Capability.UPDATE_USER, current, protected=details.is_protected
+        )
+        wanted = {
+            name: value
+            for name in EDITABLE_FIELDS
+            if (value := options[name]) is not None and value != (getattr(current, name) or "")
+        }
+        if not access.can_update_user(invocation.staff, fields=wanted):
+            fields = ", ".join(_OPTIONS[name] for name in sorted(wanted))
+            raise NotAllowed(
+                f"{invocation.staff.get_username()} ({access.role_of(invocation.staff)}) may "
+                f"change names, display name and location, not the username ({fields})."
+            )
+        if not wanted:
+            self.output(invocation, user_data(current), lead="Nothing to change.")
+            return
+        if "user_principal_name" in wanted:
+            self._check_domain(invocation, wanted["user_principal_name"])
+        try:
+            user_update(
+                pc=invocation.pc,
+                audit=invocation.audit(),
+                user_id=user_id,
+                fingerprint=details.fingerprint,
+                changes=UserChanges(**wanted),
+            )
+        except ConcurrentChange:
+            raise Failed(
+                "Someone changed this user while the command ran; nothing was changed. Run it "
+                "again."
+            ) from None
+        updated = invocation.pc.customers.by_id(invocation.customer_id).users.by_id(user_id).get()
+        data = {**user_data(updated), "changed": sorted(wanted)}
+        lead = f"Updated {updated.user_principal_name}."
+        self.output(invocation, data, lead=lead)
+
+    @staticmethod
+    def _check_domain(invocation: Invocation, username: str) -> None:
+        domains = invocation.pc.customers.by_id(invocation.customer_id).domains()
+        if username.rpartition("@")[2].casefold() not in {name.casefold() for name in domains}:
+            raise BadInput(
+                f"{username} is not at one of {invocation.customer.company_name}'s domains "
+                f"({', '.join(domains)}). Nothing was changed."
+            )
