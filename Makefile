@@ -46,7 +46,7 @@ run: setup
 	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py sandbox_seed
-	$(PY) manage.py portal_demo_user
+	$(PY) manage.py portal_demo_user --port $(PORT)
 	@scripts/run-portal $(PY) $(PORT)
 
 lint: setup
