@@ -1,0 +1,212 @@
+"""The reading screens in a real browser: find a customer, its 5,000 users, a user, deleted users.
+
+The cold load of the 5,000-user customer: the live server runs with the Dummy task backend, so
+opening the customer enqueues its load and nothing runs it; the test then plays the worker —
+it reports progress, then runs the task itself (`load_customer_snapshot.call`). The browser
+shows the real progress element, polls it every 2s and swaps the list in when the load is done,
+deterministically: no db_worker process, and no ImmediateBackend, which would run the whole load
+inside the first request so that no progress would ever be seen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import transaction
+from playwright.sync_api import Browser, Page, expect
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
+
+from customers import snapshots
+from customers.tasks import load_customer_snapshot
+from portal.routers import SANDBOX_DB
+from portal.sandbox import seed
+from tests.e2e.test_layout import assert_accessible, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+
+TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_and_no_worker(settings: Settings) -> Iterator[None]:
+    """Demo data, a cold cache, and background loads that only the test runs."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    seed.sandbox_seed(reset=True)
+    cache.clear()  # the cache table is not flushed between transactional tests
+    yield
+    cache.clear()
+    with transaction.atomic(using=SANDBOX_DB):
+        seed.sandbox_wipe()
+
+
+def http_errors(page: Page) -> list[str]:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if message.type == "error" else None,
+    )
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
+    return errors
+
+
+def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
+    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
+) -> None:
+    problems = http_errors(page)
+    sign_in(page, live_server, "amara")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    expect(page.locator(".stat-number")).to_have_text(str(len(seed.CUSTOMERS)))
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "dashboard-counts.png", full_page=True)
+
+    page.get_by_label("Company name, domain or username").fill("tailspin")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(f"{live_server.url}/customers/?q=tailspin")
+    results = page.locator("#customer-results")
+    expect(results.get_by_role("link")).to_have_text(["Tailspin Toys"])
+    # The htmx search swaps only the rows and keeps the address in step (once htmx is set up).
+    page.wait_for_load_state("load")
+    page.get_by_label("Search customers by company name or domain").fill("o")
+    expect(results.get_by_role("link", name="Contoso Ltd")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/customers/?q=o")
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "customers-list.png", full_page=True)
+
+    # The cold load: progress, polled every 2s, replaced by the list when the worker is done.
+    page.get_by_label("Search customers by company name or domain").fill("tailspin")
+    results.get_by_role("link", name="Tailspin Toys").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tailspin Toys")
+    expect(page.locator("progress")).to_be_visible()
+    snapshots._progress_set(TAILSPIN, snapshots.LoadProgress("loading", users_read=1500))
+    expect(page.get_by_role("status").filter(has_text="1,500 users read so far.")).to_be_visible(
+        timeout=6000
+    )
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "customer-loading.png", full_page=True)
+    load_customer_snapshot.call(TAILSPIN)
+    users = page.locator("#users-results")
+    expect(users.locator(".pager-status")).to_have_text("1–50 of 5,000", timeout=6000)
+    expect(page).to_have_url(f"{live_server.url}/customers/{TAILSPIN}/")  # swapped, not reloaded
+    expect(page.locator("progress")).to_have_count(0)
+    snapshot = snapshots.snapshot_get(customer_id=TAILSPIN)
+    assert snapshot is not None
+    deleted_tab = f"Deleted users ({len(snapshot.deleted_users)})"
+    expect(page.get_by_role("link", name=deleted_tab)).to_be_visible()
+    expect(page.get_by_text("Updated less than a minute ago")).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "customer-users.png", full_page=True)
+
+    # Search, page and sort the 5,000 users.
+    page.get_by_label("Search users by display name or username").fill("ann")
+    expect(page).to_have_url(re.compile(r"/\?q=ann$"))
+    matching = [user for user in snapshot.users if "ann" in user.search_text]
+    expect(users.locator(".pager-status")).to_have_text(
+        f"1–50 of {len(matching):,}"
+        if len(matching) > 50
+        else f"1–{len(matching)} of {len(matching)}"
+    )
+    users.get_by_role("link", name="Next").click()
+    expect(users.locator(".pager-status")).to_contain_text("51–")
+    expect(page).to_have_url(re.compile(r"\?q=ann&page=2$"))
+    users.get_by_role("link", name="Username").click()
+    expect(page.get_by_role("columnheader", name="Username")).to_have_attribute(
+        "aria-sort", "ascending"
+    )
+    first_username = sorted((u.user_principal_name for u in matching), key=str.casefold)[0]
+    expect(users.locator("tbody tr").first.locator("td").nth(1)).to_have_text(first_username)
+    page.screenshot(path=screenshots / "customer-users-search.png", full_page=True)
+
+    # Export the users matching the search: a download.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("users-tailspintoys.onmicrosoft.com-")
+    content = Path(download.path()).read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content)))
+    assert rows[0][:2] == ["Display name", "Username"]
+    assert len(rows) == len(matching) + 1
+    assert rows[1][1] == first_username  # in the list's order
+
+    # A user.
+    first = users.locator("tbody tr").first.get_by_role("link")
+    name = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_role("heading", name="Directory roles")).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "user-page.png", full_page=True)
+
+    # Deleted users (N), from the breadcrumbs back to the customer.
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Tailspin Toys"
+    ).click()
+    page.get_by_role("link", name=deleted_tab).click()
+    expect(page.get_by_role("link", name=deleted_tab)).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("columnheader", name="Days left")).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(len(snapshot.deleted_users))
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "customer-deleted-users.png", full_page=True)
+    assert problems == []
+
+
+def test_a_user_found_by_username_and_a_customer_without_access(
+    page: Page, live_server: LiveServer, sales_agent: User, screenshots: Path
+) -> None:
+    sign_in(page, live_server, "sofia")
+    page.get_by_label("Company name, domain or username").fill(seed.REUSED_USERNAME)
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/customers/[0-9a-f-]+/users/[0-9a-f-]+/$"))
+    expect(page.get_by_text(seed.REUSED_USERNAME).first).to_be_visible()
+
+    page.goto(f"{live_server.url}/customers/{seed.NO_ACCESS_CUSTOMER_ID}/")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The partner has no delegated admin access to Adatum Corporation"
+    )
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "customer-no-access.png", full_page=True)
+
+    # A Sales agent has no Export.
+    page.goto(f"{live_server.url}/customers/{seed.CUSTOM_DOMAIN_CUSTOMER_ID}/")
+    expect(page.get_by_role("button", name="Refresh")).to_be_visible()
+    expect(page.get_by_role("button", name="Export")).to_have_count(0)
+
+
+def test_the_cold_load_finishes_without_javascript(
+    browser: Browser, live_server: LiveServer, helpdesk_agent: User, screenshots: Path
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "hugo")
+        page.goto(f"{live_server.url}/customers/{TAILSPIN}/")
+        expect(page.locator("progress")).to_be_visible()
+        # The <noscript> refresh leads to the loading URL, which refreshes itself by header.
+        expect(page).to_have_url(f"{live_server.url}/customers/{TAILSPIN}/loading/?tab=users")
+        page.screenshot(path=screenshots / "customer-loading-no-js.png", full_page=True)
+        load_customer_snapshot.call(TAILSPIN)
+        expect(page).to_have_url(f"{live_server.url}/customers/{TAILSPIN}/", timeout=6000)
+        expect(page.locator(".pager-status")).to_have_text("1–50 of 5,000")
+        # Search, sort and paging are plain links and forms.
+        page.get_by_label("Search users by display name or username").fill("ann")
+        page.get_by_role("button", name="Search").click()
+        expect(page).to_have_url(re.compile(r"\?q=ann$"))
+        page.get_by_role("link", name="Next").click()
+        expect(page).to_have_url(re.compile(r"\?q=ann&page=2$"))
+        page.get_by_role("button", name="Refresh").click()
+        expect(page.locator("progress")).to_be_visible()  # read again from Partner Center
+    finally:
+        context.close()
