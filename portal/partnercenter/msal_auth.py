@@ -50,6 +50,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal import crypto
+from portal.log_redaction import redact
 from portal.models import PartnerCenterTokenCache
 from portal.partnercenter.errors import PartnerCenterError, Unauthorized, Unavailable
 
@@ -403,9 +404,6 @@ def connect_with_refresh_token(
 # --- Log redaction -----------------------------------------------------------------------------
 # A JWT (three base64url parts, the first starting with eyJ) or an Entra refresh token (long,
 # dotted base64url starting with 0. or 1.): whatever the message, these never reach a log line.
-_TOKEN_SHAPES = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*|\b[01]\.A[\w.-]{40,}")
-
-
 class RedactSecrets(logging.Filter):
     """Masks token-shaped text in a record before any handler formats it.
 
@@ -415,7 +413,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = _TOKEN_SHAPES.sub("[redacted]", message)
+        redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
