@@ -261,6 +261,13 @@ if PORTAL_TICKET_URL_TEMPLATE and "{ticket}" not in PORTAL_TICKET_URL_TEMPLATE:
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Bulk uploads (users/bulk): how many users a job creates at once; how long a worker's lease on
+# a job lasts without renewal (after that, `portal_maintenance` hands the job to another
+# worker); how long temporary passwords wait, encrypted, to be downloaded before they are erased.
+PORTAL_BULK_CONCURRENCY = env_int("PORTAL_BULK_CONCURRENCY", default=8, minimum=1)
+PORTAL_BULK_LEASE_SECONDS = env_int("PORTAL_BULK_LEASE_SECONDS", default=60, minimum=5)
+PORTAL_BULK_PASSWORD_TTL_HOURS = env_int("PORTAL_BULK_PASSWORD_TTL_HOURS", default=24, minimum=1)
+
 # --- Auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

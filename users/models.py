@@ -42,3 +42,7 @@ class BulkDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({len(self.rows)} users, {self.public_id})"
+
+
+# Bulk jobs live in their own module; imported here so Django finds them under this app.
+from users.bulk.models import BulkJob, BulkRow  # noqa: E402, F401

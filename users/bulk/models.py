@@ -1,0 +1,154 @@
+"""A saved bulk upload: the job its worker runs, and one row per user it creates.
+
+Imported by `users/models.py` so Django finds the models under the `users` app. Logic lives in
+`jobs.py` (create, cancel, retry, lease, selectors), `worker.py` (the task body) and
+`passwords.py` (download, erase, reset); these classes only describe the data.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class BulkJob(models.Model):
+    """A validated upload a staff member saved: who, when, which customer, the ticket, the
+    Location and licences for all its users, and the worker's lease.
+
+    Counts are derived from the rows (`jobs.bulk_job_counts`), so they are never out of step.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    CANCEL_REQUESTED = "cancel_requested"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
+    STATES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (CANCEL_REQUESTED, "Cancelling"),
+        (CANCELLED, "Cancelled"),
+        (FINISHED, "Finished"),
+    ]
+    ACTIVE_STATES = (QUEUED, RUNNING, CANCEL_REQUESTED)
+    DONE_STATES = (CANCELLED, FINISHED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The draft it was saved from: a second Save of the same draft finds this job.
+    draft_public_id = models.UUIDField(unique=True, null=True, editable=False)
+    customer_id = models.CharField(max_length=64, db_index=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="bulk_jobs",
+    )
+    created_by_username = models.CharField(max_length=150)
+    ticket = models.CharField(max_length=100, blank=True)
+    file_name = models.CharField(max_length=255)
+    usage_location = models.CharField(max_length=2)
+    # [{"id": sku id, "name": product name}] assigned to every user; empty for none.
+    skus = models.JSONField(default=list, blank=True)
+
+    state = models.CharField(max_length=20, choices=STATES, default=QUEUED)
+    # The worker that holds the job, until `lease_expires_at`; it renews the lease while it
+    # works. An expired lease means the worker died: maintenance clears it and re-enqueues.
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)  # the last enqueued task's result id
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    recoveries = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    passwords_reset_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "lease_expires_at"], name="bulk_job_state_lease")]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} for {self.customer_name or self.customer_id} ({self.state})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in self.DONE_STATES
+
+
+class BulkRow(models.Model):
+    """One user of a job. Its request id and encrypted temporary password are written before
+    its create call, so a worker that dies mid-call leaves enough to finish it without a
+    duplicate: the same request id again, or a lookup of the username."""
+
+    PENDING = "pending"  # not started
+    WORKING = "working"  # request id and password stored; the call may be in flight
+    CREATED = "created"
+    FAILED = "failed"  # a definite error: nothing was created
+    UNKNOWN = "unknown"  # no answer after the retries: may or may not have been created
+    CANCELLED = "cancelled"  # the job was cancelled before this row started
+    STATES = [
+        (PENDING, "Pending"),
+        (WORKING, "Working"),
+        (CREATED, "Created"),
+        (FAILED, "Failed"),
+        (UNKNOWN, "Unknown"),
+        (CANCELLED, "Cancelled"),
+    ]
+    FINAL_STATES = (CREATED, FAILED, UNKNOWN, CANCELLED)
+
+    # Licence assignment after the create ("" when the job assigns none).
+    LICENSE_PENDING = "pending"
+    LICENSE_ASSIGNED = "assigned"
+    LICENSE_FAILED = "failed"
+    LICENSE_UNKNOWN = "unknown"
+
+    # A password reset for the whole upload ("" when none was asked for).
+    RESET_PENDING = "pending"
+    RESET_DONE = "done"
+    RESET_FAILED = "failed"
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()  # the row number in the uploaded file
+    first_name = models.CharField(max_length=64, blank=True)
+    last_name = models.CharField(max_length=64, blank=True)
+    display_name = models.CharField(max_length=64)
+    email = models.CharField(max_length=254)  # the username (userPrincipalName)
+
+    state = models.CharField(max_length=12, choices=STATES, default=PENDING)
+    request_id = models.CharField(max_length=64, blank=True)  # the create's MS-RequestId
+    user_id = models.CharField(max_length=64, blank=True)
+    adopted = models.BooleanField(default=False)  # found by lookup after an unknown outcome
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    license_state = models.CharField(max_length=12, blank=True)
+    license_request_id = models.CharField(max_length=64, blank=True)
+    license_error = models.TextField(blank=True)
+
+    reset_state = models.CharField(max_length=12, blank=True)
+    reset_request_id = models.CharField(max_length=64, blank=True)
+
+    # Fernet ciphertext (portal.crypto), never the password; blank once erased.
+    password_encrypted = models.TextField(blank=True)
+    password_available_at = models.DateTimeField(null=True, blank=True)
+    password_downloaded_at = models.DateTimeField(null=True, blank=True)
+    password_erased_at = models.DateTimeField(null=True, blank=True)
+
+    status_update = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="bulk_row_unique_number")
+        ]
+        indexes = [models.Index(fields=["job", "state"], name="bulk_row_job_state")]
+        ordering = ["job", "number"]
+
+    def __str__(self) -> str:
+        return f"Row {self.number}: {self.email} ({self.state})"
