@@ -1,0 +1,73 @@
+"""Periodic upkeep for every process to rely on: `manage.py portal_maintenance [--loop]`.
+
+django-tasks-db has no periodic tasks and leaves a task whose worker was killed marked running
+forever, so one small loop does what must happen on a clock:
+- bulk jobs whose worker died (expired lease) or whose task was lost are enqueued again;
+- bulk temporary passwords older than their time to live are erased;
+- expired bulk drafts are deleted;
+- the audit log is pruned to its retention period (a later issue fills `audit_log_prune`).
+
+Each step is safe to run from several loops at once (conditional updates), and each is
+independent: one that fails is logged and the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+logger = logging.getLogger("portal.maintenance")
+
+
+@dataclass
+class MaintenanceReport:
+    jobs_recovered: int = 0
+    passwords_erased: int = 0
+    drafts_pruned: int = 0
+    audit_records_pruned: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.jobs_recovered} bulk job(s) re-enqueued, {self.passwords_erased} "
+            f"password(s) erased, {self.drafts_pruned} draft(s) pruned, "
+            f"{self.audit_records_pruned} audit record(s) pruned"
+        )
+        return text + (f"; failed: {', '.join(self.failures)}" if self.failures else "")
+
+
+def audit_log_prune(*, now: datetime) -> int:
+    """Delete audit records older than the retention period; returns how many.
+
+    The hook for audit-log retention: the retention setting and the deletion come with a later
+    issue. Until then nothing is deleted.
+    """
+    return 0
+
+
+def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
+    """One round of every maintenance step."""
+    # Imported here: this module is loaded by settings-free code paths (the command's help).
+    from users.bulk.jobs import bulk_jobs_recover
+    from users.bulk.passwords import bulk_passwords_erase_expired
+    from users.bulk.services import bulk_drafts_prune
+
+    now = now or timezone.now()
+    report = MaintenanceReport()
+    steps: list[tuple[str, Callable[[], int], str]] = [
+        ("recover bulk jobs", lambda: len(bulk_jobs_recover(now=now)), "jobs_recovered"),
+        ("erase passwords", lambda: bulk_passwords_erase_expired(now=now), "passwords_erased"),
+        ("prune drafts", lambda: bulk_drafts_prune(now=now), "drafts_pruned"),
+        ("prune audit log", lambda: audit_log_prune(now=now), "audit_records_pruned"),
+    ]
+    for name, step, counter in steps:
+        try:
+            setattr(report, counter, step())
+        except Exception:
+            logger.exception("Maintenance step %r failed", name)
+            report.failures.append(name)
+    return report
