@@ -1,0 +1,150 @@
+"""What the bulk job tests start from: a sandbox customer, its snapshot, a saved draft."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from customers.snapshots import CustomerSnapshot, snapshot_load
+from portal.audit import Actor
+from portal.partnercenter import partner_center
+from portal.sandbox.models import Customer, CustomerUser, FaultSettings
+from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3, make_customer, make_sku, make_user
+from users.bulk.jobs import bulk_job_create
+from users.bulk.models import BulkJob, BulkRow
+from users.models import BulkDraft
+
+DOMAIN = "contoso.com"
+T0 = datetime(2026, 11, 28, 9, tzinfo=UTC)
+
+
+@dataclass
+class Scene:
+    customer: Customer
+    snapshot: CustomerSnapshot
+    staff: User
+
+    @property
+    def customer_id(self) -> str:
+        return str(self.customer.id)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.for_command(self.staff)
+
+
+def make_scene(staff: User, *, basic_seats: int = 50, e3_seats: int = 1) -> Scene:
+    customer = make_customer("Contoso", "contoso.onmicrosoft.com", custom_domain=DOMAIN)
+    make_sku(
+        customer,
+        BUSINESS_BASIC,
+        "Microsoft 365 Business Basic",
+        "O365_BUSINESS_ESSENTIALS",
+        basic_seats,
+    )
+    make_sku(customer, OFFICE_E3, "Office 365 E3", "ENTERPRISEPACK", e3_seats)
+    make_user(customer, "alice", "Alice Admin", usage_location="US")
+    snapshot = snapshot_load(pc=partner_center(), customer_id=str(customer.id))
+    return Scene(customer, snapshot, staff)
+
+
+def believe_seats_left(scene: Scene, seats: int) -> None:
+    """Make the snapshot say every licence has `seats` left (as a stale snapshot would)."""
+    skus = tuple(replace(sku, available=seats) for sku in scene.snapshot.skus)
+    scene.snapshot = replace(scene.snapshot, skus=skus)
+
+
+def draft_rows(count: int, *, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": number + 2,
+            "first_name": f"First{number}",
+            "last_name": f"Last{number}",
+            "display_name": f"First{number} Last{number}",
+            "email": f"user{number}@{DOMAIN}",
+        }
+        for number in range(start, start + count)
+    ]
+
+
+def make_draft(scene: Scene, rows: list[dict[str, Any]] | int = 3) -> BulkDraft:
+    now = timezone.now()
+    return BulkDraft.objects.create(
+        created_by=scene.staff,
+        customer_id=scene.customer_id,
+        file_name="new-staff.csv",
+        rows=draft_rows(rows) if isinstance(rows, int) else rows,
+        created_at=now,
+        expires_at=now + timedelta(days=1),
+    )
+
+
+def save_job(
+    scene: Scene,
+    rows: list[dict[str, Any]] | int = 3,
+    *,
+    sku_ids: tuple[str, ...] = (),
+    ticket: str = "INC-7",
+) -> BulkJob:
+    return bulk_job_create(
+        draft=make_draft(scene, rows),
+        snapshot=scene.snapshot,
+        usage_location="GB",
+        sku_ids=sku_ids,
+        actor=scene.actor,
+        ticket=ticket,
+    )
+
+
+def faults(**values: Any) -> FaultSettings:
+    settings = FaultSettings.current()
+    for name, value in values.items():
+        setattr(settings, name, value)
+    settings.save()
+    return settings
+
+
+def sandbox_users(scene: Scene, email: str) -> list[CustomerUser]:
+    """Every user (active or deleted) of the customer with this username, any case."""
+    return list(
+        CustomerUser.objects.filter(customer=scene.customer, user_principal_name__iexact=email)
+    )
+
+
+def squat(scene: Scene, email: str, display_name: str) -> CustomerUser:
+    """Someone else's active user with this username."""
+    now = timezone.now()
+    return CustomerUser.objects.create(
+        customer=scene.customer,
+        user_principal_name=email,
+        display_name=display_name,
+        password_last_set_at=now,
+        created_at=now,
+    )
+
+
+def states(job: BulkJob) -> dict[int, str]:
+    return dict(BulkRow.objects.filter(job=job).values_list("number", "state"))
+
+
+class Clock:
+    """An injectable clock that moves only when told."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def new_owner() -> str:
+    return f"test-worker-{uuid.uuid4().hex[:6]}"
