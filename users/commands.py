@@ -208,6 +208,11 @@ class _OneLineParser(CommandParser):
     call_command."""
 
     def error(self, message: str) -> NoReturn:
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            # Name the options, not what followed them: `--pass S3cret` must not be echoed.
+            words = message.removeprefix(prefix).split()
+            message = prefix + " ".join(w.split("=", 1)[0] for w in words if w.startswith("-"))
         if self.called_from_command_line:
             self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)} (see --help)\n")
         raise BadInput(one_line(message))

@@ -1,0 +1,90 @@
+"""A sandbox customer arranged for the customer_user_* command tests, and a way to run them."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from portal.models import AuditRecord
+from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
+from tests.sandbox_data import (
+    GLOBAL_ADMIN,
+    OFFICE_E3,
+    deleted,
+    make_customer,
+    make_role,
+    make_sku,
+    make_user,
+)
+
+DOMAIN = "contoso.onmicrosoft.com"
+CUSTOM_DOMAIN = "contoso.com"
+
+
+@dataclass
+class Scene:
+    """Contoso: Alice holds Global Administrator (a protected account), Bob holds no role, Dora
+    was deleted three days ago and Gus, a deleted Global Administrator, two days ago."""
+
+    customer_id: str
+    alice: CustomerUser
+    bob: CustomerUser
+    dora: CustomerUser
+    gus: CustomerUser
+
+    @property
+    def customer(self) -> list[str]:
+        return ["--tenant-id", self.customer_id]
+
+
+def arrange() -> Scene:
+    customer = make_customer("Contoso", DOMAIN, custom_domain=CUSTOM_DOMAIN)
+    global_admin = make_role(customer, GLOBAL_ADMIN, "Global Administrator")
+    e3 = make_sku(customer, OFFICE_E3, "Office 365 E3", "ENTERPRISEPACK", 5)
+    alice = make_user(customer, "alice", "Alice Admin", usage_location="US", first_name="Alice")
+    bob = make_user(customer, "bob", "Bob Builder", usage_location="GB", last_name="Builder")
+    dora = deleted(make_user(customer, "dora", "Dora Deleted", usage_location="FR"), 3)
+    gus = deleted(make_user(customer, "gus", "Gus Gone"), 2)
+    RoleMember.objects.create(role=global_admin, user=alice)
+    RoleMember.objects.create(role=global_admin, user=gus)
+    LicenseAssignment.objects.create(user=alice, sku=e3)
+    return Scene(str(customer.id), alice, bob, dora, gus)
+
+
+@dataclass
+class Outcome:
+    out: str
+    err: str
+    code: int
+
+    @property
+    def error_line(self) -> str:
+        """The error, which must be exactly one line."""
+        lines = self.err.strip().splitlines()
+        assert len(lines) == 1, self.err
+        return lines[0]
+
+
+def run(name: str, *argv: str, stdin: Any = None, **options: Any) -> Outcome:
+    """`manage.py <name> <argv>` through call_command: output, error and exit code."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(name, *argv, stdout=out, stderr=err, stdin=stdin, **options)
+    except CommandError as error:
+        # What manage.py prints for a CommandError, and the exit code it leaves.
+        err.write(f"{type(error).__name__}: {error}\n")
+        return Outcome(out.getvalue(), err.getvalue(), error.returncode)
+    return Outcome(out.getvalue(), err.getvalue(), 0)
+
+
+def audit(action: str) -> list[AuditRecord]:
+    return list(AuditRecord.objects.filter(action=action).order_by("id"))
+
+
+def refresh(user: CustomerUser) -> CustomerUser:
+    user.refresh_from_db()
+    return user
