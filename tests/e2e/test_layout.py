@@ -57,7 +57,7 @@ def sign_in(page: Page, live_server: LiveServer, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_sign_in_see_the_dashboard_and_sign_out(
     page: Page,
     live_server: LiveServer,
@@ -90,7 +90,7 @@ def test_sign_in_see_the_dashboard_and_sign_out(
     assert browser_problems == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_the_dashboard_search_lands_on_the_customers_list(
     page: Page,
     live_server: LiveServer,
@@ -112,7 +112,7 @@ def test_the_dashboard_search_lands_on_the_customers_list(
     assert browser_problems == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_htmx_refresh_swaps_the_panels_and_an_expired_session_goes_to_sign_in(
     page: Page, live_server: LiveServer, helpdesk_agent: User, browser_problems: list[str]
 ) -> None:
@@ -136,7 +136,7 @@ def test_htmx_refresh_swaps_the_panels_and_an_expired_session_goes_to_sign_in(
     assert browser_problems == []
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_content(
     page: Page, live_server: LiveServer, sales_agent: User
 ) -> None:
@@ -150,7 +150,7 @@ def test_the_skip_link_is_the_first_stop_and_moves_focus_to_the_content(
     expect(page.locator("main")).to_be_focused()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_error_pages_in_the_portal_look(
     page: Page,
     live_server: LiveServer,
@@ -171,7 +171,7 @@ def test_error_pages_in_the_portal_look(
     page.screenshot(path=screenshots / "404.png", full_page=True)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_the_layout_holds_on_a_narrow_screen(
     page: Page, live_server: LiveServer, helpdesk_agent: User, screenshots: Path
 ) -> None:
@@ -182,7 +182,7 @@ def test_the_layout_holds_on_a_narrow_screen(
     page.screenshot(path=screenshots / "dashboard-narrow.png", full_page=True)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_everything_works_without_javascript(
     browser: Browser, live_server: LiveServer, helpdesk_agent: User
 ) -> None:
