@@ -244,7 +244,7 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M} UTC"
+        return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     if isinstance(value, list | tuple):
         return ", ".join(_text(item) for item in value)
     return str(value)
@@ -394,6 +394,8 @@ class UserCommand(BaseCommand):
         staff = User.objects.filter(username=username).first()
         if staff is None:
             raise BadInput(f"--as: there is no staff account named '{username}'.")
+        if not staff.is_active:
+            raise NotAllowed(f"--as: the staff account '{username}' is deactivated.")
         return staff
 
     @staticmethod

@@ -153,7 +153,9 @@ def test_staff_without_a_role_see_nothing(scene: Scene, no_role_staff: User) -> 
 def test_an_inactive_staff_account_is_refused(scene: Scene, sales_agent: User) -> None:
     sales_agent.is_active = False
     sales_agent.save(update_fields=["is_active"])
-    assert get(scene).code == 3
+    result = get(scene)
+    assert result.code == 3
+    assert result.error_line == "NotAllowed: --as: the staff account 'sofia' is deactivated."
 
 
 def test_a_read_takes_no_ticket(scene: Scene, sales_agent: User) -> None:
