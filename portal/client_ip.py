@@ -47,3 +47,8 @@ def client_ip(request: HttpRequest) -> str | None:
                 break
     ip = _parse(remote)
     return str(ip) if ip is not None else None
+
+
+def client_ip_or_empty(request: HttpRequest) -> str:
+    """`client_ip` for django-axes, which wants a string."""
+    return client_ip(request) or ""

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("account/password/", views.ChangePasswordView.as_view(), name="password_change"),
     # Placeholder until the audit log lands (it keeps the name `audit_log`).
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("customers.urls")),

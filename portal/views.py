@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
 
 from portal.access import Capability, require_capability
 
@@ -27,6 +28,24 @@ class SignOutView(LogoutView):
         # After logout the session is new and empty; the message reaches the next page through
         # the messages cookie.
         messages.info(request, "You have signed out.")
+        return response
+
+
+class ChangePasswordView(PasswordChangeView):
+    """A local staff member changes their own password.
+
+    Django's view keeps this session signed in and, because every session stores a hash of the
+    password, ends the member's sessions everywhere else.
+    """
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("customers:dashboard")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Your password was changed. Your other sessions were signed out."
+        )
         return response
 
 

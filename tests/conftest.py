@@ -21,6 +21,11 @@ def _plain_static_files(settings: pytest.FixtureRequest) -> None:
         **settings.STORAGES,  # type: ignore[attr-defined]
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Staff passwords are hashed for every cast member of every test: a slow, strong hasher
+    # would cost seconds per test and test nothing the fast one does not.
+    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]
 
 
 # --- The staff cast (DESIGN.md section 3): one member per role, an outsider, a superuser ------

@@ -11,10 +11,11 @@ from django.test import Client
 
 from tests.conftest import STAFF_PASSWORD
 
+# Pages that a signed-in member lands on (the dashboard, the customers list) read the sandbox.
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/customers/?q=contoso"}
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_the_sign_in_page_has_a_labelled_form(client: Client) -> None:
     response = client.get("/sign-in/")
     assert response.status_code == 200
@@ -25,7 +26,7 @@ def test_the_sign_in_page_has_a_labelled_form(client: Client) -> None:
     assert 'name="csrfmiddlewaretoken"' in page
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_signing_in_lands_on_the_dashboard(client: Client, admin_agent: User) -> None:
     response = client.post(
         "/sign-in/", {"username": "amara", "password": STAFF_PASSWORD}, follow=True
@@ -36,7 +37,7 @@ def test_signing_in_lands_on_the_dashboard(client: Client, admin_agent: User) ->
     assert "Admin agent" in page
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_signing_in_goes_on_to_the_page_asked_for(client: Client, sales_agent: User) -> None:
     response = client.post(
         "/sign-in/?next=/customers/", {"username": "sofia", "password": STAFF_PASSWORD}
@@ -44,7 +45,7 @@ def test_signing_in_goes_on_to_the_page_asked_for(client: Client, sales_agent: U
     assert response["Location"] == "/customers/"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_signing_in_never_goes_to_another_site(client: Client, sales_agent: User) -> None:
     response = client.post(
         "/sign-in/",
@@ -53,7 +54,7 @@ def test_signing_in_never_goes_to_another_site(client: Client, sales_agent: User
     assert response["Location"] == "/"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_a_wrong_password_is_refused_with_a_message(client: Client, admin_agent: User) -> None:
     response = client.post("/sign-in/", {"username": "amara", "password": "wrong"})
     assert response.status_code == 200
@@ -61,13 +62,13 @@ def test_a_wrong_password_is_refused_with_a_message(client: Client, admin_agent:
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_a_signed_in_visitor_skips_the_sign_in_page(client: Client, admin_agent: User) -> None:
     client.force_login(admin_agent)
     assert client.get("/sign-in/")["Location"] == "/"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_signing_out_is_a_post_and_says_so(client: Client, admin_agent: User) -> None:
     client.force_login(admin_agent)
     assert client.get("/sign-out/").status_code == 405
@@ -77,14 +78,14 @@ def test_signing_out_is_a_post_and_says_so(client: Client, admin_agent: User) ->
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_every_page_offers_sign_out_as_a_post_form(client: Client, admin_agent: User) -> None:
     client.force_login(admin_agent)
     page = client.get("/").content.decode()
     assert re.search(r'<form method="post" action="/sign-out/"', page)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 @pytest.mark.parametrize("url", ["/", "/customers/?q=contoso", "/audit/"])
 def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, url: str) -> None:
     response = client.get(url)
@@ -92,7 +93,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, url: str) -> No
     assert response["Location"].startswith("/sign-in/?next=")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_an_anonymous_htmx_request_gets_a_full_page_redirect_to_sign_in(client: Client) -> None:
     response = client.get("/", headers=HTMX)
     # 200 + HX-Redirect: htmx loads the sign-in page as a whole page instead of swapping it
@@ -103,14 +104,14 @@ def test_an_anonymous_htmx_request_gets_a_full_page_redirect_to_sign_in(client: 
     assert response.content == b""
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_an_htmx_post_from_an_expired_session_also_gets_hx_redirect(client: Client) -> None:
     response = client.post("/", headers=HTMX)
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith("/sign-in/?next=")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_an_htmx_request_from_a_signed_in_member_is_left_alone(
     client: Client, admin_agent: User
 ) -> None:
@@ -130,7 +131,7 @@ def _csp(response: object) -> dict[str, str]:
     )
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 @pytest.mark.parametrize("url", ["/sign-in/", "/", "/customers/", "/audit/", "/nowhere/"])
 def test_every_page_has_a_strict_csp(client: Client, admin_agent: User, url: str) -> None:
     client.force_login(admin_agent)
@@ -147,7 +148,7 @@ def test_every_page_has_a_strict_csp(client: Client, admin_agent: User, url: str
         assert "unsafe-eval" not in policy[directive]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 @pytest.mark.parametrize("url", ["/sign-in/", "/", "/customers/", "/audit/", "/nowhere/"])
 def test_pages_carry_no_inline_script_or_style(client: Client, admin_agent: User, url: str) -> None:
     if url != "/sign-in/":
@@ -161,7 +162,7 @@ def test_pages_carry_no_inline_script_or_style(client: Client, admin_agent: User
     assert not re.search(r"\shx-on", page), "hx-on needs eval, which the CSP forbids"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_htmx_is_configured_for_the_csp_and_sends_the_csrf_token(
     client: Client, admin_agent: User
 ) -> None:
@@ -177,7 +178,7 @@ def test_htmx_is_configured_for_the_csp_and_sends_the_csrf_token(
     assert page.count('id="modal"') == 1
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "sandbox"])
 def test_the_skip_link_leads_to_the_main_landmark(client: Client, admin_agent: User) -> None:
     client.force_login(admin_agent)
     page = client.get("/").content.decode()

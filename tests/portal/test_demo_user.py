@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 from pytest_django.fixtures import Settings
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -38,7 +39,7 @@ def test_it_creates_a_superuser_admin_who_can_sign_in_with_the_printed_password(
 ) -> None:
     port, password = run()
     assert port == "8000"
-    user = authenticate(username="admin", password=password)
+    user = authenticate(RequestFactory().post("/sign-in/"), username="admin", password=password)
     assert user is not None
     assert user.is_superuser and user.is_staff and user.is_active  # type: ignore[union-attr]
     assert len(password) >= 16
@@ -65,7 +66,10 @@ def test_it_sets_the_password_from_the_file_again_on_every_run(data_dir: Path) -
     user.is_superuser = False
     user.save()
     run()
-    assert authenticate(username="admin", password=password) is not None
+    assert (
+        authenticate(RequestFactory().post("/sign-in/"), username="admin", password=password)
+        is not None
+    )
     assert get_user_model().objects.get(username="admin").is_superuser
 
 
