@@ -4,12 +4,10 @@ one-line errors with exit codes — through call_command and through a real `man
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -20,6 +18,7 @@ from pytest_django.fixtures import Settings
 
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
+from tests.child_process import child_env
 from tests.sandbox_data import make_customer, make_user
 from tests.users.commands_support import CUSTOM_DOMAIN, DOMAIN, Scene, arrange, refresh, run
 
@@ -214,19 +213,12 @@ def _manage(
     *argv: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`manage.py` in a child process, on this test run's (file-backed) databases."""
-    databases = django_settings.DATABASES
-    child_env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{Path(databases['default']['NAME']).resolve()}",
-        "SANDBOX_DATABASE_URL": f"sqlite:///{Path(databases['sandbox']['NAME']).resolve()}",
-        **(env or {}),
-    }
     return subprocess.run(
         [sys.executable, "manage.py", *argv],
         input=stdin,
         capture_output=True,
         text=True,
-        env=child_env,
+        env=child_env(**(env or {})),
         cwd=django_settings.BASE_DIR,
         timeout=120,
         check=False,
@@ -238,10 +230,6 @@ def _not_log_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if not re.match(r"\d{4}-\d\d-\d\d ", line)]
 
 
-@pytest.mark.skipif(
-    django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-    reason="the child process is handed the SQLite test database files",
-)
 @pytest.mark.django_db(databases=["default", "sandbox"], transaction=True)
 def test_the_commands_through_a_real_manage_py_process(admin_agent: User) -> None:
     scene = arrange()
