@@ -20,6 +20,7 @@ from portal.maintenance import maintenance_run
 from tests.users.bulk_jobs_support import (
     Clock,
     Scene,
+    faults,
     make_draft,
     make_scene,
     sandbox_users,
@@ -213,3 +214,31 @@ def test_the_maintenance_command_runs_one_round_and_says_what_it_did(
         "0 bulk job(s) re-enqueued, 0 password(s) erased, 0 draft(s) pruned, "
         "0 audit record(s) pruned"
     )
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+def test_rows_run_on_a_pool_bounded_by_the_concurrency_setting(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    faults(latency_ms=40)  # so that calls overlap
+    job = save_job(scene, 9)
+    lock = threading.Lock()
+    in_flight = [0]
+    most = [0]
+    real_create = worker._Run._create
+
+    def counted(run: worker._Run, row: BulkRow) -> bool:
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        try:
+            return real_create(run, row)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(worker._Run, "_create", counted)
+    assert bulk_job_run(job_id=job.pk, concurrency=3).finished
+    assert set(states(job).values()) == {"created"}
+    assert 2 <= most[0] <= 3
+    assert all(len(sandbox_users(scene, r.email)) == 1 for r in BulkRow.objects.filter(job=job))
