@@ -1,44 +1,403 @@
-"""The users app's pages. This issue: the user page, read only (its actions come next)."""
+"""The user page and its actions: Submit (update), Reset password, Delete user account.
+
+Each action first reads the user live (`user_details`): the protected-account rule needs its
+directory roles as Partner Center has them now, not as a snapshot remembers them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from customers.services import CustomerRow, users_snapshot_open
+from customers.snapshots import CustomerSnapshot
 from customers.views.common import customer_or_404
-from portal.access import Capability, require_capability
-from portal.http import HtmxHttpRequest
-from portal.partnercenter import PartnerCenterError, partner_center
-from portal.problems import partner_center_problem
-from users.services import user_details
-
-NOT_FOUND = (
-    "This user does not exist in the customer's directory: it may have been deleted for good "
-    "(30 days after its deletion), or the link is out of date."
+from portal.access import (
+    HELPDESK_UPDATE_FIELDS,
+    Capability,
+    StaffUser,
+    can_act_on_user,
+    can_change_roles_or_licenses,
+    can_update_user,
+    check_act_on_user,
+    require_capability,
 )
+from portal.http import HtmxHttpRequest
+from portal.partnercenter import (
+    AlreadyExists,
+    PartnerCenterClient,
+    PartnerCenterError,
+    partner_center,
+)
+from portal.problems import partner_center_problem
+from portal.tickets import ticket_from_link
+from users import services
+from users.forms import USERNAME_TAKEN, DeleteUserForm, ResetPasswordForm, UpdateUserForm
+from users.services import (
+    EDITABLE_FIELDS,
+    BadFingerprint,
+    ConcurrentChange,
+    Step,
+    UserChanges,
+    UserDetails,
+    role_names_of,
+)
+from users.views.common import (
+    NOT_FOUND,
+    PROTECTED,
+    audit_for,
+    error_message,
+    read_once,
+    user_activity,
+)
+
+_NAME_FIELDS = ("first_name", "last_name", "display_name", "usage_location")
+_FIELD_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "display_name": "Display name",
+    "user_principal_name": "Username",
+    "usage_location": "Location",
+}
+
+
+@dataclass
+class Page:
+    """Everything the user page needs, read once per request."""
+
+    customer: CustomerRow
+    details: UserDetails
+    snapshot: CustomerSnapshot | None
+    may: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def user_id(self) -> str:
+        return self.details.user.id or ""
+
+    @property
+    def username(self) -> str:
+        return self.details.user.user_principal_name or ""
+
+
+def _page(
+    request: HtmxHttpRequest, pc: PartnerCenterClient, customer_id: UUID, user_id: UUID
+) -> Page:
+    """The customer and the user, read live, with what the staff member may do to this user.
+
+    The one access helper of this module: every action asks `page.may` (or `_check`).
+    """
+    customer = customer_or_404(pc=pc, customer_id=customer_id)
+    details = services.user_details(pc=pc, customer_id=customer.id, user_id=str(user_id))
+    staff = request.user
+    protected = details.is_protected
+
+    def may(action: Capability) -> bool:
+        return can_act_on_user(staff, action, target_holds_directory_role=protected)
+
+    snapshot = None
+    # Only the fields an Admin agent alone may change need the customer's domains, roles and
+    # licences; the others need nothing but the user.
+    if may(Capability.UPDATE_USER) and can_change_roles_or_licenses(staff):
+        state = users_snapshot_open(pc=pc, customer_id=customer.id)
+        snapshot = state if isinstance(state, CustomerSnapshot) else None
+    return Page(
+        customer,
+        details,
+        snapshot,
+        may={
+            "update": may(Capability.UPDATE_USER),
+            "reset": may(Capability.RESET_PASSWORD),
+            "delete": may(Capability.DELETE_USER),
+            "change_username": may(Capability.UPDATE_USER)
+            and can_update_user(staff, fields=["user_principal_name"]),
+            "change_roles": may(Capability.UPDATE_USER)
+            and can_change_roles_or_licenses(staff)
+            and snapshot is not None,
+        },
+    )
+
+
+def _check(request: HtmxHttpRequest, page: Page, action: Capability) -> None:
+    check_act_on_user(request.user, action, target_holds_directory_role=page.details.is_protected)
 
 
 @require_capability(Capability.VIEW)
 def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
-    """A user's details, directory roles and licences, read live from Partner Center."""
+    """A user's details, directory roles and licences, read live; the forms the role allows."""
     pc = partner_center()
-    customer = None
     try:
-        customer = customer_or_404(pc=pc, customer_id=customer_id)
-        details = user_details(pc=pc, customer_id=customer.id, user_id=str(user_id))
+        page = _page(request, pc, customer_id, user_id)
     except PartnerCenterError as error:
-        problem = partner_center_problem(
-            request,
-            error,
-            company_name=customer.company_name if customer else "",
-            not_found=NOT_FOUND,
+        return _problem(request, pc, customer_id, error)
+    ticket = ticket_from_link(request)
+    return _render(
+        request,
+        page,
+        update_form=_update_form(request.user, page, initial_ticket=ticket),
+        reset_form=ResetPasswordForm(initial={"ticket": ticket}),
+        ticket=ticket,
+    )
+
+
+@require_POST
+@require_capability(Capability.UPDATE_USER)
+def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
+    """Submit: patch only what changed; show both versions if someone changed the user meanwhile."""
+    pc = partner_center()
+    try:
+        page = _page(request, pc, customer_id, user_id)
+    except PartnerCenterError as error:
+        return _problem(request, pc, customer_id, error)
+    _check(request, page, Capability.UPDATE_USER)
+    _refuse_fields_beyond_role(request, page)
+    form = _update_form(request.user, page, data=request.POST)
+    if not form.is_valid():
+        return _render(request, page, update_form=form)
+    data = form.cleaned_data
+    changes = UserChanges(
+        **{name: data[name] for name in _NAME_FIELDS if name in form.fields},
+        user_principal_name=form.username if "alias" in form.fields else None,
+        role_ids=_kept(data, "roles", form, {role_id for role_id, _ in page.details.roles}),
+        sku_ids=_kept(data, "licences", form, set(page.details.sku_ids)),
+    )
+    try:
+        steps = services.user_update(
+            pc=pc,
+            audit=audit_for(request, page.customer, data["ticket"]),
+            user_id=page.user_id,
+            fingerprint=data["fingerprint"],
+            changes=changes,
+            role_names=role_names_of(page.snapshot) if page.snapshot else None,
         )
-        failed = {"customer": customer, "customer_id": str(customer_id), "problem": problem}
-        response = render(request, "users/detail.html", failed, status=problem.status)
-        return problem.apply_headers(response)
-    context: dict[str, Any] = {"customer": customer, "customer_id": customer.id}
-    context["details"] = details
-    return render(request, "users/detail.html", context)
+    except ConcurrentChange as conflict:
+        return _conflict(request, page, conflict, changes)
+    except BadFingerprint as error:
+        form.add_error(None, str(error))
+        return _render(request, page, update_form=form, status=400)
+    except AlreadyExists:
+        form.add_error("alias", USERNAME_TAKEN)
+        return _render(request, page, update_form=form)
+    except PartnerCenterError as error:
+        form.add_error(None, error_message(request, error, page.customer.company_name))
+        return _render(request, page, update_form=form)
+    _report(request, steps)
+    return redirect("users:detail", customer_id=page.customer.id, user_id=page.user_id)
+
+
+@require_POST
+@require_capability(Capability.RESET_PASSWORD)
+def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
+    """Reset password: a new generated password, shown once on the answer itself (no-store)."""
+    pc = partner_center()
+    try:
+        page = _page(request, pc, customer_id, user_id)
+    except PartnerCenterError as error:
+        return _problem(request, pc, customer_id, error)
+    _check(request, page, Capability.RESET_PASSWORD)
+    form = ResetPasswordForm(request.POST)
+    if not form.is_valid():
+        return _render(request, page, reset_form=form)
+    try:
+        password = services.user_reset_password(
+            pc=pc,
+            audit=audit_for(request, page.customer, form.cleaned_data["ticket"]),
+            user_id=page.user_id,
+            username=page.username,
+            force_change=form.cleaned_data["force_change_password"],
+        )
+    except PartnerCenterError as error:
+        form.add_error(None, error_message(request, error, page.customer.company_name))
+        return _render(request, page, reset_form=form)
+    context = {"customer": page.customer, "person": page.details.user, "password": password}
+    context["force_change"] = form.cleaned_data["force_change_password"]
+    return read_once(render(request, "users/password_reset.html", context))
+
+
+@require_capability(Capability.DELETE_USER)
+def user_delete(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
+    """Delete user account: GET asks for confirmation, naming the user; POST deletes."""
+    pc = partner_center()
+    try:
+        page = _page(request, pc, customer_id, user_id)
+    except PartnerCenterError as error:
+        return _problem(request, pc, customer_id, error)
+    _check(request, page, Capability.DELETE_USER)
+    if request.method != "POST":
+        form = DeleteUserForm(initial={"ticket": ticket_from_link(request)})
+        return _delete_page(request, page, form)
+    form = DeleteUserForm(request.POST)
+    if not form.is_valid():
+        return _delete_page(request, page, form)
+    try:
+        services.user_delete(
+            pc=pc,
+            audit=audit_for(request, page.customer, form.cleaned_data["ticket"]),
+            user_id=page.user_id,
+            username=page.username,
+        )
+    except PartnerCenterError as error:
+        form.add_error(None, error_message(request, error, page.customer.company_name))
+        return _delete_page(request, page, form)
+    messages.success(
+        request,
+        f"Deleted {page.username}. It can be restored from Deleted users for 30 days.",
+    )
+    return redirect("customers:users", customer_id=page.customer.id)
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def _update_form(
+    staff: StaffUser, page: Page, *, data: Any = None, initial_ticket: str = ""
+) -> UpdateUserForm:
+    person = page.details.user
+    alias, _, domain = (person.user_principal_name or "").rpartition("@")
+    snapshot = page.snapshot
+    domains = list(snapshot.domains) if snapshot else []
+    if domain and domain.casefold() not in {name.casefold() for name in domains}:
+        domains.insert(0, domain)
+    allowed: set[str] = set(HELPDESK_UPDATE_FIELDS)
+    if page.may["change_username"]:
+        allowed |= {"alias", "domain"}
+    if page.may["change_roles"]:
+        allowed |= {"roles", "licences"}
+    initial = {
+        "first_name": person.first_name or "",
+        "last_name": person.last_name or "",
+        "display_name": person.display_name or "",
+        "alias": alias,
+        "domain": domain,
+        "usage_location": (person.usage_location or "").upper(),
+        "roles": [role_id for role_id, _ in page.details.roles],
+        "licences": page.details.sku_ids,
+        "fingerprint": page.details.fingerprint,
+        "ticket": initial_ticket,
+    }
+    return UpdateUserForm(
+        data,
+        initial=initial,
+        allowed=allowed,
+        domains=domains,
+        roles=snapshot.roles if snapshot else (),
+        skus=snapshot.skus if snapshot else (),
+        held_skus=page.details.sku_ids,
+    )
+
+
+def _refuse_fields_beyond_role(request: HtmxHttpRequest, page: Page) -> None:
+    """A crafted POST that changes what the role may not change is refused outright (403)."""
+    posted = request.POST
+    if not page.may["change_username"] and ("alias" in posted or "domain" in posted):
+        wanted = f"{posted.get('alias', '')}@{posted.get('domain', '')}"
+        if wanted.casefold() != page.username.casefold():
+            raise PermissionDenied(
+                "Your role may change names, display name and location, not the username."
+            )
+    if not can_change_roles_or_licenses(request.user) and (
+        "roles" in posted or "licences" in posted
+    ):
+        raise PermissionDenied("Your role may not change roles or licences.")
+
+
+def _kept(
+    data: dict[str, Any], name: str, form: UpdateUserForm, held: set[str]
+) -> frozenset[str] | None:
+    """The roles or licences wanted: what is checked, plus what is held but not on the form."""
+    if name not in form.fields:
+        return None
+    offered = {str(value) for value, _ in form.fields[name].choices}  # type: ignore[attr-defined]
+    return frozenset(data[name]) | frozenset(held - offered)
+
+
+def _report(request: HtmxHttpRequest, steps: list[Step]) -> None:
+    if not steps:
+        messages.info(request, "Nothing changed: the form matched the user as it is.")
+    for step in steps:
+        if step.succeeded:
+            messages.success(request, f"{step.description}.")
+        else:
+            messages.error(request, f"Not done: {step.description}. {step.error}")
+
+
+def _conflict(
+    request: HtmxHttpRequest, page: Page, conflict: ConcurrentChange, changes: UserChanges
+) -> HttpResponse:
+    """Theirs (as Partner Center has it now) beside yours (the form), nothing overwritten."""
+    current = conflict.current
+    rows = []
+    for name in EDITABLE_FIELDS:
+        yours = getattr(changes, name)
+        if yours is None:
+            continue
+        theirs = getattr(current, name) or ""
+        rows.append((_FIELD_LABELS[name], theirs, yours, theirs != yours))
+    context = {
+        "customer": page.customer,
+        "person": current,
+        "rows": rows,
+    }
+    return render(request, "users/update_conflict.html", context, status=409)
+
+
+def _render(
+    request: HtmxHttpRequest,
+    page: Page,
+    *,
+    update_form: UpdateUserForm | None = None,
+    reset_form: ResetPasswordForm | None = None,
+    ticket: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    if update_form is None:
+        update_form = _update_form(request.user, page, initial_ticket=ticket)
+    if reset_form is None:
+        reset_form = ResetPasswordForm(initial={"ticket": ticket})
+    delete_url = reverse("users:delete", args=[page.customer.id, page.user_id])
+    context = {
+        "customer": page.customer,
+        "customer_id": page.customer.id,
+        "details": page.details,
+        "may": page.may,
+        "protected_reason": PROTECTED if page.details.is_protected else "",
+        "update_form": update_form,
+        "reset_form": reset_form,
+        "delete_url": f"{delete_url}?ticket={ticket}" if ticket else delete_url,
+        "activity": user_activity(page.customer.id, page.user_id),
+        "snapshot_missing": page.may["update"]
+        and can_change_roles_or_licenses(request.user)
+        and page.snapshot is None,
+    }
+    return render(request, "users/detail.html", context, status=status)
+
+
+def _delete_page(request: HtmxHttpRequest, page: Page, form: DeleteUserForm) -> HttpResponse:
+    context = {"customer": page.customer, "person": page.details.user, "form": form}
+    context["protected"] = page.details.is_protected
+    return render(request, "users/delete_confirm.html", context)
+
+
+def _problem(
+    request: HtmxHttpRequest, pc: PartnerCenterClient, customer_id: UUID, error: PartnerCenterError
+) -> HttpResponse:
+    customer = None
+    with contextlib.suppress(PartnerCenterError):  # say what failed first, the customer if known
+        customer = customer_or_404(pc=pc, customer_id=customer_id)
+    problem = partner_center_problem(
+        request,
+        error,
+        company_name=customer.company_name if customer else "",
+        not_found=NOT_FOUND,
+    )
+    failed = {"customer": customer, "customer_id": str(customer_id), "problem": problem}
+    response = render(request, "users/detail.html", failed, status=problem.status)
+    return problem.apply_headers(response)

@@ -1,0 +1,289 @@
+"""The forms of the user lifecycle screens: Add user, the user page's Submit, Reset password,
+Delete user account, and Restore. They validate and convert; the services do the rest.
+
+Choices that depend on the customer (domains, directory roles, licences with seats left) come
+from its snapshot and are passed in by the view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from django import forms
+from django.conf import settings
+from django_countries import countries
+
+from customers.snapshots import RoleRow, SkuRow
+from portal.passwords import password_problem
+from portal.tickets import TicketField
+
+MAX_NAME: Final = 50
+MAX_ALIAS: Final = 64
+_ALIAS: Final = re.compile(r"[A-Za-z0-9.\-_!#^~']+")
+
+GENERATE: Final = "generate"
+TYPED: Final = "typed"
+
+USERNAME_TAKEN: Final = (
+    "Another user of this customer already has this username. Choose another one."
+)
+LICENCE_NEEDS_LOCATION: Final = "Licences need a location: choose the user's location."
+NO_SEAT_LEFT: Final = "{name} has no seat left. Buy more seats or free one first."
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return [("", "Choose a location"), *((code, str(name)) for code, name in countries)]
+
+
+class LicenceSelect(forms.CheckboxSelectMultiple):
+    """Check boxes that disable the licences with no seat left (unless the user holds one)."""
+
+    def __init__(self, *args: Any, disabled: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.disabled = set(disabled)
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        if option["value"] in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def _choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+def style(form: forms.Form) -> None:
+    """Bootstrap's classes on every widget, so templates render fields as they are."""
+    for bound in form.fields.values():
+        widget = bound.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(
+            widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput
+        ):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = css
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "ticket" in self.fields:
+            # Read per form, not once at import: the setting may change without a restart in tests.
+            self.fields["ticket"].required = settings.PORTAL_TICKET_REQUIRED
+        style(self)
+
+
+def _name_field(label: str, *, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=MAX_NAME,
+        required=required,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+def _clean_alias(alias: str) -> str:
+    if not _ALIAS.fullmatch(alias):
+        raise forms.ValidationError(
+            "A username may only have letters A-Z, digits and . - _ ! # ^ ~ ' before the @."
+        )
+    if len(alias) > MAX_ALIAS:
+        raise forms.ValidationError(f"A username has at most {MAX_ALIAS} characters before the @.")
+    if alias.startswith(".") or alias.endswith(".") or ".." in alias:
+        raise forms.ValidationError(
+            "A username cannot start or end with a dot, or have two dots in a row."
+        )
+    return alias
+
+
+class _UserFields(StyledForm):
+    """Names, username (alias @ domain), location, roles and licences: shared by add and update."""
+
+    first_name = _name_field("First name")
+    last_name = _name_field("Last name")
+    display_name = _name_field("Display name", required=True)
+    alias = forms.CharField(
+        label="Username",
+        max_length=MAX_ALIAS,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    domain = forms.ChoiceField(label="Domain")
+    usage_location = forms.ChoiceField(label="Location", required=False)
+    roles = forms.MultipleChoiceField(
+        label="Permissions", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    licences = forms.MultipleChoiceField(label="Licences", required=False)
+    ticket = TicketField()
+
+    def __init__(
+        self,
+        *args: Any,
+        domains: Sequence[str] = (),
+        roles: Sequence[RoleRow] = (),
+        skus: Sequence[SkuRow] = (),
+        held_skus: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        held = set(held_skus)
+        self.skus = {sku.id: sku for sku in skus}
+        _choices(self, "domain", [(name, name) for name in domains])
+        _choices(self, "usage_location", country_choices())
+        _choices(self, "roles", [(role.id, role.name) for role in roles])
+        self.full_skus = {sku.id for sku in skus if sku.available <= 0 and sku.id not in held}
+        # The widget first: setting a field's choices hands them to its current widget.
+        self.fields["licences"].widget = LicenceSelect(disabled=self.full_skus)
+        _choices(
+            self,
+            "licences",
+            [(sku.id, f"{sku.name} ({sku.available} of {sku.total} available)") for sku in skus],
+        )
+        style(self)
+        self.fields["domain"].widget.attrs["aria-label"] = "Domain"
+
+    def clean_alias(self) -> str:
+        return _clean_alias(self.cleaned_data["alias"].strip())
+
+    def clean_licences(self) -> list[str]:
+        chosen: list[str] = self.cleaned_data["licences"]
+        for sku_id in chosen:
+            if sku_id in self.full_skus:
+                raise forms.ValidationError(NO_SEAT_LEFT.format(name=self.skus[sku_id].name))
+        return chosen
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("licences") and not cleaned.get("usage_location"):
+            self.add_error("usage_location", LICENCE_NEEDS_LOCATION)
+        return cleaned
+
+    @property
+    def username(self) -> str:
+        return f"{self.cleaned_data['alias']}@{self.cleaned_data['domain']}"
+
+
+class AddUserForm(_UserFields):
+    """Add user. The one-time id (`form_id`) is rendered by the template, not as a widget, so a
+    form re-shown with errors can carry a new one."""
+
+    form_id = forms.UUIDField(widget=forms.HiddenInput)
+    password_choice = forms.ChoiceField(
+        label="Password",
+        choices=[(GENERATE, "Generate a password"), (TYPED, "Let me type a password")],
+        initial=GENERATE,
+        widget=forms.RadioSelect,
+    )
+    password = forms.CharField(
+        label="Type the password",
+        required=False,
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+    force_change_password = forms.BooleanField(
+        label="Make this user change the password when they first sign in",
+        required=False,
+        initial=True,
+    )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "display_name",
+        "alias",
+        "domain",
+        "usage_location",
+        "roles",
+        "licences",
+        "password_choice",
+        "password",
+        "force_change_password",
+        "ticket",
+    ]
+
+    def clean_display_name(self) -> str:
+        # Without script nothing fills it in as the names are typed: the server does (below).
+        return str(self.cleaned_data.get("display_name") or "").strip()
+
+    def full_clean(self) -> None:
+        # An empty display name is filled from first + last before "required" is checked.
+        if self.is_bound and not str(self.data.get("display_name", "")).strip():
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
+            first = str(data.get("first_name", "")).strip()
+            last = str(data.get("last_name", "")).strip()
+            data["display_name"] = f"{first} {last}".strip()
+            self.data = data
+        super().full_clean()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("password_choice") == TYPED:
+            password = cleaned.get("password") or ""
+            problem = "Type the password, or choose Generate." if not password else None
+            problem = problem or password_problem(password)
+            if problem:
+                self.add_error("password", problem)
+        else:
+            cleaned["password"] = ""
+        return cleaned
+
+
+class UpdateUserForm(_UserFields):
+    """The user page's Submit. Fields a role may not change are removed by `limit_to`; the
+    fingerprint of the user as loaded travels in a hidden field."""
+
+    fingerprint = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, allowed: Iterable[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            keep = set(allowed) | {"fingerprint", "ticket"}
+            for name in list(self.fields):
+                if name not in keep:
+                    del self.fields[name]
+        style(self)
+
+    def clean_display_name(self) -> str:
+        return str(self.cleaned_data.get("display_name") or "").strip()
+
+
+class ResetPasswordForm(StyledForm):
+    prefix = "reset"  # it shares the user page with Submit's form (unique ids and names)
+
+    force_change_password = forms.BooleanField(
+        label="Make this user change the password when they next sign in",
+        required=False,
+        initial=True,
+    )
+    ticket = TicketField()
+
+
+class DeleteUserForm(StyledForm):
+    ticket = TicketField()
+
+
+class RestoreForm(StyledForm):
+    """Restore: the checked deleted users (ids from the Deleted users tab)."""
+
+    users = forms.MultipleChoiceField(
+        required=True,
+        error_messages={"required": "Select at least one deleted user to restore."},
+    )
+    ticket = TicketField()
+
+    def __init__(self, *args: Any, user_ids: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "users", [(user_id, user_id) for user_id in user_ids])
+        self.fields["users"].error_messages["invalid_choice"] = (
+            "A selected user is no longer among the deleted users: refresh the list and try again."
+        )

@@ -1,0 +1,19 @@
+"""The users app's pages: the user page and its actions, Add user, Restore.
+
+A package (not one module) so each screen keeps its own file; `users.urls` imports from here.
+"""
+
+from __future__ import annotations
+
+from users.views.add import user_add
+from users.views.detail import user_delete, user_detail, user_reset_password, user_update
+from users.views.restore import users_restore_view
+
+__all__ = [
+    "user_add",
+    "user_delete",
+    "user_detail",
+    "user_reset_password",
+    "user_update",
+    "users_restore_view",
+]

@@ -1,0 +1,133 @@
+"""Add user: the form (a page, or the modal with htmx), and Save's one-time answer.
+
+Every rendering of the form carries a new one-time id, which becomes the create call's
+MS-RequestId; `user_create` remembers which ids created a user, so a resubmitted form (reload,
+back, double click) creates nothing. The one exception to "a re-shown form gets a new id" is an
+answer Partner Center did not confirm: the same id is kept, so pressing Save again is a retry of
+the same request, never a second user.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from uuid import UUID
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters
+
+from customers.services import CustomerRow, users_snapshot_open
+from customers.snapshots import CustomerSnapshot
+from customers.views.common import customer_or_404
+from portal.access import Capability, require_capability
+from portal.http import HtmxHttpRequest
+from portal.partnercenter import AlreadyExists, PartnerCenterError, partner_center
+from portal.problems import partner_center_problem
+from portal.tickets import ticket_from_link
+from users.forms import USERNAME_TAKEN, AddUserForm
+from users.services import NewUser, new_request_id, role_names_of, user_create
+from users.views.common import audit_for, error_message, read_once
+
+UNCONFIRMED: Final = (
+    "Partner Center did not confirm that the user was created. Press Save again — it will not "
+    "create a second user."
+)
+RETYPE_PASSWORD: Final = "Type the password again: it is never sent back to your browser."  # noqa: S105 (words)
+
+
+@sensitive_post_parameters("password")
+@require_capability(Capability.ADD_USER)
+def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    """GET: the form, with a new one-time id. POST (Save): create the user, show its password."""
+    pc = partner_center()
+    customer: CustomerRow | None = None
+    try:
+        customer = customer_or_404(pc=pc, customer_id=customer_id)
+        state = users_snapshot_open(pc=pc, customer_id=customer.id)
+    except PartnerCenterError as error:
+        company = customer.company_name if customer else ""
+        problem = partner_center_problem(request, error, company_name=company)
+        context: dict[str, Any] = {"customer": customer, "customer_id": str(customer_id)}
+        context["problem"] = problem
+        response = _render(request, "users/add.html", context, status=problem.status)
+        return problem.apply_headers(response)
+    if not isinstance(state, CustomerSnapshot):
+        context = {"customer": customer, "customer_id": customer.id}
+        context["waiting"] = True
+        return _render(request, "users/add.html", context)
+    choices: dict[str, Any] = {"domains": state.domains, "roles": state.roles, "skus": state.skus}
+
+    if request.method != "POST":
+        form = AddUserForm(initial={"ticket": ticket_from_link(request)}, **choices)
+        return _form(request, customer, form, new_request_id())
+
+    form = AddUserForm(request.POST, **choices)
+    # A form re-shown after an unconfirmed Save keeps its id until it is saved.
+    pending = request.POST.get("pending") == "1"
+    if not form.is_valid():
+        form_id = str(form.cleaned_data.get("form_id") or "")
+        keep = pending and bool(form_id)
+        return _form(request, customer, form, form_id if keep else new_request_id(), pending=keep)
+    data = form.cleaned_data
+    request_id = str(data["form_id"])
+    new = NewUser(
+        display_name=data["display_name"],
+        user_principal_name=form.username,
+        first_name=data["first_name"].strip(),
+        last_name=data["last_name"].strip(),
+        usage_location=data["usage_location"],
+        role_ids=tuple(data["roles"]),
+        sku_ids=tuple(data["licences"]),
+        password=data["password"] or None,
+        force_change_password=data["force_change_password"],
+    )
+    try:
+        result = user_create(
+            pc=pc,
+            audit=audit_for(request, customer, data["ticket"]),
+            new=new,
+            request_id=request_id,
+            role_names=role_names_of(state),
+        )
+    except PartnerCenterError as error:
+        if error.outcome_unknown:
+            form.add_error(None, UNCONFIRMED)
+            if new.password:
+                form.add_error("password", RETYPE_PASSWORD)
+            return _form(request, customer, form, request_id, pending=True)
+        if isinstance(error, AlreadyExists):
+            form.add_error("alias", USERNAME_TAKEN)
+        else:
+            form.add_error(None, error_message(request, error, customer.company_name))
+        return _form(request, customer, form, new_request_id())
+    context = {"customer": customer, "customer_id": customer.id}
+    context["result"] = result
+    context["ticket"] = data["ticket"]
+    return read_once(_render(request, "users/add_result.html", context))
+
+
+def _form(
+    request: HtmxHttpRequest,
+    customer: CustomerRow,
+    form: AddUserForm,
+    form_id: str,
+    *,
+    pending: bool = False,
+) -> HttpResponse:
+    context = {
+        "customer": customer,
+        "customer_id": customer.id,
+        "form": form,
+        "form_id": form_id,
+        "pending": pending,
+    }
+    return _render(request, "users/add.html", context)
+
+
+def _render(
+    request: HtmxHttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """The whole page, or (htmx, inside the modal) only the dialog's content."""
+    in_modal = bool(request.htmx) and not request.htmx.boosted
+    context["in_modal"] = in_modal
+    return render(request, f"{template}#dialog" if in_modal else template, context, status=status)

@@ -1,0 +1,74 @@
+"""Deleted users (N) → Restore: the checked users, each with its own result."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from customers.services import users_snapshot_open
+from customers.snapshots import CustomerSnapshot
+from customers.views.common import customer_or_404, with_query
+from portal.access import Capability, can_act_on_user, require_capability
+from portal.http import HtmxHttpRequest
+from portal.partnercenter import NotFound, PartnerCenterError, partner_center
+from users.forms import RestoreForm
+from users.services import RestoreResult, user_is_protected, users_restore
+from users.views.common import PROTECTED, audit_for, error_message
+
+
+@require_POST
+@require_capability(Capability.RESTORE_USER)
+def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    """Restore the checked deleted users; a protected one only for an Admin agent.
+
+    Whether a deleted user holds a directory role is read live for each checked user: the
+    snapshot does not know deleted users' roles, and a guard must not trust a cache anyway.
+    """
+    pc = partner_center()
+    deleted_url = reverse("customers:deleted", args=[customer_id])
+    company = ""
+    try:
+        customer = customer_or_404(pc=pc, customer_id=customer_id)
+        company = customer.company_name
+        state = users_snapshot_open(pc=pc, customer_id=customer.id)
+        if not isinstance(state, CustomerSnapshot):
+            messages.info(request, "The deleted users are still being read. Try again shortly.")
+            return redirect(deleted_url)
+        rows = {row.id: row for row in state.deleted_users}
+        form = RestoreForm(request.POST, user_ids=rows)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return redirect(with_query(deleted_url, ticket=request.POST.get("ticket", "")))
+        chosen = [rows[user_id] for user_id in form.cleaned_data["users"]]
+        refused, allowed = [], []
+        for row in chosen:
+            try:
+                protected = user_is_protected(pc=pc, customer_id=customer.id, user_id=row.id)
+            except NotFound:
+                protected = False  # purged since the tab was shown: its restore says so
+            if can_act_on_user(
+                request.user, Capability.RESTORE_USER, target_holds_directory_role=protected
+            ):
+                allowed.append(row)
+            else:
+                refused.append(RestoreResult(row.id, row.user_principal_name, False, PROTECTED))
+        ticket = form.cleaned_data["ticket"]
+        results = users_restore(pc=pc, audit=audit_for(request, customer, ticket), users=allowed)
+    except PartnerCenterError as error:
+        messages.error(request, error_message(request, error, company))
+        return redirect(deleted_url)
+    by_id = {result.user_id: result for result in [*results, *refused]}
+    context = {
+        "customer": customer,
+        "results": [by_id[row.id] for row in chosen],
+        "restored": sum(result.restored for result in results),
+        "ticket": ticket,
+    }
+    return render(request, "users/restore_results.html", context)
