@@ -5,7 +5,7 @@ forever, so one small loop does what must happen on a clock:
 - bulk jobs whose worker died (expired lease) or whose task was lost are enqueued again;
 - bulk temporary passwords older than their time to live are erased;
 - expired bulk drafts are deleted;
-- the audit log is pruned to its retention period (a later issue fills `audit_log_prune`).
+- the audit log is pruned to its retention period (`PORTAL_AUDIT_RETENTION_DAYS`).
 
 Each step is safe to run from several loops at once (conditional updates), and each is
 independent: one that fails is logged and the others still run.
@@ -41,12 +41,10 @@ class MaintenanceReport:
 
 
 def audit_log_prune(*, now: datetime) -> int:
-    """Delete audit records older than the retention period; returns how many.
+    """Delete audit records older than `PORTAL_AUDIT_RETENTION_DAYS`; returns how many."""
+    from portal.audit_services import audit_prune
 
-    The hook for audit-log retention: the retention setting and the deletion come with a later
-    issue. Until then nothing is deleted.
-    """
-    return 0
+    return audit_prune(now=now)
 
 
 def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:

@@ -261,6 +261,9 @@ PORTAL_TICKET_REQUIRED = env_bool("PORTAL_TICKET_REQUIRED", default=False)
 PORTAL_TICKET_URL_TEMPLATE = env_str("PORTAL_TICKET_URL_TEMPLATE")
 if PORTAL_TICKET_URL_TEMPLATE and "{ticket}" not in PORTAL_TICKET_URL_TEMPLATE:
     raise ImproperlyConfigured("PORTAL_TICKET_URL_TEMPLATE must contain {ticket}.")
+# Audit records older than this many days are deleted by `manage.py portal_maintenance`;
+# 0 keeps them forever.
+PORTAL_AUDIT_RETENTION_DAYS = env_int("PORTAL_AUDIT_RETENTION_DAYS", default=400, minimum=0)
 
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

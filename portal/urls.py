@@ -13,8 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("account/password/", views.ChangePasswordView.as_view(), name="password_change"),
-    # Placeholder until the audit log lands (it keeps the name `audit_log`).
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export/", views.audit_log_export, name="audit_log_export"),
     path("", include("customers.urls")),
     path("", include("users.urls")),
 ]

@@ -6,11 +6,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 
+from customers.views.common import pager, with_query
+from customers.views.home import ACTION_LABELS
 from portal.access import Capability, require_capability
+from portal.audit import Actor
+from portal.audit_forms import AuditFilterForm
+from portal.audit_selectors import AuditFilter, audit_records_matching, audit_rows, staff_usernames
+from portal.audit_services import audit_export
+from portal.http import HtmxHttpRequest
+from portal.models import AuditRecord
 
 
 class SignInView(LoginView):
@@ -49,7 +59,46 @@ class ChangePasswordView(PasswordChangeView):
         return response
 
 
+AUDIT_PAGE_SIZE = 50
+
+
 @require_capability(Capability.VIEW)
-def audit_log(request: HttpRequest) -> HttpResponse:
-    """Placeholder until the audit log lands, so the left navigation never leads to a 404."""
-    return render(request, "portal/audit_log.html")
+def audit_log(request: HtmxHttpRequest) -> HttpResponse:
+    """The audit log, filtered by a GET form, 50 records a page, newest first."""
+    form = AuditFilterForm(request.GET or None, action_labels=ACTION_LABELS)
+    filters = form.to_filter() if form.is_bound and form.is_valid() else AuditFilter()
+    records = (
+        audit_records_matching(filters=filters) if not form.errors else AuditRecord.objects.none()
+    )
+    page = Paginator(records, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_url = reverse("audit_log")
+    context = {
+        "form": form,
+        "filtered": bool(filters.as_params()),
+        "page": page,
+        "rows": audit_rows(page.object_list, action_labels=ACTION_LABELS),
+        "pager": pager(
+            page, lambda number: with_query(audit_url, **filters.as_params(), page=number)
+        ),
+        "export_url": with_query(reverse("audit_log_export"), **filters.as_params()),
+        "time_zone": timezone.get_default_timezone_name(),
+        "staff_usernames": staff_usernames(),
+    }
+    template = "portal/audit_log.html#results" if request.htmx else "portal/audit_log.html"
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@require_capability(Capability.EXPORT)
+def audit_log_export(request: HttpRequest) -> HttpResponse:
+    """Export CSV: every record the filters match, formula-safe; the export itself is audited."""
+    form = AuditFilterForm(request.GET, action_labels=ACTION_LABELS)
+    if not form.is_valid():
+        return redirect(f"{reverse('audit_log')}?{request.GET.urlencode()}")
+    data, _ = audit_export(
+        actor=Actor.from_request(request), filters=form.to_filter(), action_labels=ACTION_LABELS
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,56 @@
+"""The portal's models in Django's admin (superusers only, `portal.admin_site`).
+
+Audit records are read-only here as everywhere: no add, change or delete permission, for
+superusers too, so neither the buttons nor the admin's URLs (change form POST, delete page, the
+"delete selected" action) can alter one. Retention (`portal.audit_services.audit_prune`) is the
+only thing that removes records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from portal.models import AuditRecord
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shows records; offers no way to add, change or delete one."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdmin):
+    list_display = [
+        "at",
+        "staff_username",
+        "action",
+        "outcome",
+        "customer_name",
+        "target_username",
+        "ticket",
+    ]
+    list_filter = ["action", "outcome", "via", "at"]
+    search_fields = [
+        "staff_username",
+        "customer_id",
+        "customer_name",
+        "target_user_id",
+        "target_username",
+        "ticket",
+        "ms_request_id",
+        "ms_correlation_id",
+    ]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+    list_select_related = False
