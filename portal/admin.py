@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from portal.models import AuditRecord
+from portal.models import AuditRecord, EntraAccount
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,3 +54,22 @@ class AuditRecordAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     ordering = ["-at", "-id"]
     list_select_related = False
+
+
+@admin.register(EntraAccount)
+class EntraAccountAdmin(admin.ModelAdmin):
+    """Which staff accounts sign in with Microsoft; made and kept current by their sign-ins.
+
+    Not editable; deletable, so that deleting such a staff account in the admin is not refused.
+    """
+
+    list_display = ["user", "object_id", "tenant_id", "last_sign_in_at"]
+    search_fields = ["user__username", "object_id"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "object_id", "tenant_id", "last_sign_in_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -96,3 +96,31 @@ class AuditRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit records are never deleted one by one; retention prunes them.")
+
+
+class EntraAccount(models.Model):
+    """A staff account that signs in with Microsoft: which Entra user (tenant and object id) it is.
+
+    The object id is the stable identifier (a user's username can be renamed in Entra); the
+    Django username follows the Entra username so that the audit log reads as a name. Such an
+    account never has a usable local password and gets its role from its Entra groups at each
+    sign-in (`portal.entra`).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entra_account"
+    )
+    tenant_id = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Microsoft sign-in"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "object_id"], name="entra_account_one_per_entra_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_id} in {self.tenant_id}"

@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from portal.entra_settings import check_entra_settings, parse_group_roles
 from portal.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -285,8 +286,36 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, refused when PORTAL_LOCAL_SIGNIN=false or for Microsoft accounts.
+    "portal.auth_backends.LocalPasswordBackend",
+    # Restores the sessions of staff who signed in with Microsoft (portal.entra).
+    "portal.auth_backends.EntraBackend",
 ]
+
+# Sign in with Microsoft (portal.entra): staff sign in with the partner's Entra accounts and get
+# their role from their Entra groups at each sign-in. Local accounts can be turned off.
+PORTAL_LOCAL_SIGNIN = env_bool("PORTAL_LOCAL_SIGNIN", default=True)
+PORTAL_ENTRA_SIGNIN = env_bool("PORTAL_ENTRA_SIGNIN", default=False)
+PORTAL_ENTRA_TENANT_ID = env_str("PORTAL_ENTRA_TENANT_ID")
+PORTAL_ENTRA_CLIENT_ID = env_str("PORTAL_ENTRA_CLIENT_ID")
+PORTAL_ENTRA_CLIENT_SECRET = env_secret("PORTAL_ENTRA_CLIENT_SECRET")
+# Empty: built from the request (https://<host>/sign-in/microsoft/callback/).
+PORTAL_ENTRA_REDIRECT_URI = env_str("PORTAL_ENTRA_REDIRECT_URI")
+PORTAL_ENTRA_GROUP_ROLES: dict[str, str] = parse_group_roles(
+    "PORTAL_ENTRA_GROUP_ROLES", env_str("PORTAL_ENTRA_GROUP_ROLES")
+)
+if PORTAL_ENTRA_SIGNIN:
+    check_entra_settings(
+        tenant_id=PORTAL_ENTRA_TENANT_ID,
+        client_id=PORTAL_ENTRA_CLIENT_ID,
+        client_secret=PORTAL_ENTRA_CLIENT_SECRET,
+        group_roles=PORTAL_ENTRA_GROUP_ROLES,
+    )
+elif not PORTAL_LOCAL_SIGNIN:
+    raise ImproperlyConfigured(
+        "PORTAL_LOCAL_SIGNIN=false needs PORTAL_ENTRA_SIGNIN=true: nobody could sign in."
+    )
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

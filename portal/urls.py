@@ -6,11 +6,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from portal import views
+from portal import entra_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
-    path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/", entra_views.PortalSignInView.as_view(), name="login"),
+    path("sign-in/microsoft/", entra_views.entra_sign_in, name="entra_sign_in"),
+    path("sign-in/microsoft/callback/", entra_views.entra_callback, name="entra_callback"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("account/password/", views.ChangePasswordView.as_view(), name="password_change"),
     path("audit/", views.audit_log, name="audit_log"),

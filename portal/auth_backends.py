@@ -1,0 +1,72 @@
+"""Which staff accounts may sign in how: a local password, or Microsoft (`portal.entra`).
+
+Two backends, so each kind of session is restored only while its way of signing in is on:
+turning local sign-in off (`PORTAL_LOCAL_SIGNIN=false`) refuses the sign-in form and Django's
+admin form alike and ends the local sessions already open; turning Microsoft sign-in off ends
+the sessions it opened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+
+from portal.models import EntraAccount
+
+
+def _is_entra_account(user: AbstractBaseUser) -> bool:
+    return EntraAccount.objects.filter(user_id=user.pk).exists()
+
+
+class LocalPasswordBackend(ModelBackend):
+    """Django's username and password check, for local staff accounts only."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if not settings.PORTAL_LOCAL_SIGNIN:
+            return None
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        # A Microsoft account has no usable password; this holds even if someone gave it one.
+        if user is not None and _is_entra_account(user):
+            return None
+        return user
+
+    def get_user(self, user_id: Any) -> User | None:
+        if not settings.PORTAL_LOCAL_SIGNIN:
+            return None
+        return super().get_user(user_id)
+
+
+class EntraBackend(ModelBackend):
+    """Restores the sessions of staff who signed in with Microsoft; checks no password.
+
+    Signing in happens in `portal.entra_views.entra_callback`, which calls `login()` with this
+    backend once Microsoft has answered.
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        return None
+
+    def get_user(self, user_id: Any) -> User | None:
+        if not settings.PORTAL_ENTRA_SIGNIN:
+            return None
+        user = super().get_user(user_id)
+        if user is None or not _is_entra_account(user):
+            return None
+        return user

@@ -1,0 +1,96 @@
+"""The sign-in page with its Microsoft button, and the two legs of Sign in with Microsoft."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
+from portal.views import SignInView
+
+_FLOW_KEY: Final = "entra_flow"
+_NEXT_KEY: Final = "entra_next"
+BACKEND: Final = "portal.auth_backends.EntraBackend"
+LOCAL_SIGNIN_OFF: Final = (
+    "Sign-in with a portal password is turned off here. Use Sign in with Microsoft."
+)
+
+
+class PortalSignInView(SignInView):
+    """The sign-in page: the local form, the Microsoft button, or both, as the settings say.
+
+    With `PORTAL_LOCAL_SIGNIN=false` the form is not shown and a posted one is refused before any
+    password is checked (the password backend refuses it too, which covers the admin's form).
+    """
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["local_signin"] = settings.PORTAL_LOCAL_SIGNIN
+        context["entra_signin"] = settings.PORTAL_ENTRA_SIGNIN
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.PORTAL_LOCAL_SIGNIN:
+            messages.error(request, LOCAL_SIGNIN_OFF)
+            response = self.render_to_response(self.get_context_data())
+            response.status_code = 403
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+def _enabled() -> None:
+    if not settings.PORTAL_ENTRA_SIGNIN:
+        raise Http404("Sign in with Microsoft is not turned on.")
+
+
+def _redirect_uri(request: HttpRequest) -> str:
+    configured: str = settings.PORTAL_ENTRA_REDIRECT_URI
+    return configured or request.build_absolute_uri(reverse("entra_callback"))
+
+
+def _back_to_sign_in(request: HttpRequest, message: str) -> HttpResponse:
+    messages.error(request, message)
+    return redirect("login")
+
+
+@never_cache
+@require_GET
+def entra_sign_in(request: HttpRequest) -> HttpResponse:
+    """Start Sign in with Microsoft: keep msal's flow in the session, go to Microsoft."""
+    _enabled()
+    try:
+        flow = entra_sign_in_begin(redirect_uri=_redirect_uri(request))
+    except EntraSignInError as error:
+        return _back_to_sign_in(request, str(error))
+    request.session[_FLOW_KEY] = flow
+    next_page = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        request.session[_NEXT_KEY] = next_page
+    return redirect(flow["auth_uri"])
+
+
+@never_cache
+@require_GET
+def entra_callback(request: HttpRequest) -> HttpResponse:
+    """Microsoft's answer: sign the staff member in, or say plainly on the sign-in page why not."""
+    _enabled()
+    # Popped, not read: an answer can be used once, and a failed one leaves nothing behind.
+    flow = request.session.pop(_FLOW_KEY, None)
+    next_page = request.session.pop(_NEXT_KEY, "")
+    try:
+        user = entra_sign_in_complete(flow=flow, auth_response=request.GET.dict())
+    except EntraSignInError as error:
+        return _back_to_sign_in(request, str(error))
+    login(request, user, backend=BACKEND)
+    return redirect(next_page or settings.LOGIN_REDIRECT_URL)
