@@ -6,6 +6,7 @@ checkout works with no configuration; live mode refuses to start without what it
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +35,8 @@ PARTNER_CENTER_BASE_URL = env_str(
 )
 
 DEBUG = env_bool("DEBUG", default=False)
+if DEBUG and not SANDBOX_ENABLED:
+    raise ImproperlyConfigured("DEBUG must be false in live mode: its error pages show settings.")
 
 
 def _secret_key() -> str:
@@ -41,6 +44,12 @@ def _secret_key() -> str:
     if key:
         if len(key) < 50:
             raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
+        # What `check --deploy` calls weak (security.W009): few distinct characters, or the key
+        # `startproject` generates for development.
+        if len(set(key)) < 5 or key.startswith("django-insecure-"):
+            raise ImproperlyConfigured(
+                "DJANGO_SECRET_KEY is not random enough: use at least 50 random characters."
+            )
         return key
     if not SANDBOX_ENABLED:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required.")
@@ -60,6 +69,12 @@ _LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOCAL_HOSTS if SANDBOX_ENABLED else [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in live mode (comma-separated).")
+for _host in ALLOWED_HOSTS:
+    # Host names only: a URL here would never match, and `*` accepts forged Host headers.
+    if "/" in _host or (_host == "*" and not SANDBOX_ENABLED):
+        raise ImproperlyConfigured(
+            f"ALLOWED_HOSTS takes host names such as portal.example.com, not {_host!r}."
+        )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Encryption of stored secrets (portal.crypto) ---------------------------------------------
@@ -102,6 +117,7 @@ PORTAL_ENCRYPTION_KEYS: list[str] = _encryption_keys()
 PARTNER_CENTER_TENANT_ID = env_str("PARTNER_CENTER_TENANT_ID")
 PARTNER_CENTER_APP_ID = env_str("PARTNER_CENTER_APP_ID")
 PARTNER_CENTER_APP_SECRET = env_secret("PARTNER_CENTER_APP_SECRET")
+_GUID = r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 if not SANDBOX_ENABLED:
     _missing = [
         name
@@ -114,6 +130,18 @@ if not SANDBOX_ENABLED:
     ]
     if _missing:
         raise ImproperlyConfigured(f"Live mode needs {', '.join(_missing)}.")
+    if not re.fullmatch(_GUID, PARTNER_CENTER_APP_ID):
+        raise ImproperlyConfigured(
+            f"PARTNER_CENTER_APP_ID must be the app's application (client) id, a GUID, not "
+            f"{PARTNER_CENTER_APP_ID!r}."
+        )
+    if not re.fullmatch(_GUID, PARTNER_CENTER_TENANT_ID) and not re.fullmatch(
+        r"(?i)[a-z0-9-]+(\.[a-z0-9-]+)+", PARTNER_CENTER_TENANT_ID
+    ):
+        raise ImproperlyConfigured(
+            "PARTNER_CENTER_TENANT_ID must be the partner's tenant id (a GUID) or its domain "
+            f"(contoso.onmicrosoft.com), not {PARTNER_CENTER_TENANT_ID!r}."
+        )
 
 # --- Applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -214,7 +242,13 @@ def _database(variable: str, fallback: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+if not SANDBOX_ENABLED and not env_secret("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is required in live mode, e.g. postgres://portal:secret@db:5432/portal."
+    )
 DEFAULT_DB = _database("DATABASE_URL", _sqlite("portal"))
+if not DEFAULT_DB.get("NAME"):
+    raise ImproperlyConfigured("DATABASE_URL names no database (postgres://host:5432/<name>).")
 if SANDBOX_ENABLED:
     if DEFAULT_DB["ENGINE"] == "django.db.backends.sqlite3":
         _sandbox_fallback = _sqlite("sandbox")
@@ -334,8 +368,17 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=300)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not SANDBOX_ENABLED)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not SANDBOX_ENABLED)
+# Served over plain http (sandbox mode on http://localhost, as compose.yaml does by default):
+# cookies without the Secure flag, no https redirect, no HSTS. Live mode refuses it.
+PORTAL_PLAIN_HTTP = env_bool("PORTAL_PLAIN_HTTP", default=False)
+if PORTAL_PLAIN_HTTP and not SANDBOX_ENABLED:
+    raise ImproperlyConfigured(
+        "PORTAL_PLAIN_HTTP=true is for sandbox mode on http://localhost; live mode is served "
+        "over https behind a TLS proxy: set PORTAL_PLAIN_HTTP=false."
+    )
+_HTTPS = not (SANDBOX_ENABLED or PORTAL_PLAIN_HTTP)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=_HTTPS)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -356,6 +399,19 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# TLS ends at a reverse proxy (live mode's default): it says "https" in X-Forwarded-Proto, which
+# is believed only from PORTAL_TRUSTED_PROXIES when those are set (portal.request_context).
+# Sandbox mode serves plain http (make run, docker compose up on http://localhost), so none of
+# this is on there unless asked for.
+if env_bool("PORTAL_BEHIND_TLS_PROXY", default=_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_HTTPS)
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if _HTTPS else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_HTTPS)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

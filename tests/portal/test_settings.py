@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 import portal
 from portal import env
 
-LIVE_KEY = "k" * 60
+LIVE_KEY = "k7Q-2xWp9Lm4Zr8Tn1Vb6Yc3Hd5Gf0Js" * 2  # random-looking: "k" * 60 is a weak key
 
 
 def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **variables: str) -> Any:
@@ -124,7 +124,7 @@ def test_live_mode_points_the_sandbox_alias_at_the_portals_database(
         DATABASE_URL="postgres://portal@db/portal",
         PORTAL_ENCRYPTION_KEY="0" * 43 + "=",
         PARTNER_CENTER_TENANT_ID="contoso.onmicrosoft.com",
-        PARTNER_CENTER_APP_ID="app-id",
+        PARTNER_CENTER_APP_ID="0b1e2c3d-1111-4222-8333-000000000a99",
         PARTNER_CENTER_APP_SECRET="app-secret",
     )
     assert settings.SANDBOX_ENABLED is False
