@@ -166,6 +166,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the access log line cover every response, /healthz's too.
+    "portal.request_context.RequestContextMiddleware",
+    # Before the host check and the https redirect: the container's own health check calls
+    # http://127.0.0.1:8000/healthz.
+    "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -442,13 +447,17 @@ LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), defau
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Every line carries the request id it was written for ("-" outside a request): the same id
+    # as the access line's, the response's X-Request-ID and Partner Center's MS-CorrelationId.
+    "filters": {"request_id": {"()": "portal.request_context.RequestIdFilter"}},
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "formatter": "line",
+            "filters": ["request_id"],
             "stream": "ext://sys.stdout",
         },
     },

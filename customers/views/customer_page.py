@@ -37,8 +37,9 @@ from customers.snapshots import CustomerSnapshot, LoadProgress
 from customers.views.common import customer_or_404, customer_tabs, pager, with_query
 from portal.access import Capability, require_capability
 from portal.audit import Actor
+from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
-from portal.partnercenter import PartnerCenterError, partner_center
+from portal.partnercenter import PartnerCenterError
 from portal.problems import Problem, partner_center_problem
 
 PAGE_SIZE: Final = 50
@@ -53,7 +54,7 @@ State = CustomerSnapshot | LoadProgress
 @require_capability(Capability.VIEW)
 def customer_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Users and licenses: search, sort and page the snapshot; htmx gets only the results."""
-    pc = partner_center()
+    pc = partner_center_for(request)
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
     except PartnerCenterError as error:
@@ -75,7 +76,7 @@ def customer_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
 @require_capability(Capability.VIEW)
 def customer_deleted_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Deleted users (N): when each was deleted, its purge date and whole days left."""
-    pc = partner_center()
+    pc = partner_center_for(request)
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
     except PartnerCenterError as error:
@@ -96,7 +97,7 @@ def customer_loading(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespons
     answers the same page with a `Refresh` header while loading, and goes to the tab when done.
     """
     tab = "deleted" if request.GET.get("tab") == "deleted" else "users"
-    pc = partner_center()
+    pc = partner_center_for(request)
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
         state = users_snapshot_poll(pc=pc, customer_id=customer.id)
@@ -133,7 +134,7 @@ def customer_users_export(request: HtmxHttpRequest, customer_id: UUID) -> HttpRe
     back = with_query(users_url, q=query.search, sort=_sort_param(query), dir=_dir_param(query))
     try:
         result = users_export(
-            pc=partner_center(),
+            pc=partner_center_for(request),
             actor=Actor.from_request(request),
             customer_id=str(customer_id),
             query=query,

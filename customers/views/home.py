@@ -12,8 +12,9 @@ from customers.services import customer_list, user_lookup
 from customers.views.common import with_query
 from portal.access import Capability, require_capability
 from portal.audit import Action, recent_activity
+from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
-from portal.partnercenter import PartnerCenterError, partner_center
+from portal.partnercenter import PartnerCenterError
 from portal.problems import Problem, partner_center_problem
 
 MAX_QUERY = 200
@@ -39,7 +40,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     customers_count: int | None = None
     problem: Problem | None = None
     try:
-        customers_count = len(customer_list(pc=partner_center()))
+        customers_count = len(customer_list(pc=partner_center_for(request)))
     except PartnerCenterError as error:
         # The dashboard stays useful (search, recent activity): only its count panel says why.
         problem = partner_center_problem(request, error)
@@ -66,7 +67,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     if "@" not in query:
         return redirect(with_query(customers_url, q=query))
     try:
-        found = user_lookup(pc=partner_center(), username=query)
+        found = user_lookup(pc=partner_center_for(request), username=query)
     except PartnerCenterError as error:
         problem = partner_center_problem(request, error)
         messages.error(request, problem.with_id)

@@ -13,8 +13,9 @@ from customers.services import CustomerRow, customer_search
 from customers.services import customer_list as customers_all
 from customers.views.common import pager, with_query
 from portal.access import Capability, require_capability
+from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
-from portal.partnercenter import PartnerCenterError, partner_center
+from portal.partnercenter import PartnerCenterError
 from portal.problems import Problem, partner_center_problem
 
 PAGE_SIZE = 50
@@ -28,7 +29,7 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
     rows: list[CustomerRow] = []
     problem: Problem | None = None
     try:
-        rows = customer_search(pc=partner_center(), query=query)
+        rows = customer_search(pc=partner_center_for(request), query=query)
     except PartnerCenterError as error:
         problem = partner_center_problem(request, error)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -49,7 +50,7 @@ def customer_list_refresh(request: HtmxHttpRequest) -> HttpResponse:
     """Refresh: read the customers list from Partner Center again, then show it."""
     query = request.POST.get("q", "").strip()[:MAX_QUERY]
     try:
-        customers_all(pc=partner_center(), refresh=True)
+        customers_all(pc=partner_center_for(request), refresh=True)
     except PartnerCenterError as error:
         problem = partner_center_problem(request, error)
         messages.error(request, problem.message)

@@ -20,8 +20,9 @@ from customers.services import CustomerRow, users_snapshot_open
 from customers.snapshots import CustomerSnapshot
 from customers.views.common import customer_or_404
 from portal.access import Capability, require_capability
+from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
-from portal.partnercenter import AlreadyExists, PartnerCenterError, partner_center
+from portal.partnercenter import AlreadyExists, PartnerCenterError
 from portal.problems import partner_center_problem
 from portal.tickets import ticket_from_link
 from users.forms import USERNAME_TAKEN, AddUserForm
@@ -39,7 +40,7 @@ RETYPE_PASSWORD: Final = "Type the password again: it is never sent back to your
 @require_capability(Capability.ADD_USER)
 def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """GET: the form, with a new one-time id. POST (Save): create the user, show its password."""
-    pc = partner_center()
+    pc = partner_center_for(request)
     customer: CustomerRow | None = None
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)

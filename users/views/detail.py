@@ -31,12 +31,12 @@ from portal.access import (
     check_act_on_user,
     require_capability,
 )
+from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
 from portal.partnercenter import (
     AlreadyExists,
     PartnerCenterClient,
     PartnerCenterError,
-    partner_center,
 )
 from portal.problems import partner_center_problem
 from portal.tickets import ticket_from_link
@@ -133,7 +133,7 @@ def _check(request: HtmxHttpRequest, page: Page, action: Capability) -> None:
 @require_capability(Capability.VIEW)
 def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """A user's details, directory roles and licences, read live; the forms the role allows."""
-    pc = partner_center()
+    pc = partner_center_for(request)
     try:
         page = _page(request, pc, customer_id, user_id)
     except PartnerCenterError as error:
@@ -152,7 +152,7 @@ def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
 @require_capability(Capability.UPDATE_USER)
 def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """Submit: patch only what changed; show both versions if someone changed the user meanwhile."""
-    pc = partner_center()
+    pc = partner_center_for(request)
     try:
         page = _page(request, pc, customer_id, user_id)
     except PartnerCenterError as error:
@@ -197,7 +197,7 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
 @require_capability(Capability.RESET_PASSWORD)
 def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """Reset password: a new generated password, shown once on the answer itself (no-store)."""
-    pc = partner_center()
+    pc = partner_center_for(request)
     try:
         page = _page(request, pc, customer_id, user_id)
     except PartnerCenterError as error:
@@ -225,7 +225,7 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
 @require_capability(Capability.DELETE_USER)
 def user_delete(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """Delete user account: GET asks for confirmation, naming the user; POST deletes."""
-    pc = partner_center()
+    pc = partner_center_for(request)
     try:
         page = _page(request, pc, customer_id, user_id)
     except PartnerCenterError as error:

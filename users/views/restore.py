@@ -14,8 +14,9 @@ from customers.services import users_snapshot_open
 from customers.snapshots import CustomerSnapshot
 from customers.views.common import customer_or_404, with_query
 from portal.access import Capability, can_act_on_user, require_capability
+from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
-from portal.partnercenter import NotFound, PartnerCenterError, partner_center
+from portal.partnercenter import NotFound, PartnerCenterError
 from users.forms import RestoreForm
 from users.services import RestoreResult, user_is_protected, users_restore
 from users.views.common import PROTECTED, audit_for, error_message
@@ -29,7 +30,7 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
     Whether a deleted user holds a directory role is read live for each checked user: the
     snapshot does not know deleted users' roles, and a guard must not trust a cache anyway.
     """
-    pc = partner_center()
+    pc = partner_center_for(request)
     deleted_url = reverse("customers:deleted", args=[customer_id])
     company = ""
     try:

@@ -1,0 +1,125 @@
+"""`/healthz`: can this web process serve? For the container's HEALTHCHECK and a load balancer.
+
+Answered by `HealthCheckMiddleware` before Django's security and host checks: the container's
+own check calls http://127.0.0.1:8000/healthz, which is neither an allowed host nor https, and it
+must not be redirected or refused for that. It reveals nothing secret and needs no sign-in.
+
+- The database must answer, or the answer is 503 (`"status": "fail"`): without it nothing works.
+- Partner Center's reachability is reported but never fails the check: an outage at Microsoft
+  must not make an orchestrator restart healthy portal containers. In live mode it is the
+  sign-in's state from the token cache and a probe of `PARTNER_CENTER_BASE_URL` (any HTTP answer
+  means reachable), kept in the shared cache for a minute so health checks never hammer it.
+- Stalled bulk uploads (active, but no worker renews their lease) are counted and make the status
+  "warn": the worker or the maintenance loop needs a look, the web process itself is fine.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connections
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+PATH = "/healthz"
+PROBE_CACHE_KEY = "portal:health:partner-center-probe"
+PROBE_CACHE_SECONDS = 60
+PROBE_TIMEOUT = 3.0
+
+
+def database_ok() -> bool:
+    """Whether the portal's database answers a trivial query."""
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database does not answer")
+        return False
+    return True
+
+
+def bulk_jobs_stalled() -> int:
+    """How many bulk uploads are active but held by no live worker (`jobs.is_stalled`)."""
+    from users.bulk.jobs import is_stalled
+    from users.bulk.models import BulkJob
+
+    now = timezone.now()
+    active = BulkJob.objects.filter(state__in=BulkJob.ACTIVE_STATES).only(
+        "state", "lease_owner", "lease_expires_at", "enqueued_at", "created_at"
+    )
+    return sum(1 for job in active if is_stalled(job, now))
+
+
+def _probe(url: str) -> dict[str, Any]:
+    try:
+        response = requests.get(url, timeout=PROBE_TIMEOUT, allow_redirects=False)
+    except requests.RequestException as error:
+        return {"reachable": False, "error": type(error).__name__}
+    return {"reachable": True, "status": response.status_code}
+
+
+def partner_center_status() -> dict[str, Any]:
+    """Reported, never failing: the mode, and in live mode the sign-in and a reachability probe."""
+    if settings.SANDBOX_ENABLED:
+        return {"mode": "sandbox", "reachable": True}
+    from portal.models import PartnerCenterTokenCache
+
+    row = PartnerCenterTokenCache.objects.filter(pk=PartnerCenterTokenCache.SINGLETON_ID).first()
+    connected = row is not None and bool(row.encrypted_cache)
+    probe = cache.get(PROBE_CACHE_KEY)
+    if probe is None:
+        probe = _probe(settings.PARTNER_CENTER_BASE_URL)
+        cache.set(PROBE_CACHE_KEY, probe, PROBE_CACHE_SECONDS)
+    return {
+        "mode": "live",
+        **probe,
+        "connected": connected,
+        "sign_in_failing": bool(row and row.last_error),
+        "last_success_at": row.last_success_at.isoformat() if row and row.last_success_at else None,
+    }
+
+
+def health_report() -> tuple[int, dict[str, Any]]:
+    """The HTTP status and the JSON body of `/healthz`."""
+    if not database_ok():
+        return 503, {"status": "fail", "database": "unreachable"}
+    report: dict[str, Any] = {"status": "ok", "database": "ok"}
+    try:
+        report["bulk_jobs_stalled"] = stalled = bulk_jobs_stalled()
+        if stalled:
+            report["status"] = "warn"
+    except DatabaseError:  # e.g. not migrated yet: say so, the database itself answers
+        logger.exception("Health check: bulk jobs could not be read")
+        report["bulk_jobs_stalled"] = None
+        report["status"] = "warn"
+    try:
+        report["partner_center"] = partner_center_status()
+    except DatabaseError:
+        logger.exception("Health check: the Partner Center sign-in could not be read")
+        report["partner_center"] = {"error": "token cache unreadable"}
+    return 200, report
+
+
+class HealthCheckMiddleware:
+    """Answers `/healthz` ahead of every other middleware but the request context's."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path != PATH or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        status, report = health_report()
+        response = HttpResponse(json.dumps(report), status=status, content_type="application/json")
+        response["Cache-Control"] = "no-store"
+        return response
