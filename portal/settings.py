@@ -202,6 +202,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "portal.context_processors.portal",
+                "portal.connection.context_processors.partner_center_banner",
             ],
         },
     },

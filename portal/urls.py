@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sign-in/microsoft/callback/", entra_views.entra_callback, name="entra_callback"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("account/password/", views.ChangePasswordView.as_view(), name="password_change"),
+    path("partner-center/connection/", include("portal.connection.urls")),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export/", views.audit_log_export, name="audit_log_export"),
     path("", include("customers.urls")),
