@@ -44,6 +44,13 @@ class AuditFilterForm(forms.Form):
         for name in ("date_from", "date_to"):
             self.fields[name].help_text = f"A day in {zone}"
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
+        for name, field in self.fields.items():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if is_select else "form-control form-control-sm"
+            )
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}-help"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

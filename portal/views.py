@@ -67,11 +67,15 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     """The audit log, filtered by a GET form, 50 records a page, newest first."""
     form = AuditFilterForm(request.GET or None, action_labels=ACTION_LABELS)
     filters = form.to_filter() if form.is_bound and form.is_valid() else AuditFilter()
+    audit_url = reverse("audit_log")
+    if form.is_bound and not form.errors and "" in request.GET.values():
+        # The form sends its empty fields too; the address to bookmark holds only the filters.
+        page_number = request.GET.get("page", "")
+        return redirect(with_query(audit_url, **filters.as_params(), page=page_number))
     records = (
         audit_records_matching(filters=filters) if not form.errors else AuditRecord.objects.none()
     )
     page = Paginator(records, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_url = reverse("audit_log")
     context = {
         "form": form,
         "filtered": bool(filters.as_params()),

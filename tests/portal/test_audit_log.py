@@ -351,3 +351,16 @@ def test_the_selector_and_the_page_agree(log: dict[str, AuditRecord]) -> None:
     matching = audit_records_matching(filters=AuditFilter(staff="hugo", outcome="failed"))
     assert list(matching) == [log["ben_failed"]]
     assert AuditFilter(ticket="X", date_from=timezone.now().date()).as_params()["ticket"] == "X"
+
+
+def test_the_filter_forms_empty_fields_are_dropped_from_the_address_to_bookmark(
+    signed_in: Client,
+) -> None:
+    response = signed_in.get(
+        "/audit/",
+        {"customer": "", "user": "", "ticket": "INC-1", "outcome": "", "date_from": "2025-03-01"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/audit/?ticket=INC-1&date_from=2025-03-01"
+    everything_empty = signed_in.get("/audit/", {"customer": "", "ticket": ""})
+    assert everything_empty["Location"] == "/audit/"
