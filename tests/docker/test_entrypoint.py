@@ -1,0 +1,220 @@
+"""docker/entrypoint, outside a container: migrations once under concurrent starts, then
+gunicorn, the worker and the maintenance loop.
+
+These start real processes on throw-away databases of their own (a temporary SQLite directory,
+or `portal_h_prod_*` PostgreSQL databases that are dropped afterwards), not on pytest-django's:
+they test what happens on an empty database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ENTRYPOINT = ROOT / "docker" / "entrypoint"
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+# Variables of the test run that must not leak into a process started as production would be.
+_RUN_ONLY = ("DATABASE_URL", "SANDBOX_DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
+
+
+def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in _RUN_ONLY}
+    return {
+        **env,
+        "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PARTNER_CENTER_MODE": "sandbox",
+        "LOG_LEVEL": "info",
+        **extra,
+    }
+
+
+def setup_twice_at_once(env: dict[str, str]) -> list[str]:
+    """Two `portal_setup` runs started together, as two replicas' entrypoints would."""
+    command = [str(ENTRYPOINT), "python", "manage.py", "portal_setup", "--no-seed"]
+    runs = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = []
+    for run in runs:
+        out, err = run.communicate(timeout=180)
+        assert run.returncode == 0, out + err
+        outputs.append(out)
+    return outputs
+
+
+def assert_migrated_once(outputs: list[str], how: str) -> None:
+    assert all(f"holding the set-up lock ({how})" in out for out in outputs)
+    applied = [out for out in outputs if "applied" in out and "no migrations" not in out]
+    idle = [out for out in outputs if "no migrations to apply" in out]
+    assert (len(applied), len(idle)) == (1, 1), outputs
+
+
+def test_sqlite_two_concurrent_starts_migrate_once(tmp_path: Path) -> None:
+    outputs = setup_twice_at_once(base_env(tmp_path))
+    assert_migrated_once(outputs, "file lock")
+
+
+def _postgres_admin() -> psycopg.Connection:
+    try:
+        return psycopg.connect(
+            POSTGRES.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=3
+        )
+    except psycopg.OperationalError as error:
+        pytest.skip(f"No PostgreSQL at {POSTGRES} for the advisory-lock test: {error}")
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (and its sandbox twin), dropped afterwards."""
+    name = f"portal_h_prod_{uuid.uuid4().hex[:10]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with _postgres_admin() as admin:
+            for database in (name, f"{name}_sandbox"):
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def test_postgresql_two_concurrent_starts_migrate_once_under_the_advisory_lock(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    env = base_env(tmp_path, DATABASE_URL=postgres_database)
+    outputs = setup_twice_at_once(env)
+    assert_migrated_once(outputs, "PostgreSQL advisory lock")
+    assert sum("created the sandbox's database" in out for out in outputs) == 1
+    with psycopg.connect(postgres_database) as connection:
+        rows = connection.execute(
+            "SELECT app, name FROM django_migrations GROUP BY app, name HAVING count(*) > 1"
+        ).fetchall()
+    assert rows == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(role: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [str(ENTRYPOINT), role],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for(condition: object, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_web_worker_and_maintenance_start_and_healthz_answers(tmp_path: Path) -> None:
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        PORTAL_PLAIN_HTTP="true",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    # As the Dockerfile does at build time: the manifest storage serves only collected files.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    web = start("web", env, tmp_path / "web.log")
+    processes = [web]
+    try:
+
+        def healthz() -> dict[str, object] | None:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=2
+                ) as answer:
+                    return dict(json.load(answer))
+            except OSError:
+                assert web.poll() is None, (tmp_path / "web.log").read_text()
+                return None
+
+        wait_for(healthz, timeout=120)
+        report = healthz()
+        assert report is not None and report["status"] == "ok" and report["database"] == "ok"
+        web_log = (tmp_path / "web.log").read_text()
+        assert "portal_setup: applied" in web_log
+        assert "Sign in at http://127.0.0.1:8000/ as admin" in web_log  # sandbox's demo sign-in
+        assert "gunicorn" in web_log.lower() and "Booting worker" in web_log
+        assert "GET /healthz 200" not in web_log  # health checks are logged at debug only
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in/", timeout=5) as page:
+            request_id = page.headers["X-Request-ID"]
+        wait_for(lambda: f"request_id={request_id}" in (tmp_path / "web.log").read_text(), 10)
+
+        # The image's own HEALTHCHECK command agrees.
+        check = subprocess.run(
+            [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
+            env={**env, "PORT": str(port)},
+            capture_output=True,
+            check=False,
+        )
+        assert check.returncode == 0
+
+        for role, started in (("worker", "Starting worker"), ("maintenance", "")):
+            process = start(role, env, tmp_path / f"{role}.log")
+            processes.append(process)
+            log = tmp_path / f"{role}.log"
+            wait_for(lambda log=log: "portal_setup: done" in log.read_text(), 60)
+            time.sleep(2)  # past start-up: still running, not crashed
+            assert process.poll() is None, log.read_text()
+            assert "no migrations to apply" in log.read_text()
+            if started:
+                wait_for(lambda log=log, started=started: started in log.read_text(), 30)
+    finally:
+        for process in processes:
+            stop(process)
+    assert web.returncode is not None
+    healthcheck_after = subprocess.run(
+        [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
+        env={**env, "PORT": str(port)},
+        capture_output=True,
+        check=False,
+    )
+    assert healthcheck_after.returncode == 1  # and it notices when the server is gone
