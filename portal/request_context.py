@@ -100,8 +100,11 @@ class RequestContextMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` to every record ("-" outside a request), for the log format."""
+    """Adds `request_suffix` to every record for the log format: ` request_id=<id>` while a
+    request runs (the access line names it already), nothing outside one (commands, worker)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _current.get() or "-"
+        request_id = _current.get()
+        inside = request_id and record.name != logger.name
+        record.request_suffix = f" request_id={request_id}" if inside else ""
         return True

@@ -448,11 +448,11 @@ LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), defau
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Every line carries the request id it was written for ("-" outside a request): the same id
-    # as the access line's, the response's X-Request-ID and Partner Center's MS-CorrelationId.
+    # A line written while a request runs ends with its request id: the same id as the access
+    # line's, the response's X-Request-ID and Partner Center's MS-CorrelationId.
     "filters": {"request_id": {"()": "portal.request_context.RequestIdFilter"}},
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(request_suffix)s"},
     },
     "handlers": {
         "stdout": {

@@ -19,8 +19,9 @@ LIVE = {
     "PARTNER_CENTER_MODE": "live",
     "DJANGO_SECRET_KEY": LIVE_KEY,
     "ALLOWED_HOSTS": "portal.example.com",
+    "DATABASE_URL": "postgres://portal@db/portal",  # live mode requires one
     "PARTNER_CENTER_TENANT_ID": "contoso.onmicrosoft.com",
-    "PARTNER_CENTER_APP_ID": "app-id",
+    "PARTNER_CENTER_APP_ID": "0b1e2c3d-1111-4222-8333-000000000a99",
     "PARTNER_CENTER_APP_SECRET": "app-secret",
 }
 
