@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,6 +61,9 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
                 allowed.append(row)
             else:
                 refused.append(RestoreResult(row.id, row.user_principal_name, False, PROTECTED))
+        if refused and not allowed:
+            # Nothing the member may restore was chosen: a crafted request, refused outright.
+            raise PermissionDenied(PROTECTED)
         ticket = form.cleaned_data["ticket"]
         results = users_restore(pc=pc, audit=audit_for(request, customer, ticket), users=allowed)
     except PartnerCenterError as error:

@@ -1,0 +1,266 @@
+"""Every URL × every role, superuser and anonymous: who gets in, who is refused, and that a
+refused request changes nothing in Partner Center (the sandbox).
+
+A new URL fails `test_every_url_of_the_portal_is_in_the_matrix` until it is given a row here, so
+no page can be added without deciding who may use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pytest_django import DjangoDbBlocker
+
+from portal.routers import SANDBOX_DB
+from portal.sandbox import seed
+from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+ANONYMOUS, NO_ROLE, SALES, HELPDESK, ADMIN, SUPERUSER = (
+    "anonymous",
+    "no_role",
+    "sales",
+    "helpdesk",
+    "admin",
+    "superuser",
+)
+EVERYONE = frozenset({ANONYMOUS, NO_ROLE, SALES, HELPDESK, ADMIN, SUPERUSER})
+SIGNED_IN = EVERYONE - {ANONYMOUS}
+VIEWERS = frozenset({SALES, HELPDESK, ADMIN, SUPERUSER})
+EXPORTERS = frozenset({HELPDESK, ADMIN, SUPERUSER})
+HELPDESK_AND_UP = frozenset({HELPDESK, ADMIN, SUPERUSER})
+ADMINS = frozenset({ADMIN, SUPERUSER})
+SUPERUSERS = frozenset({SUPERUSER})
+
+
+@dataclass(frozen=True)
+class Ids:
+    customer: str
+    plain_user: str
+    protected_user: str
+    deleted_user: str
+    deleted_protected_user: str
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    allowed: frozenset[str]
+    kwargs: Callable[[Ids], dict[str, Any]] = lambda ids: {}
+    data: Callable[[Ids], dict[str, Any]] = lambda ids: {}
+    note: str = ""
+    # For routes answered the same way to everyone (e.g. a feature switched off).
+    status_for_all: int | None = None
+    query: str = ""
+    id: str = field(default="")
+
+    def label(self) -> str:
+        return f"{self.method} {self.name}{' ' + self.note if self.note else ''}"
+
+
+def _customer(ids: Ids) -> dict[str, Any]:
+    return {"customer_id": ids.customer}
+
+
+def _plain(ids: Ids) -> dict[str, Any]:
+    return {"customer_id": ids.customer, "user_id": ids.plain_user}
+
+
+def _protected(ids: Ids) -> dict[str, Any]:
+    return {"customer_id": ids.customer, "user_id": ids.protected_user}
+
+
+def _restore(user: str) -> Callable[[Ids], dict[str, Any]]:
+    return lambda ids: {"users": [getattr(ids, user)], "ticket": "INC-1"}
+
+
+ROUTES = [
+    Route("login", "GET", EVERYONE),
+    Route("logout", "POST", EVERYONE),
+    Route("password_change", "GET", SIGNED_IN),
+    Route("entra_sign_in", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
+    Route("entra_callback", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
+    Route("connection:page", "GET", SUPERUSERS),
+    Route("connection:connect", "POST", SUPERUSERS),
+    Route("connection:callback", "GET", SUPERUSERS),
+    Route("audit_log", "GET", VIEWERS),
+    Route("audit_log_export", "GET", EXPORTERS),
+    Route("customers:dashboard", "GET", VIEWERS),
+    Route("customers:search", "GET", VIEWERS, query="?q=contoso"),
+    Route("customers:list", "GET", VIEWERS),
+    Route("customers:list_refresh", "POST", VIEWERS),
+    Route("customers:users", "GET", VIEWERS, _customer),
+    Route("customers:deleted", "GET", VIEWERS, _customer),
+    Route("customers:loading", "GET", VIEWERS, _customer),
+    Route("customers:refresh", "POST", VIEWERS, _customer),
+    Route("customers:export", "POST", EXPORTERS, _customer),
+    Route("users:add", "GET", ADMINS, _customer),
+    Route("users:add", "POST", ADMINS, _customer, lambda ids: {"display_name": ""}),
+    Route("users:detail", "GET", VIEWERS, _plain),
+    Route("users:update", "POST", HELPDESK_AND_UP, _plain, lambda ids: {"display_name": "X"}),
+    Route(
+        "users:update",
+        "POST",
+        ADMINS,
+        _protected,
+        lambda ids: {"display_name": "X"},
+        note="(protected account)",
+    ),
+    Route("users:reset_password", "POST", HELPDESK_AND_UP, _plain),
+    Route("users:reset_password", "POST", ADMINS, _protected, note="(protected account)"),
+    Route("users:delete", "GET", ADMINS, _plain),
+    Route("users:delete", "POST", ADMINS, _plain),
+    Route("users:restore", "POST", HELPDESK_AND_UP, _customer, _restore("deleted_user")),
+    Route(
+        "users:restore",
+        "POST",
+        ADMINS,
+        _customer,
+        _restore("deleted_protected_user"),
+        note="(protected account)",
+    ),
+    Route("users:bulk_upload", "GET", ADMINS, _customer),
+    Route("users:bulk_upload", "POST", ADMINS, _customer),
+    Route("users:bulk_template", "GET", ADMINS, _customer),
+    Route(
+        "users:bulk_annotated",
+        "GET",
+        ADMINS,
+        lambda ids: {"customer_id": ids.customer, "token": "unknown"},
+    ),
+    Route("users:bulk_save", "POST", ADMINS, _customer),
+]
+
+
+# --- Set-up ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        seed.sandbox_seed(reset=True)
+        yield
+        with transaction.atomic(using=SANDBOX_DB):
+            seed.sandbox_wipe()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ids() -> Ids:
+    customer = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+    users = CustomerUser.objects.filter(customer_id=customer)
+    with_roles = set(RoleMember.objects.values_list("user_id", flat=True))
+    active = users.filter(state=CustomerUser.ACTIVE)
+    deleted = users.filter(state=CustomerUser.INACTIVE, soft_deletion_time__isnull=False)
+    plain = active.exclude(pk__in=with_roles).order_by("display_name").first()
+    protected = active.filter(pk__in=with_roles).order_by("display_name").first()
+    deleted_plain = deleted.exclude(pk__in=with_roles).order_by("-soft_deletion_time").first()
+    deleted_protected = deleted.filter(pk__in=with_roles).first()
+    if deleted_protected is None:  # make one: a deleted user who still holds a role
+        deleted_protected = active.filter(pk__in=with_roles).order_by("-display_name").first()
+        assert deleted_protected is not None
+        CustomerUser.objects.filter(pk=deleted_protected.pk).update(
+            state=CustomerUser.INACTIVE, soft_deletion_time=deleted_plain.soft_deletion_time
+        )
+    assert plain and protected and deleted_plain
+    return Ids(
+        customer, str(plain.pk), str(protected.pk), str(deleted_plain.pk), str(deleted_protected.pk)
+    )
+
+
+@pytest.fixture
+def as_role(
+    request: pytest.FixtureRequest,
+) -> Callable[[str], Client]:
+    fixtures = {
+        NO_ROLE: "no_role_staff",
+        SALES: "sales_agent",
+        HELPDESK: "helpdesk_agent",
+        ADMIN: "admin_agent",
+        SUPERUSER: "superuser",
+    }
+
+    def client_for(role: str) -> Client:
+        client = Client()
+        if role != ANONYMOUS:
+            user: User = request.getfixturevalue(fixtures[role])
+            client.force_login(user)
+        return client
+
+    return client_for
+
+
+def sandbox_state() -> str:
+    """A digest of everything a user-management call could change in Partner Center."""
+    rows = [
+        *CustomerUser.objects.order_by("pk").values_list(
+            "pk", "user_principal_name", "display_name", "first_name", "last_name",
+            "usage_location", "state", "soft_deletion_time", "password_last_set_at",
+        ),
+        *RoleMember.objects.order_by("pk").values_list("role_id", "user_id"),
+        *LicenseAssignment.objects.order_by("pk").values_list("sku_id", "user_id"),
+    ]  # fmt: skip
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+# --- The matrix --------------------------------------------------------------------------------
+
+
+def test_every_url_of_the_portal_is_in_the_matrix() -> None:
+    def names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace in {"admin", "sandbox"}:
+                    continue  # Django's admin (superusers only) and the sandbox's bearer API
+                inner = pattern.namespace or ""
+                prefix = f"{namespace}:{inner}" if namespace and inner else namespace or inner
+                yield from names(pattern.url_patterns, prefix)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    portal_urls = set(names(get_resolver().url_patterns))
+    covered = {route.name for route in ROUTES}
+    assert portal_urls - covered == set(), "give each new URL a row in ROUTES"
+    assert covered - portal_urls == set()
+
+
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+@pytest.mark.parametrize("route", ROUTES, ids=Route.label)
+def test_each_role_gets_in_only_where_it_may(
+    route: Route, role: str, ids: Ids, as_role: Callable[[str], Client]
+) -> None:
+    client = as_role(role)
+    url = reverse(route.name, kwargs=route.kwargs(ids)) + route.query
+    before = sandbox_state()
+    response = client.get(url) if route.method == "GET" else client.post(url, route.data(ids))
+    status = response.status_code
+    if route.status_for_all is not None:
+        assert status == route.status_for_all
+        return
+    refused_to_sign_in = status == 302 and response["Location"].startswith(reverse("login"))
+    if role in route.allowed:
+        assert status != 403, f"{role} was refused {route.label()}"
+        assert not refused_to_sign_in or route.name in {"login", "logout"}
+    elif role == ANONYMOUS:
+        assert refused_to_sign_in, f"anonymous got {status} for {route.label()}"
+    else:
+        assert status == 403, f"{role} got {status} for {route.label()}"
+    if role not in route.allowed:
+        assert sandbox_state() == before, f"refused {route.label()} changed Partner Center"
