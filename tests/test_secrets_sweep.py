@@ -1,0 +1,177 @@
+"""The secrets sweep: drive every flow that handles a password or a token, then look for each
+value in the captured logs, both databases, the audit table and every CSV the portal wrote.
+
+The only places a temporary password may appear are the response that shows it once and the
+password download made for it; a token appears nowhere at all.
+"""
+
+from __future__ import annotations
+
+# ruff: noqa: F811 (pytest fixtures imported from lifecycle_support, used as arguments)
+import json
+import logging
+from io import StringIO
+from typing import Any
+
+import pytest
+import responses
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+
+from customers.snapshots import snapshot_load
+from portal import crypto
+from portal.audit import Actor
+from portal.models import AuditRecord
+from portal.partnercenter import msal_auth, partner_center
+from tests.partnercenter.fake_identity import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra
+from tests.users.bulk_jobs_support import Scene as BulkScene
+from tests.users.bulk_jobs_support import save_job
+from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
+    Scene,
+    add_user,
+    scene,
+    shown_password,
+    signed_in,
+)
+from users.bulk.jobs import bulk_job_results_csv
+from users.bulk.passwords import bulk_passwords_download
+from users.bulk.worker import bulk_job_run
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+TYPED = "Typed!Sweep-4711"
+
+
+def test_no_password_or_token_is_left_anywhere(
+    client: Client,
+    admin_agent: User,
+    scene: Scene,
+    caplog: pytest.LogCaptureFixture,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    signed_in(client, admin_agent)
+    passwords: dict[str, str] = {}
+    written_csvs: dict[str, bytes] = {}
+
+    # The web UI: Add user (generated and typed passwords) and Reset password.
+    _, generated = add_user(client, scene, alias="sweep1", display_name="Sweep One")
+    passwords["web add, generated"] = shown_password(generated.content.decode())
+    _, typed = add_user(
+        client,
+        scene,
+        alias="sweep2",
+        display_name="Sweep Two",
+        password_choice="typed",
+        password=TYPED,
+    )
+    passwords["web add, typed"] = shown_password(typed.content.decode())
+    reset = client.post(
+        scene.user_url(scene.bob, "reset-password"),
+        {"reset-force_change_password": "on", "reset-ticket": "INC-1"},
+    )
+    passwords["web reset"] = shown_password(reset.content.decode())
+
+    # The commands: a generated password, printed once.
+    out = StringIO()
+    call_command(
+        "customer_user_new",
+        "--as",
+        admin_agent.username,
+        "--tenant-id",
+        str(scene.customer.id),
+        "--user-principal-name",
+        "sweep3@contoso.com",
+        "--display-name",
+        "Sweep Three",
+        "--json",
+        stdout=out,
+        stderr=StringIO(),
+    )
+    passwords["command new"] = json.loads(out.getvalue())["password"]
+
+    # A bulk upload: passwords stored encrypted, then downloaded once.
+    snapshot = snapshot_load(pc=partner_center(), customer_id=str(scene.customer.id))
+    bulk = BulkScene(scene.customer, snapshot, admin_agent)
+    job = save_job(bulk, 3)
+    bulk_job_run(job_id=job.pk, concurrency=1)
+    job.refresh_from_db()
+    download = bulk_passwords_download(
+        job=job, staff=admin_agent, actor=Actor.for_command(admin_agent)
+    )
+    rows = download.content.decode("utf-8-sig").splitlines()[1:]
+    for number, row in enumerate(rows):
+        passwords[f"bulk row {number}"] = row.split(",")[2]
+    written_csvs["bulk results"] = bulk_job_results_csv(job=job)
+
+    # Every other CSV the portal writes: the users export and the audit log export.
+    written_csvs["users export"] = client.post(
+        reverse("customers:export", args=[scene.customer.id])
+    ).content
+    audit_export = client.get(reverse("audit_log_export"))
+    assert audit_export.status_code == 200
+    written_csvs["audit export"] = audit_export.content
+
+    # The Partner Center sign-in: tokens from a (faked) Entra, imported and renewed.
+    tokens = _connect_to_a_fake_entra(settings, monkeypatch)
+
+    assert len(passwords) == 7
+    assert all(passwords.values())
+    assert caplog.records, "the log capture works"
+    databases = {alias: _dump(alias) for alias in ("default", "sandbox")}
+    audit = "\n".join(
+        f"{r.changes} {r.message} {r.target_username} {r.ticket}" for r in AuditRecord.objects.all()
+    )
+    for kind, secret in [*passwords.items(), *tokens.items()]:
+        assert secret not in caplog.text, f"the {kind} secret is in the logs"
+        assert secret not in audit, f"the {kind} secret is in the audit log"
+        for alias, dump in databases.items():
+            assert secret not in dump, f"the {kind} secret is in the {alias} database"
+        for name, content in written_csvs.items():
+            assert secret.encode() not in content, f"the {kind} secret is in the {name} CSV"
+
+
+def _connect_to_a_fake_entra(settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    settings.SANDBOX_ENABLED = False
+    settings.PARTNER_CENTER_MODE = "live"
+    settings.PARTNER_CENTER_TENANT_ID = TENANT
+    settings.PARTNER_CENTER_APP_ID = CLIENT_ID
+    settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
+    settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
+    monkeypatch.setattr(msal_auth, "_HTTP_CACHE", {})
+    entra = FakeEntra()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        entra.register(rsps)
+        call_command(
+            "partnercenter_connect",
+            stdin=StringIO(f"{entra.new_refresh_token()}\n"),
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+        msal_auth.MsalTokenProvider().access_token(force_refresh=True)
+    secrets = [*entra.issued_access_tokens, *entra.issued_refresh_tokens, CLIENT_SECRET]
+    assert len(secrets) >= 4
+    return {f"token {number}": secret for number, secret in enumerate(secrets)}
+
+
+def _dump(alias: str) -> str:
+    """Every row of every table of one database, as text (bytes as text too)."""
+    rows = []
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            for row in cursor.fetchall():
+                rows.append(
+                    " ".join(
+                        bytes(value).decode("utf-8", "replace")
+                        if isinstance(value, bytes | memoryview)
+                        else str(value)
+                        for value in row
+                    )
+                )
+    return "\n".join(rows)
