@@ -1,0 +1,112 @@
+"""The authorization matrix for the commands: every command × every role (`--as`), with the
+same rules as the web UI, and a refusal changes nothing in Partner Center (the sandbox)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+
+from tests.test_authorization_matrix import (
+    ADMINS,
+    HELPDESK_AND_UP,
+    NO_ROLE,
+    SALES,
+    SUPERUSER,
+    VIEWERS,
+    sandbox_state,
+)
+from tests.users.commands_support import Scene, arrange, run
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+ROLES = sorted(VIEWERS | {NO_ROLE})
+NOT_ALLOWED = 3  # the commands' exit code for a refusal by role
+
+
+@dataclass(frozen=True)
+class CommandCase:
+    name: str
+    argv: Callable[[Scene], list[str]]
+    allowed: frozenset[str]
+    note: str = ""
+    stdin: str | None = None
+
+    def label(self) -> str:
+        return f"{self.name}{' ' + self.note if self.note else ''}"
+
+
+def _user(attribute: str) -> Callable[[Scene], list[str]]:
+    return lambda scene: ["--user-id", str(getattr(scene, attribute).pk)]
+
+
+CASES = [
+    CommandCase("customer_user_get", lambda scene: [], VIEWERS, "(list)"),
+    CommandCase("customer_user_get", _user("bob"), VIEWERS, "(one)"),
+    CommandCase("customer_user_get", lambda scene: ["--deleted"], VIEWERS, "(deleted)"),
+    CommandCase(
+        "customer_user_new",
+        lambda scene: ["--user-principal-name", "new@contoso.com", "--display-name", "New One"],
+        ADMINS,
+    ),
+    CommandCase(
+        "customer_user_set",
+        lambda scene: [*_user("bob")(scene), "--display-name", "Robert"],
+        HELPDESK_AND_UP,
+    ),
+    CommandCase(
+        "customer_user_set",
+        lambda scene: [*_user("bob")(scene), "--user-principal-name", "rob@contoso.com"],
+        ADMINS,
+        "(username)",
+    ),
+    CommandCase(
+        "customer_user_set",
+        lambda scene: [*_user("alice")(scene), "--display-name", "Al"],
+        ADMINS,
+        "(protected account)",
+    ),
+    CommandCase("customer_user_reset_password", _user("bob"), HELPDESK_AND_UP),
+    CommandCase("customer_user_reset_password", _user("alice"), ADMINS, "(protected account)"),
+    CommandCase("customer_user_remove", _user("bob"), ADMINS),
+    CommandCase("customer_user_restore", _user("dora"), HELPDESK_AND_UP),
+    CommandCase("customer_user_restore", _user("gus"), ADMINS, "(protected account)"),
+]
+
+
+@pytest.fixture
+def staff(request: pytest.FixtureRequest) -> Callable[[str], User]:
+    fixtures = {
+        NO_ROLE: "no_role_staff",
+        SALES: "sales_agent",
+        "helpdesk": "helpdesk_agent",
+        "admin": "admin_agent",
+        SUPERUSER: "superuser",
+    }
+    return lambda role: request.getfixturevalue(fixtures[role])
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=CommandCase.label)
+def test_each_role_may_run_only_what_it_may_in_the_ui(
+    case: CommandCase, role: str, staff: Callable[[str], User]
+) -> None:
+    scene = arrange()
+    member = staff(role)
+    before = sandbox_state()
+    outcome = run(
+        case.name,
+        "--as",
+        member.username,
+        *scene.customer,
+        *case.argv(scene),
+        stdin=io.StringIO(case.stdin or ""),
+    )
+    if role in case.allowed:
+        assert outcome.code == 0, f"{role} was refused {case.label()}: {outcome.err}"
+    else:
+        assert outcome.code == NOT_ALLOWED, f"{role} got {outcome.code} for {case.label()}"
+        assert sandbox_state() == before, f"a refused {case.label()} changed Partner Center"
