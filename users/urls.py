@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from users import views
+from users.bulk import job_views
 
 app_name = "users"
 
@@ -28,6 +29,37 @@ urlpatterns = [
         "customers/<uuid:customer_id>/users/<uuid:user_id>/delete/",
         views.user_delete,
         name="delete",
+    ),
+    # A saved upload: its progress, results and passwords (issue 7).
+    path(
+        "customers/<uuid:customer_id>/uploads/<uuid:job_id>/",
+        job_views.bulk_job,
+        name="bulk_job",
+    ),
+    path(
+        "customers/<uuid:customer_id>/uploads/<uuid:job_id>/cancel/",
+        job_views.bulk_job_cancel_view,
+        name="bulk_job_cancel",
+    ),
+    path(
+        "customers/<uuid:customer_id>/uploads/<uuid:job_id>/retry/",
+        job_views.bulk_job_retry,
+        name="bulk_job_retry",
+    ),
+    path(
+        "customers/<uuid:customer_id>/uploads/<uuid:job_id>/results/",
+        job_views.bulk_job_results,
+        name="bulk_job_results",
+    ),
+    path(
+        "customers/<uuid:customer_id>/uploads/<uuid:job_id>/passwords/",
+        job_views.bulk_job_passwords,
+        name="bulk_job_passwords",
+    ),
+    path(
+        "customers/<uuid:customer_id>/uploads/<uuid:job_id>/passwords/reset/",
+        job_views.bulk_job_passwords_reset,
+        name="bulk_job_passwords_reset",
     ),
     path(
         "customers/<uuid:customer_id>/deleted/restore/",

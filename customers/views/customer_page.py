@@ -35,12 +35,13 @@ from customers.services import (
 )
 from customers.snapshots import CustomerSnapshot, LoadProgress
 from customers.views.common import customer_or_404, customer_tabs, pager, with_query
-from portal.access import Capability, require_capability
+from portal.access import Capability, has_capability, require_capability
 from portal.audit import Actor
 from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterError
 from portal.problems import Problem, partner_center_problem
+from users.bulk.jobs import bulk_jobs_for_customer
 
 PAGE_SIZE: Final = 50
 # Seconds between two looks at a background load, with htmx and without (the Refresh header).
@@ -175,6 +176,8 @@ def _tab_page(
     elif isinstance(state, CustomerSnapshot):
         if tab == "users":
             context.update(_users_context(request, customer, state))
+            if has_capability(request.user, Capability.BULK_UPLOAD):
+                context["past_uploads"] = bulk_jobs_for_customer(customer_id=customer.id, limit=10)
         else:
             context["lines"] = deleted_users_by_purge(snapshot=state, now=timezone.now())
     context["polled"] = polled

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,12 +11,13 @@ from django.utils.http import urlencode
 
 from customers.services import customer_list, user_lookup
 from customers.views.common import with_query
-from portal.access import Capability, require_capability
+from portal.access import Capability, has_capability, require_capability
 from portal.audit import Action, recent_activity
 from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterError
 from portal.problems import Problem, partner_center_problem
+from users.bulk.jobs import bulk_jobs_dashboard
 
 MAX_QUERY = 200
 ACTION_LABELS: dict[str, str] = {
@@ -55,6 +57,10 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
             (record, ACTION_LABELS.get(record.action, record.action))
             for record in recent_activity(limit=8)
         ],
+        # Bulk uploads in progress, stalled, or waiting for this staff member's download.
+        "uploads": bulk_jobs_dashboard(staff=request.user)
+        if isinstance(request.user, User) and has_capability(request.user, Capability.BULK_UPLOAD)
+        else None,
     }
     return render(request, template, context)
 

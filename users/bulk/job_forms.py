@@ -1,0 +1,51 @@
+"""The forms of a bulk upload's Save step and of its job page (issue 7).
+
+Apart from `users/bulk/forms.py` (the Validate step's), which another step owns. They validate
+and convert; the seat check itself is `bulk_job_create`'s, so a licence too small for the upload
+is refused there even when a crafted request ticks a disabled box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django_countries import countries
+
+from portal.tickets import TicketField
+from users.bulk.jobs import LicenseOption
+
+CHOOSE_A_LOCATION = "Choose the Location of the new users."
+
+
+class BulkSaveForm(forms.Form):
+    """Location (required) and licences (optional) for every user of a draft, and the ticket."""
+
+    draft = forms.UUIDField(widget=forms.HiddenInput)
+    usage_location = forms.ChoiceField(
+        label="Location",
+        error_messages={"required": CHOOSE_A_LOCATION, "invalid_choice": CHOOSE_A_LOCATION},
+    )
+    skus = forms.MultipleChoiceField(
+        label="Licences",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "That licence is not one of this customer's subscriptions."
+        },
+    )
+    ticket = TicketField()
+
+    def __init__(
+        self, *args: Any, license_options: Sequence[LicenseOption] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        location = self.fields["usage_location"]
+        assert isinstance(location, forms.ChoiceField)
+        location.choices = [("", "Choose a location…"), *((code, name) for code, name in countries)]
+        skus = self.fields["skus"]
+        assert isinstance(skus, forms.MultipleChoiceField)
+        # Every licence is a valid choice here, a short one included: bulk_job_create refuses it
+        # with the sentence that says how many seats are left.
+        skus.choices = [(option.sku_id, option.name) for option in license_options]

@@ -1,0 +1,336 @@
+"""Upload users, after Validate (issue 7): Save, the job page, its passwords.
+
+- Save (`users:bulk_save`): Location and licences for all the draft's users and a ticket; a valid
+  POST turns the draft into a job (`bulk_job_create`) and goes to the job page.
+- The job page (`users:bulk_job`): while the job runs, a progress bar that htmx polls every 2s
+  (286 stops it and swaps in the results); a plain request refreshes itself with a `Refresh`
+  header instead. Once done: every row's Status update, Retry failed rows, the results CSV and
+  the temporary passwords (a POST, for the staff member who uploaded, once).
+
+The job page needs nothing from Partner Center: the job carries its customer's name, so a page
+polled every 2s costs one small query and keeps working while Partner Center is down.
+
+Admin agents only (`Capability.BULK_UPLOAD`); the passwords only for whoever uploaded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.db.models import Max
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from customers.services import CustomerRow, users_snapshot_open
+from customers.snapshots import CustomerSnapshot
+from customers.views.common import customer_or_404
+from portal.access import Capability, require_capability
+from portal.audit import Actor
+from portal.clients import partner_center_for
+from portal.http import HtmxHttpRequest
+from portal.partnercenter import PartnerCenterError
+from portal.problems import partner_center_problem
+from portal.tickets import ticket_from_link
+from users.bulk.job_forms import BulkSaveForm
+from users.bulk.jobs import (
+    BulkJobRefused,
+    bulk_job_cancel,
+    bulk_job_create,
+    bulk_job_for_draft,
+    bulk_job_get,
+    bulk_job_results_csv,
+    bulk_job_retry_failed,
+    bulk_job_rows,
+    bulk_job_summary,
+    bulk_license_options,
+)
+from users.bulk.models import BulkJob, BulkRow
+from users.bulk.passwords import PasswordsRefused, bulk_passwords_download, bulk_passwords_reset
+from users.bulk.services import bulk_draft_get
+from users.models import BulkDraft
+
+# Seconds between two looks at a running job, with htmx and without (the Refresh header).
+POLL_SECONDS: Final = 2
+DRAFT_GONE: Final = (
+    "This upload is no longer kept (a validated file is kept for a day, for whoever uploaded "
+    "it). Upload the file again."
+)
+STILL_READING: Final = (
+    "The customer's users are being read from Partner Center again, and Save needs their "
+    "licences. Select Save again in a moment."
+)
+PASSWORDS_WARNING: Final = (
+    "The temporary passwords won't be available later: download them now. They are erased "
+    "after 24 hours."
+)
+
+
+# --- Save ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    """Save: a draft's Location, licences and ticket; a valid POST makes the job.
+
+    A draft already saved (a reload, the back button, a double click) goes to its job.
+    """
+    draft_id = (request.POST if request.method == "POST" else request.GET).get("draft", "")
+    saved = bulk_job_for_draft(draft_public_id=draft_id)
+    if saved is not None and saved.customer_id == str(customer_id):
+        return redirect(_job_url(saved))
+    pc = partner_center_for(request)
+    customer: CustomerRow | None = None
+    try:
+        customer = customer_or_404(pc=pc, customer_id=customer_id)
+        draft = bulk_draft_get(
+            public_id=draft_id, customer_id=customer.id, created_by=_staff(request)
+        )
+        if draft is None:
+            return _save_page(request, customer, None, None, notice=DRAFT_GONE, status=404)
+        state = users_snapshot_open(pc=pc, customer_id=customer.id)
+    except PartnerCenterError as error:
+        problem = partner_center_problem(
+            request, error, company_name=customer.company_name if customer else ""
+        )
+        context = {"customer": customer, "customer_id": str(customer_id), "problem": problem}
+        response = render(request, "users/bulk/jobs/save.html", context, status=problem.status)
+        return problem.apply_headers(response)
+    if not isinstance(state, CustomerSnapshot):
+        form = BulkSaveForm(request.POST or None, initial={"draft": draft.public_id})
+        return _save_page(request, customer, draft, form, notice=STILL_READING)
+    options = bulk_license_options(snapshot=state, users=len(draft.rows))
+    if request.method == "GET":
+        initial = {"draft": draft.public_id, "ticket": ticket_from_link(request)}
+        form = BulkSaveForm(initial=initial, license_options=options)
+        return _save_page(request, customer, draft, form, options=options)
+    form = BulkSaveForm(request.POST, license_options=options)
+    if form.is_valid():
+        try:
+            job = bulk_job_create(
+                draft=draft,
+                snapshot=state,
+                usage_location=form.cleaned_data["usage_location"],
+                sku_ids=form.cleaned_data["skus"],
+                ticket=form.cleaned_data["ticket"],
+                actor=Actor.from_request(request),
+            )
+        except BulkJobRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect(_job_url(job))
+    return _save_page(request, customer, draft, form, options=options)
+
+
+def _save_page(
+    request: HtmxHttpRequest,
+    customer: CustomerRow,
+    draft: BulkDraft | None,
+    form: BulkSaveForm | None,
+    *,
+    options: list[Any] | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "customer": customer,
+        "company_name": customer.company_name,
+        "draft": draft,
+        "form": form,
+        "license_options": save_license_choices(form, options or []),
+        "notice": notice,
+        "passwords_warning": PASSWORDS_WARNING,
+    }
+    return render(request, "users/bulk/jobs/save.html", context, status=status)
+
+
+def save_license_choices(form: BulkSaveForm | None, options: list[Any]) -> list[dict[str, Any]]:
+    """The licence check boxes as the template draws them: checked ones kept after an error,
+    one without a seat for every user disabled (the server refuses it anyway)."""
+    checked: set[str] = set()
+    if form is not None and form.is_bound and isinstance(form.data, QueryDict):
+        checked = {value.lower() for value in form.data.getlist("skus")}
+    return [
+        {"option": option, "checked": option.sku_id.lower() in checked and option.enough}
+        for option in options
+    ]
+
+
+# --- The job page ---------------------------------------------------------------------------------
+
+
+@require_GET
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_job(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
+    """The job: progress while it runs (polled), then every row's Status update and what to do.
+
+    htmx polls `#bulk-job-status` every 2s and gets that part only: 200 while the job runs,
+    286 once it is done (htmx swaps the results in and stops). A plain request gets the page,
+    with `Refresh: 2` while the job runs.
+    """
+    job = _job_or_404(customer_id, job_id)
+    context = _job_context(request, job)
+    if request.htmx and request.htmx.target == "bulk-job-status":
+        response = render(request, "users/bulk/jobs/job.html#status", context)
+        if not context["active"]:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    response = render(request, "users/bulk/jobs/job.html", context)
+    if context["active"]:
+        response["Refresh"] = str(POLL_SECONDS)
+    return response
+
+
+@require_POST
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_job_cancel_view(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
+    """Cancel: users not yet started are not created; those already started finish."""
+    job = _job_or_404(customer_id, job_id)
+    try:
+        job = bulk_job_cancel(job=job, actor=Actor.from_request(request))
+    except BulkJobRefused as refused:
+        messages.warning(request, str(refused))
+    else:
+        messages.info(
+            request,
+            "Cancelled: users not yet started will not be created. Users already being created "
+            "finish first.",
+        )
+    return redirect(_job_url(job))
+
+
+@require_POST
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_job_retry(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
+    """Retry failed rows (and licences that failed after a create), in the background."""
+    job = _job_or_404(customer_id, job_id)
+    try:
+        count = bulk_job_retry_failed(job=job, actor=Actor.from_request(request))
+    except BulkJobRefused as refused:
+        messages.warning(request, str(refused))
+    else:
+        messages.info(request, f"Retrying {count} row{'' if count == 1 else 's'}.")
+    return redirect(_job_url(job))
+
+
+@require_GET
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_job_results(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
+    """Download the results: the upload's rows with each one's Status update (no password)."""
+    job = _job_or_404(customer_id, job_id)
+    stem = job.file_name.rsplit(".", 1)[0] or "upload"
+    return _csv_attachment(bulk_job_results_csv(job=job), f"{stem}-results.csv")
+
+
+@require_POST
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_job_passwords(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
+    """Download temporary passwords: once, by the uploader; they are erased as they are sent.
+
+    A POST, so no link prefetcher or crawler can use the one download up. A refusal (a second
+    download, another staff member, a job still running) goes back to the job page and says why.
+    """
+    job = _job_or_404(customer_id, job_id)
+    try:
+        file = bulk_passwords_download(
+            job=job, staff=_staff(request), actor=Actor.from_request(request)
+        )
+    except PasswordsRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(_job_url(job))
+    return _csv_attachment(file.content, file.file_name)
+
+
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_job_passwords_reset(
+    request: HtmxHttpRequest, customer_id: UUID, job_id: UUID
+) -> HttpResponse:
+    """Reset passwords for this upload: GET asks for confirmation, POST does it (once)."""
+    job = _job_or_404(customer_id, job_id)
+    if request.method == "GET":
+        context = {**_job_context(request, job), "passwords_warning": PASSWORDS_WARNING}
+        return render(request, "users/bulk/jobs/reset_confirm.html", context)
+    try:
+        count = bulk_passwords_reset(
+            job=job, staff=_staff(request), actor=Actor.from_request(request)
+        )
+    except PasswordsRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            f"New temporary passwords are being set for {count} user{'' if count == 1 else 's'}. "
+            "Download them here once that has finished.",
+        )
+    return redirect(_job_url(job))
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _job_or_404(customer_id: UUID, job_id: UUID) -> BulkJob:
+    """The job of this customer, or 404. Every Admin agent may see every upload; only the
+    passwords are the uploader's (`bulk_passwords_download` checks that)."""
+    job = bulk_job_get(public_id=job_id, customer_id=str(customer_id))
+    if job is None:
+        raise Http404("No such upload for this customer.")
+    return job
+
+
+def _job_context(request: HtmxHttpRequest, job: BulkJob) -> dict[str, Any]:
+    summary = bulk_job_summary(job=job)
+    active = not job.is_done
+    is_uploader = job.created_by_id is not None and job.created_by_id == request.user.pk
+    context: dict[str, Any] = {
+        "job": job,
+        "summary": summary,
+        "counts": summary.counts,
+        "active": active,
+        "job_url": _job_url(job),
+        "customer_id": job.customer_id,
+        "company_name": job.customer_name or "Customer",
+        "is_uploader": is_uploader,
+        "poll_seconds": POLL_SECONDS,
+        "passwords_warning": PASSWORDS_WARNING,
+    }
+    if not active:
+        context["rows"] = bulk_job_rows(job=job)
+        context.update(_passwords_history(job))
+    return context
+
+
+def _passwords_history(job: BulkJob) -> dict[str, datetime | bool | None]:
+    """When the job's passwords were last downloaded, and whether any expired unread: what the
+    page says once none is waiting."""
+    created = BulkRow.objects.filter(job=job, state=BulkRow.CREATED)
+    downloaded_at = created.aggregate(at=Max("password_downloaded_at"))["at"]
+    expired = created.filter(
+        password_downloaded_at__isnull=True, password_erased_at__isnull=False
+    ).exists()
+    return {"passwords_downloaded_at": downloaded_at, "passwords_expired": expired}
+
+
+def _job_url(job: BulkJob) -> str:
+    return reverse("users:bulk_job", args=[job.customer_id, job.public_id])
+
+
+def _csv_attachment(content: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, file_name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _staff(request: HtmxHttpRequest) -> User:
+    # `require_capability` has let only a signed-in staff member with a role through.
+    assert isinstance(request.user, User)
+    return request.user
