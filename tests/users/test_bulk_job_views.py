@@ -97,7 +97,7 @@ def test_the_save_page_offers_location_licences_with_seats_and_warns_about_passw
     # Office 365 E3 has one seat for two users: its box is disabled, and says why.
     assert f'value="{OFFICE_E3}" id="bulk-sku-2" disabled' in page
     assert "Not enough seats for 2 users" in page
-    assert "won&#x27;t be available later and must be downloaded immediately" in page
+    assert "won't be available later and must be downloaded immediately" in page
 
 
 def test_save_with_a_location_and_a_licence_makes_the_job_and_goes_to_its_page(
