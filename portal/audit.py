@@ -33,6 +33,7 @@ class Action(enum.StrEnum):
     BULK_UPLOAD = "bulk_upload"
     BULK_ROW = "bulk_row"
     BULK_PASSWORDS_DOWNLOAD = "bulk_passwords_download"
+    BULK_RESULTS_EXPORT = "bulk_results_export"
     AUDIT_EXPORT = "audit_export"
 
 

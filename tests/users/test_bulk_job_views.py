@@ -22,6 +22,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from portal.crypto import decrypt
+from portal.models import AuditRecord
 from tests.conftest import _staff
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3
 from tests.users.bulk_jobs_support import (
@@ -237,6 +238,8 @@ def test_the_results_csv_has_every_rows_status_update(client_: Client, scene: Sc
     assert lines[0][-1] == "Status update"
     assert lines[1][3] == f"user0@{DOMAIN}" and lines[1][4].endswith("Created.")
     assert lines[2][4].endswith(f"Not created: user1@{DOMAIN} is already taken.")
+    [export] = AuditRecord.objects.filter(action="bulk_results_export")
+    assert (export.outcome, export.changes) == ("succeeded", {"file": "new-staff.csv", "rows": 2})
 
 
 # --- Temporary passwords -------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from users.bulk.jobs import (
     bulk_job_create,
     bulk_job_for_draft,
     bulk_job_get,
-    bulk_job_results_csv,
+    bulk_job_results_export,
     bulk_job_retry_failed,
     bulk_job_rows,
     bulk_job_summary,
@@ -227,7 +227,8 @@ def bulk_job_results(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) 
     """Download the results: the upload's rows with each one's Status update (no password)."""
     job = _job_or_404(customer_id, job_id)
     stem = job.file_name.rsplit(".", 1)[0] or "upload"
-    return _csv_attachment(bulk_job_results_csv(job=job), f"{stem}-results.csv")
+    content = bulk_job_results_export(job=job, actor=Actor.from_request(request))
+    return _csv_attachment(content, f"{stem}-results.csv")
 
 
 @require_POST

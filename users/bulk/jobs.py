@@ -611,3 +611,14 @@ def bulk_job_results_csv(*, job: BulkJob) -> bytes:
             [row.first_name, row.last_name, row.display_name, row.email, f"{MARKER} {status}"]
         )
     return csv_bytes(lines)
+
+
+def bulk_job_results_export(*, job: BulkJob, actor: Actor) -> bytes:
+    """The results CSV for a person to download, audited like every export (data leaving)."""
+    content = bulk_job_results_csv(job=job)
+    job_audit(job, actor).record(
+        Action.BULK_RESULTS_EXPORT,
+        succeeded=True,
+        changes={"file": job.file_name, "rows": job.rows.count()},
+    )
+    return content
