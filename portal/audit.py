@@ -37,6 +37,24 @@ class Action(enum.StrEnum):
     AUDIT_EXPORT = "audit_export"
 
 
+# How each action reads on the dashboard, the user page and in the audit log.
+ACTION_LABELS: dict[str, str] = {
+    Action.USER_CREATE: "Added user",
+    Action.USER_UPDATE: "Updated user",
+    Action.USER_RESET_PASSWORD: "Reset password",
+    Action.USER_DELETE: "Deleted user",
+    Action.USER_RESTORE: "Restored user",
+    Action.USER_ROLES_CHANGE: "Changed roles",
+    Action.USER_LICENSES_CHANGE: "Changed licences",
+    Action.USERS_EXPORT: "Exported users",
+    Action.BULK_UPLOAD: "Uploaded users",
+    Action.BULK_ROW: "Bulk upload row",
+    Action.BULK_PASSWORDS_DOWNLOAD: "Downloaded temporary passwords",
+    Action.BULK_RESULTS_EXPORT: "Downloaded upload results",
+    Action.AUDIT_EXPORT: "Exported the audit log",
+}
+
+
 # Any key containing one of these words is dropped from what the audit log keeps.
 _SECRET_WORDS = ("password", "token", "secret", "credential")
 

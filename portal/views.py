@@ -13,9 +13,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from customers.views.common import pager, with_query
-from customers.views.home import ACTION_LABELS
 from portal.access import Capability, require_capability
-from portal.audit import Actor
+from portal.audit import ACTION_LABELS, Actor
 from portal.audit_forms import AuditFilterForm
 from portal.audit_selectors import AuditFilter, audit_records_matching, audit_rows, staff_usernames
 from portal.audit_services import audit_export

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from customers.services import customer_list, user_lookup
 from customers.views.common import with_query
 from portal.access import Capability, has_capability, require_capability
-from portal.audit import Action, recent_activity
+from portal.audit import ACTION_LABELS, recent_activity
 from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterError
@@ -20,20 +20,6 @@ from portal.problems import Problem, partner_center_problem
 from users.bulk.jobs import bulk_jobs_dashboard
 
 MAX_QUERY = 200
-ACTION_LABELS: dict[str, str] = {
-    Action.USER_CREATE: "Added user",
-    Action.USER_UPDATE: "Updated user",
-    Action.USER_RESET_PASSWORD: "Reset password",
-    Action.USER_DELETE: "Deleted user",
-    Action.USER_RESTORE: "Restored user",
-    Action.USER_ROLES_CHANGE: "Changed roles",
-    Action.USER_LICENSES_CHANGE: "Changed licences",
-    Action.USERS_EXPORT: "Exported users",
-    Action.BULK_UPLOAD: "Uploaded users",
-    Action.BULK_ROW: "Bulk upload row",
-    Action.BULK_PASSWORDS_DOWNLOAD: "Downloaded temporary passwords",
-    Action.AUDIT_EXPORT: "Exported the audit log",
-}
 
 
 @require_capability(Capability.VIEW)

@@ -7,8 +7,7 @@ from typing import Final
 from django.http import HttpRequest, HttpResponse
 
 from customers.services import CustomerRow
-from customers.views.home import ACTION_LABELS
-from portal.audit import Actor, AuditContext, recent_activity
+from portal.audit import ACTION_LABELS, Actor, AuditContext, recent_activity
 from portal.models import AuditRecord
 from portal.partnercenter import PartnerCenterError
 from portal.problems import partner_center_problem
