@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from portal.client_ip import client_ip
 from portal.models import AuditRecord
-from portal.partnercenter import PartnerCenterError
+from portal.partnercenter import PartnerCenterClient, PartnerCenterError
 
 
 class Action(enum.StrEnum):
@@ -159,9 +159,16 @@ class AuditContext:
     target_user_id: str = ""
     target_username: str = ""
     ticket: str = ""
+    # The Partner Center client's MS-CorrelationId (the portal's request id in a web request),
+    # so every record can be traced to Partner Center's side, successes included.
+    correlation_id: str = ""
 
     def about(self, *, user_id: str, username: str) -> AuditContext:
         return replace(self, target_user_id=user_id, target_username=username)
+
+    def calling(self, pc: PartnerCenterClient) -> AuditContext:
+        """This context, naming the correlation id of the client its action calls through."""
+        return replace(self, correlation_id=pc.correlation_id)
 
     def record(
         self,
@@ -186,6 +193,7 @@ class AuditContext:
             message=message,
             error=error,
             request_id=request_id,
+            correlation_id=self.correlation_id,
         )
 
 

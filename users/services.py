@@ -123,7 +123,7 @@ def user_create(
         usage_location=new.usage_location or None,
         password_profile=PasswordProfile(password, new.force_change_password),
     )
-    audit = audit.about(user_id="", username=new.user_principal_name)
+    audit = audit.calling(pc).about(user_id="", username=new.user_principal_name)
     try:
         created = pc.customers.by_id(audit.customer_id).users.create(wanted, request_id=request_id)
     except PartnerCenterError as error:
@@ -260,7 +260,7 @@ def user_update(
     if signing.loads(user_fingerprint(current), salt=_FINGERPRINT_SALT) != expected:
         raise ConcurrentChange(current)
 
-    audit = audit.about(user_id=user_id, username=current.user_principal_name or "")
+    audit = audit.calling(pc).about(user_id=user_id, username=current.user_principal_name or "")
     before = _editable(current)
     wanted = {
         name: value
@@ -312,7 +312,7 @@ def user_reset_password(
     once, never stored)."""
     password = password or generate_password()
     request_id = new_request_id()
-    audit = audit.about(user_id=user_id, username=username)
+    audit = audit.calling(pc).about(user_id=user_id, username=username)
     try:
         pc.customers.by_id(audit.customer_id).users.by_id(user_id).reset_password(
             password, force_change=force_change, request_id=request_id
@@ -334,7 +334,7 @@ def user_delete(
 ) -> None:
     """Delete the user (softly: restorable for 30 days)."""
     request_id = new_request_id()
-    audit = audit.about(user_id=user_id, username=username)
+    audit = audit.calling(pc).about(user_id=user_id, username=username)
     try:
         pc.customers.by_id(audit.customer_id).users.by_id(user_id).delete(request_id=request_id)
     except PartnerCenterError as error:
@@ -358,6 +358,7 @@ def users_restore(
 ) -> list[RestoreResult]:
     """Restore each user; one that fails (purged, username taken) says why and the rest go on."""
     results = []
+    audit = audit.calling(pc)
     collection = pc.customers.by_id(audit.customer_id).users
     for row in users:
         request_id = new_request_id()

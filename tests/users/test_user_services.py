@@ -113,6 +113,7 @@ def test_add_user_creates_the_user_with_a_generated_password_shown_once(scene: S
     )
     assert record.changes["display_name"] == ["", "Carol Singer"]
     assert record.ms_request_id == "form-1"
+    assert record.ms_correlation_id  # successes are traceable on Partner Center's side too
 
 
 def test_a_typed_password_is_used_and_roles_and_licences_follow(scene: Scene) -> None:

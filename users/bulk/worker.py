@@ -357,7 +357,7 @@ class _Run:
             row.password_available_at = now
             fields.append("password_available_at")
         row.save(update_fields=fields)
-        audit = job_audit(self.job).about(user_id=row.user_id, username=row.email)
+        audit = job_audit(self.job).calling(self.pc).about(user_id=row.user_id, username=row.email)
         audit.record(
             Action.BULK_ROW,
             succeeded=True,
@@ -390,7 +390,7 @@ class _Run:
         self._audit_failure(row, error, UNKNOWN_STATUS)
 
     def _audit_failure(self, row: BulkRow, error: PartnerCenterError, status: str) -> None:
-        audit = job_audit(self.job).about(user_id="", username=row.email)
+        audit = job_audit(self.job).calling(self.pc).about(user_id="", username=row.email)
         audit.record(
             Action.BULK_ROW,
             succeeded=False,
@@ -420,7 +420,7 @@ class _Run:
         if not claimed:
             return
         row.refresh_from_db()
-        audit = job_audit(self.job).about(user_id=row.user_id, username=row.email)
+        audit = job_audit(self.job).calling(self.pc).about(user_id=row.user_id, username=row.email)
         operations = self.pc.customers.by_id(self.job.customer_id).users.by_id(row.user_id)
         try:
             operations.reset_password(
