@@ -4,6 +4,7 @@ from django.urls import path
 
 from users import views
 from users.bulk import job_views
+from users.bulk import views as bulk_views
 
 app_name = "users"
 
@@ -30,6 +31,19 @@ urlpatterns = [
         views.user_delete,
         name="delete",
     ),
+    # Upload users (bulk).
+    path("customers/<uuid:customer_id>/upload/", bulk_views.bulk_upload, name="bulk_upload"),
+    path(
+        "customers/<uuid:customer_id>/upload/template/",
+        bulk_views.bulk_template,
+        name="bulk_template",
+    ),
+    path(
+        "customers/<uuid:customer_id>/upload/annotated/<str:token>/",
+        bulk_views.bulk_annotated,
+        name="bulk_annotated",
+    ),
+    path("customers/<uuid:customer_id>/upload/save/", job_views.bulk_save, name="bulk_save"),
     # A saved upload: its progress, results and passwords (issue 7).
     path(
         "customers/<uuid:customer_id>/uploads/<uuid:job_id>/",

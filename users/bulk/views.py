@@ -1,0 +1,231 @@
+"""Upload users (issue 6): the CSV template, Validate, the file back annotated, the Location step.
+
+Nothing here writes to Partner Center. A file that validates becomes a draft and the page offers
+its next step: Location, licences and ticket (the bulk jobs step's fields,
+`users/bulk/jobs/save_fields.html`), posted to `users:bulk_save` (`users/bulk/job_views.py`),
+which turns the draft into a job.
+
+Admin agents only (`Capability.BULK_UPLOAD`); others get the 403 page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Final
+from uuid import UUID
+
+from django.contrib.auth.models import User
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from customers.services import CustomerRow, users_snapshot_open
+from customers.snapshots import CustomerSnapshot, LoadProgress
+from customers.views.common import customer_or_404
+from portal.access import Capability, require_capability
+from portal.clients import partner_center_for
+from portal.http import HtmxHttpRequest
+from portal.partnercenter import PartnerCenterError
+from portal.problems import partner_center_problem
+from portal.tickets import ticket_from_link
+from users.bulk.forms import BulkUploadForm
+from users.bulk.job_forms import BulkSaveForm
+from users.bulk.job_views import PASSWORDS_WARNING, save_license_choices
+from users.bulk.jobs import bulk_license_options
+from users.bulk.reading import COLUMNS, MAX_FILE_BYTES, TOO_BIG
+from users.bulk.results import results_table
+from users.bulk.services import (
+    bulk_annotated_csv,
+    bulk_draft_create,
+    bulk_template_csv,
+    bulk_upload_validate,
+)
+from users.bulk.uploads import (
+    BoundedUploadHandler,
+    bulk_upload_keep,
+    bulk_upload_kept,
+    upload_bytes,
+)
+
+TEMPLATE_FILE_NAME: Final = "upload-users-template.csv"
+STILL_READING: Final = (
+    "The customer's users are being read from Partner Center again, and validation needs them "
+    "to check every email. Choose the file and select Validate again in a moment."
+)
+NOT_KEPT: Final = (
+    "That file is no longer kept: the portal keeps a checked file for an hour, for whoever "
+    "uploaded it. Choose the file and select Validate again to get it back with its errors."
+)
+
+
+@csrf_exempt  # checked by `_bulk_upload`, once the upload handler is in place (Django's docs)
+@require_http_methods(["GET", "POST"])
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_upload(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    """Upload users: the instructions and the file input; POST validates the chosen file."""
+    if request.method == "POST":
+        # Replaces Django's handlers, which keep a whole upload in memory or a temporary file:
+        # this one keeps at most 1 MB + 1 byte, so an over-size file is refused cheaply. It must
+        # be set before anything reads request.POST, which the CSRF check does.
+        request.upload_handlers = [BoundedUploadHandler(request)]
+    return _bulk_upload(request, customer_id)
+
+
+@csrf_protect
+def _bulk_upload(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    pc = partner_center_for(request)
+    customer: CustomerRow | None = None
+    try:
+        customer = customer_or_404(pc=pc, customer_id=customer_id)
+        state = users_snapshot_open(pc=pc, customer_id=customer.id)
+    except PartnerCenterError as error:
+        return _problem_page(request, customer_id, customer, error)
+    context = _page_context(customer, state)
+    if request.method == "POST":
+        form = BulkUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if not isinstance(state, CustomerSnapshot):
+            context["notice"] = STILL_READING
+        elif form.is_valid():
+            context.update(_validated(request, customer, state, form.cleaned_data["file"]))
+    return _render(request, context)
+
+
+def _validated(
+    request: HtmxHttpRequest, customer: CustomerRow, snapshot: CustomerSnapshot, upload: Any
+) -> dict[str, Any]:
+    """Validate the upload; a valid file becomes a draft, a faulty one is kept for its download."""
+    validation = bulk_upload_validate(
+        snapshot=snapshot, file_name=upload.name or "", data=upload_bytes(upload)
+    )
+    if upload.size > MAX_FILE_BYTES:
+        # Only the first 1 MB + 1 byte was read, so the service can only say "over 1 MB"; the
+        # handler counted the real size, which says more about what went wrong.
+        size = f"{upload.size / MAX_FILE_BYTES:.1f} MB"
+        validation = dataclasses.replace(validation, file_errors=(TOO_BIG.format(size=size),))
+    context: dict[str, Any] = {"validation": validation, "table": results_table(validation)}
+    staff = _staff(request)
+    if validation.ok:
+        draft = bulk_draft_create(validation=validation, created_by=staff)
+        options = bulk_license_options(snapshot=snapshot, users=len(draft.rows))
+        save_form = BulkSaveForm(
+            initial={"draft": draft.public_id, "ticket": ticket_from_link(request)},
+            license_options=options,
+        )
+        context.update(
+            draft=draft,
+            save_form=save_form,
+            license_options=save_license_choices(save_form, options),
+            passwords_warning=PASSWORDS_WARNING,
+        )
+    if validation.readable and (not validation.ok or validation.summary.warnings):
+        token = bulk_upload_keep(
+            staff=staff,
+            customer_id=customer.id,
+            file_name=validation.file_name,
+            data=upload_bytes(upload),
+        )
+        context["annotated_url"] = reverse("users:bulk_annotated", args=[customer.id, token])
+    return context
+
+
+@require_GET
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_template(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    """The CSV template: the five columns, UTF-8 with a byte-order mark, as an attachment."""
+    return _csv_attachment(bulk_template_csv(), TEMPLATE_FILE_NAME)
+
+
+@require_GET
+@require_capability(Capability.BULK_UPLOAD)
+def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> HttpResponse:
+    """The checked file back, each row's errors and warnings in its Status update.
+
+    The upload's bytes were kept for an hour at Validate (`users/bulk/uploads.py` says why) and
+    are validated again here, against the customer as it is now.
+    """
+    pc = partner_center_for(request)
+    customer: CustomerRow | None = None
+    try:
+        customer = customer_or_404(pc=pc, customer_id=customer_id)
+        kept = bulk_upload_kept(token=token, staff=_staff(request), customer_id=customer.id)
+        if kept is None:
+            context = _page_context(customer, None)
+            context["notice"] = NOT_KEPT
+            return _render(request, context, status=404)
+        state = users_snapshot_open(pc=pc, customer_id=customer.id)
+    except PartnerCenterError as error:
+        return _problem_page(request, customer_id, customer, error)
+    if not isinstance(state, CustomerSnapshot):
+        context = _page_context(customer, state)
+        context["retry_url"] = request.get_full_path()
+        return _render(request, context)
+    validation = bulk_upload_validate(snapshot=state, file_name=kept.file_name, data=kept.data)
+    stem = validation.file_name.rsplit(".", 1)[0] or "users"
+    return _csv_attachment(bulk_annotated_csv(validation), f"{stem}-checked.csv")
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def _page_context(
+    customer: CustomerRow, state: CustomerSnapshot | LoadProgress | None
+) -> dict[str, Any]:
+    snapshot = state if isinstance(state, CustomerSnapshot) else None
+    return {
+        "customer": customer,
+        "company_name": customer.company_name,
+        "domains": snapshot.domains if snapshot else (),
+        "loading": state is not None and snapshot is None,
+        "retry_url": reverse("users:bulk_upload", args=[customer.id]),
+        "form": BulkUploadForm(),
+        "columns": ", ".join(COLUMNS),
+    }
+
+
+def _render(
+    request: HtmxHttpRequest, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    # htmx swaps the upload section only (the form and what it found), so it gets 200 too:
+    # htmx does not swap an error answer.
+    if request.htmx:
+        return render(request, "users/bulk/upload.html#upload", context)
+    return render(request, "users/bulk/upload.html", context, status=status)
+
+
+def _problem_page(
+    request: HtmxHttpRequest,
+    customer_id: UUID,
+    customer: CustomerRow | None,
+    error: PartnerCenterError,
+) -> HttpResponse:
+    problem = partner_center_problem(
+        request, error, company_name=customer.company_name if customer else ""
+    )
+    context = {
+        "customer": customer,
+        "customer_id": str(customer_id),
+        "company_name": customer.company_name if customer else "Customer",
+        "problem": problem,
+        "retry_url": reverse("users:bulk_upload", args=[customer_id]),
+    }
+    if request.htmx:
+        return render(request, "users/bulk/upload.html#upload", context)
+    response = render(request, "users/bulk/upload.html", context, status=problem.status)
+    return problem.apply_headers(response)
+
+
+def _csv_attachment(content: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, file_name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _staff(request: HtmxHttpRequest) -> User:
+    # `require_capability` has let only a signed-in staff member with a role through.
+    assert isinstance(request.user, User)
+    return request.user
