@@ -81,6 +81,10 @@ def _protected(ids: Ids) -> dict[str, Any]:
     return {"customer_id": ids.customer, "user_id": ids.protected_user}
 
 
+def _job(ids: Ids) -> dict[str, Any]:
+    return {"customer_id": ids.customer, "job_id": "00000000-0000-0000-0000-0000000000b1"}
+
+
 def _restore(user: str) -> Callable[[Ids], dict[str, Any]]:
     return lambda ids: {"users": [getattr(ids, user)], "ticket": "INC-1"}
 
@@ -140,6 +144,14 @@ ROUTES = [
         lambda ids: {"customer_id": ids.customer, "token": "unknown"},
     ),
     Route("users:bulk_save", "POST", ADMINS, _customer),
+    # A job nobody has: allowed roles reach the lookup (404), the others are refused before it.
+    Route("users:bulk_job", "GET", ADMINS, _job),
+    Route("users:bulk_job_cancel", "POST", ADMINS, _job),
+    Route("users:bulk_job_retry", "POST", ADMINS, _job),
+    Route("users:bulk_job_results", "GET", ADMINS, _job),
+    Route("users:bulk_job_passwords", "POST", ADMINS, _job),
+    Route("users:bulk_job_passwords_reset", "GET", ADMINS, _job),
+    Route("users:bulk_job_passwords_reset", "POST", ADMINS, _job),
 ]
 
 
