@@ -6,19 +6,15 @@ Run: .venv/bin/python bench/scale_out.py [--uploads 6] [--users 40] [--latency-m
 It makes throw-away databases (`portal_h_prod_scale_<random>`, and its `_sandbox` twin, made by
 `portal_setup`), starts every process through `docker/entrypoint` as the containers would (two
 `web` on their own ports, two `worker`, one `maintenance`, all started together, so the set-up
-lock is exercised too), waits for both web processes' /healthz, then saves several bulk uploads
-at once and checks:
+lock is exercised too), waits for both web processes' /healthz, then — signed in to both web
+processes as a staff member — uploads, validates and saves several bulk uploads at once over
+HTTP, alternating the web processes, and checks:
 - every row processed exactly once (each row final, one create request id per row, no row
   created twice in the sandbox: one user per username);
 - no duplicate users; every job finished; nothing stalled in /healthz afterwards;
-- all passwords downloadable once (a second download is refused).
+- all passwords downloadable once over HTTP, through the other web process (a second download
+  is refused).
 The databases are dropped at the end.
-
-Saving: the bulk upload screen's Save is still a placeholder (users/bulk/views.py, issue 6's
-step before the bulk jobs step wires it), so uploads are saved with the same service Save will
-call, `users.bulk.jobs.bulk_job_create`, from this process, alternating the web process whose
-request id they would carry. When the Save view lands, `save_upload` below is the one function
-to switch to an HTTP POST through each web process.
 """
 
 from __future__ import annotations
@@ -26,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -34,10 +31,13 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "docker" / "entrypoint"
@@ -156,26 +156,36 @@ def main() -> None:
 def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
     from django.contrib.auth.models import Group, User
 
-    from customers.snapshots import snapshot_load
-    from portal.audit import Actor
     from portal.partnercenter import partner_center
     from portal.sandbox import seed
     from portal.sandbox.models import FaultSettings
     from users.bulk.models import BulkJob, BulkRow
-    from users.bulk.passwords import PasswordsRefused, bulk_passwords_download
 
     faults = FaultSettings.current()
     faults.latency_ms = args.latency_ms
     faults.save()
-    staff = User.objects.create_user("scale-admin", password=None)
+    password = uuid.uuid4().hex
+    staff = User.objects.create_user("scale-admin", password=password)
     staff.groups.add(Group.objects.get_or_create(name="Admin agent")[0])
     customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-    snapshot = snapshot_load(pc=partner_center(), customer_id=customer_id)
     run = uuid.uuid4().hex[:6]
-    jobs = []
+    sessions = [WebSession(port, staff.username, password) for port in ports]
+    files = [upload_csv(upload, run, args.users) for upload in range(args.uploads)]
     started = time.perf_counter()
-    for upload in range(args.uploads):
-        jobs.append(save_upload(upload, run, args.users, staff, customer_id, snapshot, ports))
+    # Every upload at once, alternating the two web processes.
+    with ThreadPoolExecutor(max_workers=args.uploads) as pool:
+        job_urls = list(
+            pool.map(
+                lambda upload: sessions[upload % len(sessions)].upload_and_save(
+                    customer_id, f"scale-{upload}.csv", files[upload]
+                ),
+                range(args.uploads),
+            )
+        )
+    job_ids = [url.rstrip("/").rsplit("/", 1)[-1] for url in job_urls]
+    jobs = list(BulkJob.objects.filter(public_id__in=job_ids))
+    assert len(jobs) == args.uploads, "every upload became one job"
+    print(f"{args.uploads} uploads validated and saved through web processes on ports {ports}")
     deadline = time.monotonic() + 600
     while (
         BulkJob.objects.filter(pk__in=[j.pk for j in jobs]).exclude(state=BulkJob.FINISHED).exists()
@@ -215,50 +225,60 @@ def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
     assert sorted(found) == sorted(emails) and len(set(found)) == total
     assert len(workers) == 2, "both workers should have taken some of the uploads"
     downloaded = 0
-    for job in jobs:
-        file = bulk_passwords_download(job=job, staff=staff, actor=Actor.for_command(staff))
-        downloaded += file.count
-        try:
-            bulk_passwords_download(job=job, staff=staff, actor=Actor.for_command(staff))
-        except PasswordsRefused:
-            pass
-        else:
-            raise AssertionError("a second download was allowed")
-    print(f"passwords downloaded once: {downloaded}/{total}; second downloads refused")
+    for number, url in enumerate(job_urls):
+        session = sessions[(number + 1) % len(sessions)]  # the other web process this time
+        path = urlsplit(url).path
+        first = session._post(f"{path}passwords/", {})
+        assert first.headers.get("Cache-Control") == "no-store", first.headers
+        downloaded += len(first.content.decode("utf-8-sig").strip().splitlines()) - 1
+        second = session._post(f"{path}passwords/", {})
+        assert "text/csv" not in second.headers.get("Content-Type", ""), "a second download"
+    print(f"passwords downloaded once over HTTP: {downloaded}/{total}; second downloads refused")
     assert downloaded == total
 
 
-def save_upload(upload, run, users, staff, customer_id, snapshot, ports):  # type: ignore[no-untyped-def]
-    """Save one upload (see the module docstring: the service until the Save view lands)."""
-    from django.utils import timezone
+class WebSession:
+    """A staff member signed in to one web process, uploading and saving as the browser would."""
 
-    from portal.audit import Actor
+    def __init__(self, port: int, username: str, password: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.http = requests.Session()
+        self.http.get(f"{self.base}/sign-in/", timeout=30)
+        signed_in = self._post("/sign-in/", {"username": username, "password": password})
+        if "/sign-in/" in signed_in.url:
+            raise SystemExit(f"Could not sign in on port {port}.")
+
+    def _post(self, path: str, data: dict[str, Any], **kwargs: Any) -> requests.Response:
+        data = {**data, "csrfmiddlewaretoken": self.http.cookies["csrftoken"]}
+        return self.http.post(f"{self.base}{path}", data=data, timeout=120, **kwargs)
+
+    def upload_and_save(self, customer_id: str, file_name: str, content: bytes) -> str:
+        """Upload users → Validate → Location → Save; returns the job page's URL."""
+        page = f"/customers/{customer_id}/upload/"
+        self.http.get(f"{self.base}{page}", timeout=60)
+        validated = self._post(page, {}, files={"file": (file_name, content, "text/csv")})
+        draft = re.search(r'name="draft" value="([0-9a-f-]{36})"', validated.text)
+        if validated.status_code != 200 or draft is None:
+            raise SystemExit(f"Validate did not make a draft ({validated.status_code}).")
+        saved = self._post(
+            f"/customers/{customer_id}/upload/save/",
+            {"draft": draft.group(1), "usage_location": "US", "ticket": "SCALE-1"},
+        )
+        if "/uploads/" not in saved.url:
+            raise SystemExit(f"Save did not lead to a job page ({saved.status_code}).")
+        return saved.url
+
+
+def upload_csv(upload: int, run: str, users: int) -> bytes:
     from portal.sandbox import seed
-    from users.bulk.jobs import bulk_job_create
-    from users.models import BulkDraft
 
-    now = timezone.now()
-    rows = [
-        {
-            "row": number + 2,
-            "first_name": "Scale",
-            "last_name": f"U{upload}x{number}",
-            "display_name": f"Scale U{upload}x{number}",
-            "email": f"scale{run}.u{upload}x{number}@{seed.CUSTOM_DOMAIN}",
-        }
+    lines = ["First name,Last name,Display name,Email,Status update"]
+    lines += [
+        f"Scale,U{upload}x{number},Scale U{upload}x{number},"
+        f"scale{run}.u{upload}x{number}@{seed.CUSTOM_DOMAIN},"
         for number in range(users)
     ]
-    draft = BulkDraft.objects.create(
-        created_by=staff,
-        customer_id=customer_id,
-        file_name=f"scale-{upload}.csv",
-        rows=rows,
-        created_at=now,
-        expires_at=now + timedelta(days=1),
-    )
-    return bulk_job_create(
-        draft=draft, snapshot=snapshot, usage_location="US", actor=Actor.for_command(staff)
-    )
+    return ("\r\n".join(lines) + "\r\n").encode()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,11 @@ def generate_password(length: int = LENGTH) -> str:
     for index in range(len(chosen) - 1, 0, -1):
         swap = secrets.randbelow(index + 1)
         chosen[index], chosen[swap] = chosen[swap], chosen[index]
+    # Never a symbol first: a CSV cell starting with + - = @ is neutralised with a leading ' (so
+    # a spreadsheet cannot run it as a formula), which would change the password downloaded.
+    if not chosen[0].isalnum():
+        first = next(index for index, char in enumerate(chosen) if char.isalnum())
+        chosen[0], chosen[first] = chosen[first], chosen[0]
     return "".join(chosen)
 
 

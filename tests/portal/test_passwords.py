@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal.csvsafe import safe_cell
 from portal.passwords import generate_password, password_problem
 
 
@@ -17,6 +18,8 @@ def test_generated_passwords_have_all_four_kinds_and_differ() -> None:
         assert any(ch.isdigit() for ch in password)
         assert any(not ch.isalnum() for ch in password)
         assert not set(password) & set("0O1lI,;\"'` ")
+        assert password[0].isalnum()  # a CSV would neutralise a leading + - = @ with a '
+        assert safe_cell(password) == password
         assert password_problem(password) is None
 
 
