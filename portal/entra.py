@@ -36,10 +36,8 @@ logger = logging.getLogger(__name__)
 # msal recommends response_mode=form_post, but Entra's form would POST across sites, and the
 # session cookie (SameSite=Lax) that holds the flow is not sent with such a POST. The answer comes
 # back in the query string of a top-level GET instead, which Lax allows; state and PKCE bind it
-# to this browser's sign-in either way.
-warnings.filterwarnings(
-    "ignore", message=r"response_mode='form_post' is recommended", category=UserWarning
-)
+# to this browser's sign-in either way. (Silenced where the flow starts, below.)
+_FORM_POST_ADVICE = r"response_mode='form_post' is recommended"
 
 AUTHORITY_HOST: Final = "https://login.microsoftonline.com"
 IDENTITY_TIMEOUT: Final = 15
@@ -144,9 +142,11 @@ def entra_sign_in_begin(*, redirect_uri: str, config: EntraConfig | None = None)
     """
     app = _application(config or EntraConfig.from_settings())
     try:
-        flow: dict[str, Any] = app.initiate_auth_code_flow(
-            SCOPES, redirect_uri=redirect_uri, prompt="select_account"
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _FORM_POST_ADVICE, category=UserWarning)
+            flow: dict[str, Any] = app.initiate_auth_code_flow(
+                SCOPES, redirect_uri=redirect_uri, prompt="select_account"
+            )
     except requests.RequestException as error:
         raise EntraSignInError(_UNREACHABLE) from error
     return flow
