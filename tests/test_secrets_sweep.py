@@ -17,7 +17,6 @@ import pytest
 import responses
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -26,6 +25,7 @@ from portal import crypto
 from portal.audit import Actor
 from portal.models import AuditRecord
 from portal.partnercenter import msal_auth, partner_center
+from tests.db_dump import dump_database
 from tests.partnercenter.fake_identity import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra
 from tests.users.bulk_jobs_support import Scene as BulkScene
 from tests.users.bulk_jobs_support import save_job
@@ -122,7 +122,7 @@ def test_no_password_or_token_is_left_anywhere(
     assert len(passwords) == 7
     assert all(passwords.values())
     assert caplog.records, "the log capture works"
-    databases = {alias: _dump(alias) for alias in ("default", "sandbox")}
+    databases = {alias: dump_database(alias) for alias in ("default", "sandbox")}
     audit = "\n".join(
         f"{r.changes} {r.message} {r.target_username} {r.ticket}" for r in AuditRecord.objects.all()
     )
@@ -156,22 +156,3 @@ def _connect_to_a_fake_entra(settings: Any, monkeypatch: pytest.MonkeyPatch) -> 
     secrets = [*entra.issued_access_tokens, *entra.issued_refresh_tokens, CLIENT_SECRET]
     assert len(secrets) >= 4
     return {f"token {number}": secret for number, secret in enumerate(secrets)}
-
-
-def _dump(alias: str) -> str:
-    """Every row of every table of one database, as text (bytes as text too)."""
-    rows = []
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')
-            for row in cursor.fetchall():
-                rows.append(
-                    " ".join(
-                        bytes(value).decode("utf-8", "replace")
-                        if isinstance(value, bytes | memoryview)
-                        else str(value)
-                        for value in row
-                    )
-                )
-    return "\n".join(rows)

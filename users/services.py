@@ -152,7 +152,7 @@ def user_create(
     result = CreateResult(user=created, password=None if lost else password, password_lost=lost)
     result.steps.append(Step(f"Created {created.user_principal_name}", True))
     names = role_names or {}
-    result.steps += _add_roles(pc, audit, created, new.role_ids, names)
+    result.steps += _change_roles(pc, audit, created, new.role_ids, names, add=True)
     if new.sku_ids:
         result.steps.append(_change_licenses(pc, audit, created, set(new.sku_ids), set()))
     roles = tuple(sorted(names.get(role_id, role_id) for role_id in new.role_ids))
@@ -287,8 +287,12 @@ def user_update(
     names = role_names or {}
     if changes.role_ids is not None:
         held = {role.id for role in operations.directory_roles.list()}
-        steps += _add_roles(pc, audit, updated, tuple(sorted(changes.role_ids - held)), names)
-        steps += _remove_roles(pc, audit, updated, tuple(sorted(held - changes.role_ids)), names)
+        roles_to_add, roles_to_remove = (
+            sorted(changes.role_ids - held),
+            sorted(held - changes.role_ids),
+        )
+        steps += _change_roles(pc, audit, updated, tuple(roles_to_add), names, add=True)
+        steps += _change_roles(pc, audit, updated, tuple(roles_to_remove), names, add=False)
     if changes.sku_ids is not None:
         held_skus = {license.product_sku.id for license in operations.licenses.list()}
         to_assign, to_remove = changes.sku_ids - held_skus, held_skus - changes.sku_ids
@@ -392,63 +396,43 @@ def _why(error: PartnerCenterError, row: DeletedUserRow) -> str:
 # --- Roles and licences ------------------------------------------------------------------------
 
 
-def _add_roles(
+def _change_roles(
     pc: PartnerCenterClient,
     audit: AuditContext,
     user: CustomerUser,
     role_ids: tuple[str, ...],
     role_names: dict[str, str],
+    *,
+    add: bool,
 ) -> list[Step]:
+    """Add the user to (or remove it from) each role: one call, audit record and step per role,
+    so one refused role does not stop the others."""
     steps = []
     roles = pc.customers.by_id(audit.customer_id).directory_roles
+    change = "added" if add else "removed"
     for role_id in role_ids:
         name = role_names.get(role_id, role_id)
+        description = f"Gave the role {name}" if add else f"Took away the role {name}"
+        members = roles.by_id(role_id).user_members
         request_id = new_request_id()
         try:
-            roles.by_id(role_id).user_members.add(UserMember.of(user), request_id=request_id)
+            if add:
+                members.add(UserMember.of(user), request_id=request_id)
+            else:
+                members.remove(user.id or "", request_id=request_id)
         except PartnerCenterError as error:
             audit.record(
-                Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes={"added": [name]}
+                Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes={change: [name]}
             )
-            steps.append(Step(f"Gave the role {name}", False, str(error)))
+            steps.append(Step(description, False, str(error)))
             continue
         audit.record(
             Action.USER_ROLES_CHANGE,
             succeeded=True,
-            changes={"added": [name]},
+            changes={change: [name]},
             request_id=request_id,
         )
-        steps.append(Step(f"Gave the role {name}", True))
-    return steps
-
-
-def _remove_roles(
-    pc: PartnerCenterClient,
-    audit: AuditContext,
-    user: CustomerUser,
-    role_ids: tuple[str, ...],
-    role_names: dict[str, str],
-) -> list[Step]:
-    steps = []
-    roles = pc.customers.by_id(audit.customer_id).directory_roles
-    for role_id in role_ids:
-        name = role_names.get(role_id, role_id)
-        request_id = new_request_id()
-        try:
-            roles.by_id(role_id).user_members.remove(user.id or "", request_id=request_id)
-        except PartnerCenterError as error:
-            audit.record(
-                Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes={"removed": [name]}
-            )
-            steps.append(Step(f"Took away the role {name}", False, str(error)))
-            continue
-        audit.record(
-            Action.USER_ROLES_CHANGE,
-            succeeded=True,
-            changes={"removed": [name]},
-            request_id=request_id,
-        )
-        steps.append(Step(f"Took away the role {name}", True))
+        steps.append(Step(description, True))
     return steps
 
 

@@ -32,10 +32,7 @@ from typing import Any
 import msal
 import requests
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
-from portal import crypto
 from portal.models import PartnerCenterTokenCache
 from portal.partnercenter.errors import PartnerCenterError
 from portal.partnercenter.msal_auth import (
@@ -44,6 +41,7 @@ from portal.partnercenter.msal_auth import (
     MsalConfig,
     SignInRefused,
     build_application,
+    store_sign_in,
 )
 
 logger = logging.getLogger(__name__)
@@ -190,26 +188,8 @@ def connection_finish(
             "Microsoft's sign-in returned no refresh token (is offline_access allowed?).",
             code="no_refresh_token",
         )
-    claims: dict[str, Any] = result.get("id_token_claims") or {}
     accounts = app.get_accounts()
-    account = accounts[0] if accounts else {}
-    connection = Connection(
-        username=str(claims.get("preferred_username") or account.get("username") or ""),
-        name=str(claims.get("name") or ""),
-        tenant_id=str(claims.get("tid") or account.get("realm") or config.tenant_id),
-    )
-    now = timezone.now()
-    with transaction.atomic():
-        row, _ = PartnerCenterTokenCache.objects.select_for_update().get_or_create(
-            pk=PartnerCenterTokenCache.SINGLETON_ID
-        )
-        row.encrypted_cache = crypto.encrypt(cache.serialize())
-        row.connected_as = connection.username
-        row.connected_at = now
-        row.last_success_at = now
-        row.last_error, row.last_error_at = "", None
-        row.save()
-    logger.info("Partner Center connected as %s", connection.username or "(no username)")
+    connection = store_sign_in(cache, result, accounts[0] if accounts else {}, config)
     return Connected(connection=connection, mfa_confirmed=mfa is True)
 
 

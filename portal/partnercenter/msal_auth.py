@@ -379,8 +379,17 @@ def connect_with_refresh_token(
             "The identity provider returned no refresh token (is offline_access allowed?).",
             code="no_refresh_token",
         )
+    return store_sign_in(cache, result, accounts[0], config)
+
+
+def store_sign_in(
+    cache: msal.SerializableTokenCache,
+    result: dict[str, Any],
+    account: dict[str, Any],
+    config: MsalConfig,
+) -> Connection:
+    """Keep a new sign-in's token cache (encrypted) as the one every process uses, and say who."""
     claims: dict[str, Any] = result.get("id_token_claims") or {}
-    account = accounts[0]
     connection = Connection(
         username=str(claims.get("preferred_username") or account.get("username") or ""),
         name=str(claims.get("name") or ""),

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from portal.sandbox.models import CustomerUser, FaultSettings, IdempotentResponse
+from tests.db_dump import dump_database
 from tests.sandbox.conftest import PASSWORD, Api, Tenant, new_user, request_id
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -222,17 +223,7 @@ def test_no_password_is_kept_or_logged(
         {"passwordProfile": {"password": "Second!Secret9", "forceChangePassword": False}},
         request_id=request_id(),
     )
-    dumped = _dump_database("sandbox")
+    dumped = dump_database("sandbox")
     for secret in (PASSWORD, "Second!Secret9"):
         assert secret not in dumped
         assert secret not in caplog.text
-
-
-def _dump_database(alias: str) -> str:
-    """Every row of every table of a database, as text."""
-    rows = []
-    with connections[alias].cursor() as cursor:
-        for table in connections[alias].introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')
-            rows += [" ".join(map(str, row)) for row in cursor.fetchall()]
-    return "\n".join(rows)

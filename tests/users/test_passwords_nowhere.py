@@ -8,11 +8,11 @@ import logging
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connections
 from django.test import Client
 
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
+from tests.db_dump import dump_database
 from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
     Scene,
     add_user,
@@ -68,26 +68,8 @@ def test_passwords_are_shown_once_and_found_nowhere_afterwards(
         assert password not in caplog.text, f"the {kind} password is in the logs"
         assert password not in audit_rows, f"the {kind} password is in the audit log"
         for alias in ("default", "sandbox"):
-            assert password not in _dump(alias), f"the {kind} password is in the {alias} database"
+            assert password not in dump_database(alias), (
+                f"the {kind} password is in the {alias} database"
+            )
         for name, page in later_pages.items():
             assert password not in page.content.decode(), f"the {kind} password is on the {name}"
-
-
-def _dump(alias: str) -> str:
-    """Every row of every table of one database, as text (bytes as text too)."""
-    rows = []
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')
-            for row in cursor.fetchall():
-                rows.append(
-                    " ".join(
-                        bytes(value).decode("utf-8", "replace")
-                        if isinstance(value, bytes | memoryview)
-                        else str(value)
-                        for value in row
-                    )
-                )
-    assert rows, f"the {alias} database has rows"
-    return "\n".join(rows)

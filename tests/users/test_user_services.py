@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import connections
 
 from customers import snapshots
 from customers.services import users_snapshot_open
@@ -23,6 +22,7 @@ from portal.sandbox.models import (
     LicenseAssignment,
     RoleMember,
 )
+from tests.db_dump import dump_database
 from tests.sandbox_data import (
     BUSINESS_BASIC,
     GLOBAL_ADMIN,
@@ -353,7 +353,7 @@ def test_reset_password_returns_a_new_password_that_is_never_stored_or_logged(
     assert record.outcome == "succeeded"
     assert password not in caplog.text
     for alias in ("default", "sandbox"):
-        assert password not in _dump(alias)
+        assert password not in dump_database(alias)
 
 
 def test_delete_then_restore_with_a_result_per_user(scene: Scene) -> None:
@@ -407,12 +407,3 @@ def test_protection_is_read_live_for_deleted_users_too(scene: Scene) -> None:
 
 def _customer(scene: Scene) -> Customer:
     return scene.alice.customer
-
-
-def _dump(alias: str) -> str:
-    rows = []
-    with connections[alias].cursor() as cursor:
-        for table in connections[alias].introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')
-            rows += [" ".join(map(str, row)) for row in cursor.fetchall()]
-    return "\n".join(rows)
