@@ -20,13 +20,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+
+from portal.partnercenter.reachability import partner_center_reachability
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +61,6 @@ def bulk_jobs_stalled() -> int:
     return sum(1 for job in active if is_stalled(job, now))
 
 
-def _probe(url: str) -> dict[str, Any]:
-    try:
-        response = requests.get(url, timeout=PROBE_TIMEOUT, allow_redirects=False)
-    except requests.RequestException as error:
-        return {"reachable": False, "error": type(error).__name__}
-    return {"reachable": True, "status": response.status_code}
-
-
 def partner_center_status() -> dict[str, Any]:
     """Reported, never failing: the mode, and in live mode the sign-in and a reachability probe."""
     if settings.SANDBOX_ENABLED:
@@ -78,7 +71,7 @@ def partner_center_status() -> dict[str, Any]:
     connected = row is not None and bool(row.encrypted_cache)
     probe = cache.get(PROBE_CACHE_KEY)
     if probe is None:
-        probe = _probe(settings.PARTNER_CENTER_BASE_URL)
+        probe = partner_center_reachability(settings.PARTNER_CENTER_BASE_URL, timeout=PROBE_TIMEOUT)
         cache.set(PROBE_CACHE_KEY, probe, PROBE_CACHE_SECONDS)
     return {
         "mode": "live",
