@@ -202,6 +202,25 @@ def user_is_protected(*, pc: PartnerCenterClient, customer_id: str, user_id: str
     return bool(roles)
 
 
+def users_split_protected(
+    *, pc: PartnerCenterClient, customer_id: str, users: list[DeletedUserRow]
+) -> tuple[list[DeletedUserRow], list[DeletedUserRow]]:
+    """(plain, protected): which users hold a directory role, read live for each.
+
+    The snapshot does not know deleted users' roles, and a guard must not trust a cache anyway.
+    A user purged since the list was shown counts as plain: its restore then says it is gone.
+    """
+    plain: list[DeletedUserRow] = []
+    protected: list[DeletedUserRow] = []
+    for row in users:
+        try:
+            holds_role = user_is_protected(pc=pc, customer_id=customer_id, user_id=row.id)
+        except NotFound:
+            holds_role = False
+        (protected if holds_role else plain).append(row)
+    return plain, protected
+
+
 def user_fingerprint(user: CustomerUser) -> str:
     """A signed digest of the user's editable fields as they were loaded.
 

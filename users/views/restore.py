@@ -17,20 +17,16 @@ from customers.views.common import customer_or_404, with_query
 from portal.access import Capability, can_act_on_user, require_capability
 from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
-from portal.partnercenter import NotFound, PartnerCenterError
+from portal.partnercenter import PartnerCenterError
 from users.forms import RestoreForm
-from users.services import RestoreResult, user_is_protected, users_restore
+from users.services import RestoreResult, users_restore, users_split_protected
 from users.views.common import PROTECTED, audit_for, error_message
 
 
 @require_POST
 @require_capability(Capability.RESTORE_USER)
 def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
-    """Restore the checked deleted users; a protected one only for an Admin agent.
-
-    Whether a deleted user holds a directory role is read live for each checked user: the
-    snapshot does not know deleted users' roles, and a guard must not trust a cache anyway.
-    """
+    """Restore the checked deleted users; a protected one only for an Admin agent."""
     pc = partner_center_for(request)
     deleted_url = reverse("customers:deleted", args=[customer_id])
     company = ""
@@ -49,18 +45,15 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
                     messages.error(request, str(error))
             return redirect(with_query(deleted_url, ticket=request.POST.get("ticket", "")))
         chosen = [rows[user_id] for user_id in form.cleaned_data["users"]]
-        refused, allowed = [], []
-        for row in chosen:
-            try:
-                protected = user_is_protected(pc=pc, customer_id=customer.id, user_id=row.id)
-            except NotFound:
-                protected = False  # purged since the tab was shown: its restore says so
-            if can_act_on_user(
-                request.user, Capability.RESTORE_USER, target_holds_directory_role=protected
-            ):
-                allowed.append(row)
-            else:
-                refused.append(RestoreResult(row.id, row.user_principal_name, False, PROTECTED))
+        allowed, protected = users_split_protected(pc=pc, customer_id=customer.id, users=chosen)
+        refused: list[RestoreResult] = []
+        if can_act_on_user(request.user, Capability.RESTORE_USER, target_holds_directory_role=True):
+            allowed += protected
+        else:
+            refused = [
+                RestoreResult(row.id, row.user_principal_name, False, PROTECTED)
+                for row in protected
+            ]
         if refused and not allowed:
             # Nothing the member may restore was chosen: a crafted request, refused outright.
             raise PermissionDenied(PROTECTED)
