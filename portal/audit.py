@@ -35,6 +35,8 @@ class Action(enum.StrEnum):
     BULK_PASSWORDS_DOWNLOAD = "bulk_passwords_download"
     BULK_RESULTS_EXPORT = "bulk_results_export"
     AUDIT_EXPORT = "audit_export"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
 
 
 # How each action reads on the dashboard, the user page and in the audit log.
@@ -52,6 +54,8 @@ ACTION_LABELS: dict[str, str] = {
     Action.BULK_PASSWORDS_DOWNLOAD: "Downloaded temporary passwords",
     Action.BULK_RESULTS_EXPORT: "Downloaded upload results",
     Action.AUDIT_EXPORT: "Exported the audit log",
+    Action.SIGN_IN: "Signed in",
+    Action.SIGN_IN_FAILED: "Sign-in failed",
 }
 
 
@@ -195,6 +199,11 @@ class AuditContext:
             request_id=request_id,
             correlation_id=self.correlation_id,
         )
+
+
+def audit_sign_in(request: HttpRequest) -> AuditRecord:
+    """A successful sign-in, by the member the request now belongs to."""
+    return audit_record(actor=Actor.from_request(request), action=Action.SIGN_IN, succeeded=True)
 
 
 def recent_activity(

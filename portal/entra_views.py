@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.audit import audit_sign_in
 from portal.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
 from portal.views import SignInView
 
@@ -93,4 +94,5 @@ def entra_callback(request: HttpRequest) -> HttpResponse:
     except EntraSignInError as error:
         return _back_to_sign_in(request, str(error))
     login(request, user, backend=BACKEND)
+    audit_sign_in(request)
     return redirect(next_page or settings.LOGIN_REDIRECT_URL)

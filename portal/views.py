@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from customers.views.common import pager, with_query
 from portal.access import Capability, require_capability
-from portal.audit import ACTION_LABELS, Actor
+from portal.audit import ACTION_LABELS, Actor, audit_sign_in
 from portal.audit_forms import AuditFilterForm
 from portal.audit_selectors import AuditFilter, audit_records_matching, audit_rows, staff_usernames
 from portal.audit_services import audit_export
@@ -27,6 +27,11 @@ class SignInView(LoginView):
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_sign_in(self.request)
+        return response
 
 
 class SignOutView(LogoutView):

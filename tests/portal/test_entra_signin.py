@@ -15,7 +15,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from portal.access import Role, role_of
 from portal.entra_settings import ROLE_NAMES, check_entra_settings, parse_group_roles
-from portal.models import EntraAccount
+from portal.models import AuditRecord, EntraAccount
 from tests.conftest import STAFF_PASSWORD
 from tests.portal.fake_entra_signin import (
     ADMIN_GROUP,
@@ -82,6 +82,8 @@ def test_a_mapped_group_signs_in_with_its_role_and_no_usable_password(
     assert grant["grant_type"] == "authorization_code"
     assert grant["redirect_uri"] == "http://testserver/sign-in/microsoft/callback/"
     assert grant["code_verifier"]  # PKCE
+    [audited] = AuditRecord.objects.filter(action="sign_in")
+    assert (audited.staff, audited.outcome) == (user, "succeeded")
 
 
 def test_the_sign_in_lands_on_the_page_that_asked_for_it(

@@ -112,3 +112,30 @@ def test_changing_a_password_needs_a_signed_in_member(client: Client) -> None:
     response = client.get(reverse("password_change"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_sign_ins_and_failed_sign_ins_are_audited_without_the_password(
+    client: Client, admin_agent: User
+) -> None:
+    from portal.models import AuditRecord
+
+    assert _sign_in(client, "amara", "Wrong-typed-secret-9") == 200
+    assert _sign_in(client, "amara", STAFF_PASSWORD) == 302
+    failed, signed_in = AuditRecord.objects.order_by("id")
+    assert (failed.action, failed.outcome, failed.staff_username) == (
+        "sign_in_failed",
+        "failed",
+        "amara",
+    )
+    assert (failed.staff, failed.client_ip) == (None, "203.0.113.5")
+    assert (signed_in.action, signed_in.outcome, signed_in.staff) == (
+        "sign_in",
+        "succeeded",
+        admin_agent,
+    )
+    assert signed_in.client_ip == "203.0.113.5"
+    everything = " ".join(
+        f"{r.message} {r.changes} {r.staff_username}" for r in (failed, signed_in)
+    )
+    assert "Wrong-typed-secret-9" not in everything
+    assert STAFF_PASSWORD not in everything
