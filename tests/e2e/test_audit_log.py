@@ -118,8 +118,10 @@ def test_read_filter_by_ticket_and_export_the_audit_log(
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
     table = page.get_by_role("table")
     expect(table.get_by_role("columnheader", name="Time (Europe/Berlin)")).to_be_visible()
-    expect(table.locator("tbody tr")).to_have_count(5)
-    expect(table.locator("tbody tr").first).to_contain_text("12:15:00 CET")  # 11:15 UTC
+    # The five arranged records, and newest of all amara's own sign-in just now.
+    expect(table.locator("tbody tr")).to_have_count(6)
+    expect(table.locator("tbody tr").first).to_contain_text("Signed in")
+    expect(table.locator("tbody tr").nth(1)).to_contain_text("12:15:00 CET")  # 11:15 UTC
     expect(page.get_by_role("link", name="INC-2002")).to_have_attribute(
         "href", "https://support.example.com/tickets/INC-2002"
     )
