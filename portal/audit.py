@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     BULK_ROW = "bulk_row"
     BULK_PASSWORDS_DOWNLOAD = "bulk_passwords_download"
     BULK_RESULTS_EXPORT = "bulk_results_export"
+    BULK_ANNOTATED_EXPORT = "bulk_annotated_export"
     AUDIT_EXPORT = "audit_export"
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
@@ -53,6 +54,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.BULK_ROW: "Bulk upload row",
     Action.BULK_PASSWORDS_DOWNLOAD: "Downloaded temporary passwords",
     Action.BULK_RESULTS_EXPORT: "Downloaded upload results",
+    Action.BULK_ANNOTATED_EXPORT: "Downloaded a checked upload",
     Action.AUDIT_EXPORT: "Exported the audit log",
     Action.SIGN_IN: "Signed in",
     Action.SIGN_IN_FAILED: "Sign-in failed",

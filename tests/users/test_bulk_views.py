@@ -19,6 +19,7 @@ from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
 from customers.snapshots import CustomerSnapshot, snapshot_get
+from portal.models import AuditRecord
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.conftest import _staff
@@ -385,6 +386,12 @@ def test_the_file_comes_back_with_the_exact_messages_behind_the_marker(
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="mixed-errors-checked.csv"'
     assert response["Cache-Control"] == "no-store"
+    [audited] = AuditRecord.objects.filter(action="bulk_annotated_export")
+    assert (audited.staff, audited.changes["file"], audited.changes["errors"]) == (
+        admin_agent,
+        "mixed-errors.csv",
+        4,
+    )
     rows = read_csv(response.content)
     domains = ", ".join(contoso().domains)
     assert rows == [

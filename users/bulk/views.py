@@ -26,6 +26,7 @@ from customers.services import CustomerRow, users_snapshot_open
 from customers.snapshots import CustomerSnapshot, LoadProgress
 from customers.views.common import customer_or_404
 from portal.access import Capability, require_capability
+from portal.audit import Actor, AuditContext
 from portal.clients import partner_center_for
 from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterError
@@ -38,7 +39,7 @@ from users.bulk.jobs import bulk_license_options
 from users.bulk.reading import COLUMNS, MAX_FILE_BYTES, TOO_BIG
 from users.bulk.results import results_table
 from users.bulk.services import (
-    bulk_annotated_csv,
+    bulk_annotated_export,
     bulk_draft_create,
     bulk_template_csv,
     bulk_upload_validate,
@@ -165,7 +166,9 @@ def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> H
         return _render(request, context)
     validation = bulk_upload_validate(snapshot=state, file_name=kept.file_name, data=kept.data)
     stem = validation.file_name.rsplit(".", 1)[0] or "users"
-    return _csv_attachment(bulk_annotated_csv(validation), f"{stem}-checked.csv")
+    audit = AuditContext(Actor.from_request(request), customer.id, customer.company_name)
+    content = bulk_annotated_export(validation=validation, audit=audit)
+    return _csv_attachment(content, f"{stem}-checked.csv")
 
 
 # --- Rendering ----------------------------------------------------------------------------------
