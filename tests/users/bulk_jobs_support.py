@@ -17,6 +17,7 @@ from portal.sandbox.models import Customer, CustomerUser, FaultSettings
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3, make_customer, make_sku, make_user
 from users.bulk.jobs import bulk_job_create
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.worker import bulk_job_run
 from users.models import BulkDraft
 
 DOMAIN = "contoso.com"
@@ -148,3 +149,10 @@ class Clock:
 
 def new_owner() -> str:
     return f"test-worker-{uuid.uuid4().hex[:6]}"
+
+
+def run(job: BulkJob) -> BulkJob:
+    """Run the job's task body here, one row at a time, and read the job back."""
+    bulk_job_run(job_id=job.pk, concurrency=1)
+    job.refresh_from_db()
+    return job

@@ -30,12 +30,12 @@ from tests.users.bulk_jobs_support import (
     Scene,
     make_draft,
     make_scene,
+    run,
     save_job,
     squat,
 )
 from users.bulk.job_views import PASSWORDS_WARNING
 from users.bulk.models import BulkJob, BulkRow
-from users.bulk.worker import bulk_job_run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -60,12 +60,6 @@ def scene(admin_agent: User) -> Scene:
 def client_(client: Client, admin_agent: User) -> Client:
     client.force_login(admin_agent)
     return client
-
-
-def run(job: BulkJob) -> BulkJob:
-    bulk_job_run(job_id=job.pk, concurrency=1)
-    job.refresh_from_db()
-    return job
 
 
 def job_url(job: BulkJob, action: str = "") -> str:

@@ -25,6 +25,7 @@ from tests.users.bulk_jobs_support import (
     faults,
     make_draft,
     make_scene,
+    run,
     sandbox_users,
     save_job,
     squat,
@@ -58,12 +59,6 @@ def _empty_cache() -> Iterator[None]:
 @pytest.fixture
 def scene(admin_agent: User) -> Scene:
     return make_scene(admin_agent)
-
-
-def run(job: BulkJob) -> BulkJob:
-    bulk_job_run(job_id=job.pk, concurrency=1)
-    job.refresh_from_db()
-    return job
 
 
 # --- Save ----------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from tests.users.bulk_jobs_support import (
     Scene,
     faults,
     make_scene,
+    run,
     sandbox_users,
     save_job,
     squat,
@@ -37,7 +38,6 @@ from users.bulk.passwords import (
     bulk_passwords_reset,
     bulk_passwords_waiting,
 )
-from users.bulk.worker import bulk_job_run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -52,12 +52,6 @@ def _empty_cache() -> Iterator[None]:
 @pytest.fixture
 def scene(admin_agent: User) -> Scene:
     return make_scene(admin_agent)
-
-
-def run(job: BulkJob) -> BulkJob:
-    bulk_job_run(job_id=job.pk, concurrency=1)
-    job.refresh_from_db()
-    return job
 
 
 def download(scene: Scene, job: BulkJob) -> list[dict[str, str]]:
