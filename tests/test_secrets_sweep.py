@@ -32,6 +32,7 @@ from tests.users.bulk_jobs_support import save_job
 from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
     Scene,
     add_user,
+    reset_fields,
     scene,
     shown_password,
     signed_in,
@@ -72,7 +73,7 @@ def test_no_password_or_token_is_left_anywhere(
     passwords["web add, typed"] = shown_password(typed.content.decode())
     reset = client.post(
         scene.user_url(scene.bob, "reset-password"),
-        {"reset-force_change_password": "on", "reset-ticket": "INC-1"},
+        reset_fields(client, scene.user_url(scene.bob), **{"reset-ticket": "INC-1"}),
     )
     passwords["web reset"] = shown_password(reset.content.decode())
 

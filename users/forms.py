@@ -18,6 +18,7 @@ from django_countries import countries
 from customers.snapshots import RoleRow, SkuRow
 from portal.passwords import password_problem
 from portal.tickets import TicketField
+from users.roles import privileged_confirmation, role_is_privileged
 
 MAX_NAME: Final = 50
 MAX_ALIAS: Final = 64
@@ -35,6 +36,25 @@ NO_SEAT_LEFT: Final = "{name} has no seat left. Buy more seats or free one first
 
 def country_choices() -> list[tuple[str, str]]:
     return [("", "Choose a location"), *((code, str(name)) for code, name in countries)]
+
+
+class RoleSelect(forms.CheckboxSelectMultiple):
+    """Check boxes that mark the privileged roles, so a script can ask before one is granted."""
+
+    def __init__(
+        self, *args: Any, privileged: Iterable[str] = (), held: Iterable[str] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.privileged = set(privileged)
+        self.held = set(held)
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        if option["value"] in self.privileged:
+            option["attrs"]["data-privileged"] = "true"
+        if option["value"] in self.held:
+            option["attrs"]["data-held"] = "true"
+        return option
 
 
 class LicenceSelect(forms.CheckboxSelectMultiple):
@@ -123,6 +143,8 @@ class _UserFields(StyledForm):
         label="Permissions", required=False, widget=forms.CheckboxSelectMultiple
     )
     licences = forms.MultipleChoiceField(label="Licences", required=False)
+    # Set by the confirmation step (or its script) to the privileged roles the person confirmed.
+    confirm_privileged = forms.CharField(required=False, widget=forms.HiddenInput)
     ticket = TicketField()
 
     def __init__(
@@ -132,6 +154,7 @@ class _UserFields(StyledForm):
         roles: Sequence[RoleRow] = (),
         skus: Sequence[SkuRow] = (),
         held_skus: Iterable[str] = (),
+        held_roles: Iterable[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -139,7 +162,16 @@ class _UserFields(StyledForm):
         self.skus = {sku.id: sku for sku in skus}
         _choices(self, "domain", [(name, name) for name in domains])
         _choices(self, "usage_location", country_choices())
+        self.fields["roles"].widget = RoleSelect(
+            privileged=[role.id for role in roles if role_is_privileged(role.id, role.name)],
+            held=held_roles,
+        )
         _choices(self, "roles", [(role.id, role.name) for role in roles])
+        self.role_names = {role.id: role.name for role in roles}
+        # Filled by `ask_privileged_confirmation`: the roles a confirmation step names.
+        self.privileged_pending: list[str] = []
+        self.privileged_value = ""
+        self.privileged_user = ""
         self.full_skus = {sku.id for sku in skus if sku.available <= 0 and sku.id not in held}
         # The widget first: setting a field's choices hands them to its current widget.
         self.fields["licences"].widget = LicenceSelect(disabled=self.full_skus)
@@ -153,6 +185,16 @@ class _UserFields(StyledForm):
 
     def clean_alias(self) -> str:
         return _clean_alias(self.cleaned_data["alias"].strip())
+
+    def clean_confirm_privileged(self) -> frozenset[str]:
+        value = str(self.cleaned_data.get("confirm_privileged") or "")
+        return frozenset(part for part in value.split(",") if part)
+
+    def ask_privileged_confirmation(self, role_ids: Sequence[str], user_name: str) -> None:
+        """Show the confirmation step: these privileged roles, for this user, need a yes."""
+        self.privileged_pending = [self.role_names.get(role_id, role_id) for role_id in role_ids]
+        self.privileged_value = privileged_confirmation(role_ids)
+        self.privileged_user = user_name
 
     def clean_licences(self) -> list[str]:
         chosen: list[str] = self.cleaned_data["licences"]
@@ -247,7 +289,7 @@ class UpdateUserForm(_UserFields):
     def __init__(self, *args: Any, allowed: Iterable[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if allowed is not None:
-            keep = set(allowed) | {"fingerprint", "ticket"}
+            keep = set(allowed) | {"fingerprint", "ticket", "confirm_privileged"}
             for name in list(self.fields):
                 if name not in keep:
                     del self.fields[name]
@@ -258,7 +300,18 @@ class UpdateUserForm(_UserFields):
 
 
 class ResetPasswordForm(StyledForm):
+    """Reset password. Its one-time id (`form_id`, the call's MS-RequestId) is rendered by the
+    template, so a form re-shown after an unconfirmed press can keep it."""
+
     prefix = "reset"  # it shares the user page with Submit's form (unique ids and names)
+
+    form_id = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is out of date: open the user again and reset from there.",
+            "invalid": "This form is out of date: open the user again and reset from there.",
+        },
+    )
 
     force_change_password = forms.BooleanField(
         label="Make this user change the password when they next sign in",

@@ -6,21 +6,36 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
-class CreatedUser(models.Model):
-    """Which Add user form created which user: a form's one-time id is its create call's
-    MS-RequestId, so a resubmitted form (reload, back, double click) is recognised and answered
-    "already created" instead of creating a second user. No password is kept."""
+class OneTimeRequest(models.Model):
+    """A form that must act once — Add user, Reset password — and what became of it.
+
+    Each rendering of such a form carries a new one-time id, which is its call's MS-RequestId.
+    The row is written before the call (`sent_at`) and completed after Partner Center's answer
+    (`done_at`), so a resubmitted form (reload, back, double click) is recognised: a done one
+    changes nothing and says so; a sent one that was never confirmed is re-sent with the same id,
+    which Partner Center answers from its first execution. No password is kept.
+    """
+
+    CREATE = "user_create"
+    RESET_PASSWORD = "user_reset_password"  # noqa: S105 (an action's name)
+    ACTIONS = [(CREATE, "Add user"), (RESET_PASSWORD, "Reset password")]
 
     request_id = models.CharField(max_length=64, unique=True)
+    action = models.CharField(max_length=32, choices=ACTIONS, default=CREATE)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     customer_id = models.CharField(max_length=64)
-    user_id = models.CharField(max_length=64)
+    user_id = models.CharField(max_length=64, blank=True)
     user_principal_name = models.CharField(max_length=254)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.user_principal_name} ({self.request_id})"
+        return f"{self.action} {self.user_principal_name} ({self.request_id})"
 
 
 class BulkDraft(models.Model):

@@ -12,13 +12,14 @@ they are audited; nothing here renders.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core import signing
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from customers.snapshots import (
     CustomerSnapshot,
@@ -40,8 +41,10 @@ from portal.partnercenter import (
     PasswordProfile,
     UserMember,
 )
+from portal.partnercenter.operations import UserOperations
 from portal.passwords import generate_password
-from users.models import CreatedUser
+from users.models import OneTimeRequest
+from users.roles import privileged_among, role_is_privileged
 
 # The fields a person edits on the user page, as CustomerUser attributes.
 EDITABLE_FIELDS = (
@@ -67,6 +70,8 @@ class NewUser:
     sku_ids: tuple[str, ...] = ()
     password: str | None = field(default=None, repr=False)  # None: generate one at Save
     force_change_password: bool = True
+    # The privileged roles the person confirmed granting (`users.roles.privileged_confirmation`).
+    privileged_confirmed: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -82,8 +87,8 @@ class Step:
 class CreateResult:
     user: CustomerUser | None = None
     password: str | None = field(default=None, repr=False)  # shown once, then forgotten
-    already_created: CreatedUser | None = None
-    password_lost: bool = False  # an earlier attempt created the user; its password is unknown
+    already_created: OneTimeRequest | None = None
+    password_lost: bool = False  # an earlier Save created the user; its password is unknown
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -93,6 +98,46 @@ class CreateResult:
 
 def new_request_id() -> str:
     return str(uuid.uuid4())
+
+
+# --- One-time forms ------------------------------------------------------------------------------
+
+
+def _one_time_sent(
+    *, request_id: str, action: str, audit: AuditContext, username: str, user_id: str = ""
+) -> tuple[OneTimeRequest, bool]:
+    """The form's record, written before its call; True when this is the id's first use.
+
+    A first use means no earlier call can have been answered under this id, so an answer Partner
+    Center replays can only be of this call's own retries (`first_use` in the SDK).
+    """
+    try:
+        with transaction.atomic():
+            record = OneTimeRequest.objects.create(
+                request_id=request_id,
+                action=action,
+                staff=audit.actor.user if audit.actor.user and audit.actor.user.pk else None,
+                customer_id=audit.customer_id,
+                user_id=user_id,
+                user_principal_name=username,
+            )
+        return record, True
+    except IntegrityError:
+        return OneTimeRequest.objects.get(request_id=request_id), False
+
+
+def _one_time_done(record: OneTimeRequest, *, user_id: str, username: str) -> bool:
+    """Mark the form done; False when another submit of the same form finished first."""
+    finished = OneTimeRequest.objects.filter(pk=record.pk, done_at__isnull=True).update(
+        done_at=timezone.now(), user_id=user_id, user_principal_name=username
+    )
+    return finished == 1
+
+
+def _one_time_done_before(request_id: str, action: str) -> OneTimeRequest | None:
+    return OneTimeRequest.objects.filter(
+        request_id=request_id, action=action, done_at__isnull=False
+    ).first()
 
 
 # --- Add user --------------------------------------------------------------------------------
@@ -109,11 +154,16 @@ def user_create(
     """Create a user with the form's one-time `request_id`, then give it roles and licences.
 
     A form already used answers `already_created` and creates nothing. The password is generated
-    here, at Save, unless one was typed; it is returned once and kept nowhere.
+    here, at Save, unless one was typed; it is returned once and kept nowhere. When an earlier
+    Save of the same form was never confirmed and Partner Center now answers with that Save's
+    user, nobody can know its password: `password_lost` says so.
     """
-    earlier = CreatedUser.objects.filter(request_id=request_id).first()
+    earlier = _one_time_done_before(request_id, OneTimeRequest.CREATE)
     if earlier is not None:
         return CreateResult(already_created=earlier)
+    unconfirmed = set(privileged_among(new.role_ids, role_names or {})) - new.privileged_confirmed
+    if unconfirmed:
+        raise PrivilegedRoleNotConfirmed(sorted(unconfirmed))
     password = new.password or generate_password()
     wanted = CustomerUser(
         display_name=new.display_name,
@@ -124,30 +174,32 @@ def user_create(
         password_profile=PasswordProfile(password, new.force_change_password),
     )
     audit = audit.calling(pc).about(user_id="", username=new.user_principal_name)
+    form, first_use = _one_time_sent(
+        request_id=request_id,
+        action=OneTimeRequest.CREATE,
+        audit=audit,
+        username=new.user_principal_name,
+    )
     try:
-        created = pc.customers.by_id(audit.customer_id).users.create(wanted, request_id=request_id)
+        created = pc.customers.by_id(audit.customer_id).users.create(
+            wanted, request_id=request_id, first_use=first_use
+        )
     except PartnerCenterError as error:
         audit.record(Action.USER_CREATE, succeeded=False, error=error)
         raise
-    # Partner Center replays a repeated request id's answer without the password: the user was
-    # made by an earlier attempt whose answer was lost, with a password nobody saw.
+    # The SDK leaves the password out when the answer does not prove it is the one sent.
     lost = created.password_profile is None or created.password_profile.password is None
-    try:
-        CreatedUser.objects.create(
-            request_id=request_id,
-            customer_id=audit.customer_id,
-            user_id=created.id or "",
-            user_principal_name=created.user_principal_name or "",
-        )
-    except IntegrityError:  # a concurrent submit of the same form got here first
-        return CreateResult(already_created=CreatedUser.objects.get(request_id=request_id))
+    if not _one_time_done(
+        form, user_id=created.id or "", username=created.user_principal_name or ""
+    ):  # a concurrent submit of the same form got here first
+        return CreateResult(already_created=OneTimeRequest.objects.get(pk=form.pk))
     audit = audit.about(user_id=created.id or "", username=created.user_principal_name or "")
     audit.record(
         Action.USER_CREATE,
         succeeded=True,
         changes={name: ["", value] for name, value in _editable(created).items() if value},
         request_id=request_id,
-        message="Created by an earlier attempt whose answer was lost." if lost else "",
+        message="Created by an earlier Save whose answer was lost." if lost else "",
     )
     result = CreateResult(user=created, password=None if lost else password, password_lost=lost)
     result.steps.append(Step(f"Created {created.user_principal_name}", True))
@@ -174,7 +226,7 @@ class UserDetails:
     roles: list[tuple[str, str]]  # (role id, name)
     sku_ids: list[str]
     license_names: list[str]
-    fingerprint: str
+    fingerprint: str  # the signed state the page was loaded with (`LoadedUser`)
 
     @property
     def is_protected(self) -> bool:
@@ -187,12 +239,15 @@ def user_details(*, pc: PartnerCenterClient, customer_id: str, user_id: str) -> 
     user = operations.get()
     roles = [(role.id, role.name) for role in operations.directory_roles.list()]
     licenses = operations.licenses.list()
+    sku_ids = [license.product_sku.id for license in licenses]
     return UserDetails(
         user=user,
         roles=sorted(roles, key=lambda role: role[1]),
-        sku_ids=[license.product_sku.id for license in licenses],
+        sku_ids=sku_ids,
         license_names=[license.product_sku.name or license.product_sku.id for license in licenses],
-        fingerprint=user_fingerprint(user),
+        fingerprint=user_fingerprint(
+            user, role_ids={role_id for role_id, _ in roles}, sku_ids=set(sku_ids)
+        ),
     )
 
 
@@ -221,31 +276,78 @@ def users_split_protected(
     return plain, protected
 
 
-def user_fingerprint(user: CustomerUser) -> str:
-    """A signed digest of the user's editable fields as they were loaded.
+@dataclass(frozen=True)
+class LoadedUser:
+    """The user as a page (or a command) was loaded with: its editable fields, the roles it held
+    and its licences. A submit changes only what differs from this, never what it merely shows."""
 
-    Partner Center users carry no ETag; the user page's form carries this, and Submit compares it
-    with the user read again, so a concurrent change is shown rather than overwritten.
+    fields: dict[str, str]
+    role_ids: frozenset[str]
+    sku_ids: frozenset[str]
+
+
+def user_fingerprint(
+    user: CustomerUser, *, role_ids: Iterable[str] = (), sku_ids: Iterable[str] = ()
+) -> str:
+    """The user as loaded — editable fields, roles and licences — signed for a form to carry.
+
+    Partner Center users carry no ETag. The user page's form carries this; Submit computes what
+    the person changed against it and, before changing anything, compares it with Partner Center
+    as it is now (`user_update`).
     """
-    digest = hashlib.sha256(json.dumps(_editable(user), sort_keys=True).encode()).hexdigest()
-    return signing.dumps(digest, salt=_FINGERPRINT_SALT)
+    state = {"fields": _editable(user), "roles": sorted(role_ids), "skus": sorted(sku_ids)}
+    return signing.dumps(state, salt=_FINGERPRINT_SALT, compress=True)
+
+
+def _loaded(fingerprint: str) -> LoadedUser:
+    try:
+        state = signing.loads(fingerprint, salt=_FINGERPRINT_SALT)
+        fields = {name: str(state["fields"][name]) for name in EDITABLE_FIELDS}
+        return LoadedUser(fields, frozenset(state["roles"]), frozenset(state["skus"]))
+    except (signing.BadSignature, KeyError, TypeError):
+        raise BadFingerprint("The form was not made by this portal; open the user again.") from None
 
 
 class ConcurrentChange(Exception):
-    """The user changed since the page was loaded: show both versions, overwrite nothing."""
+    """Partner Center changed, since the page was loaded, something the submit would change:
+    show both versions, overwrite nothing."""
 
-    def __init__(self, current: CustomerUser) -> None:
+    def __init__(
+        self,
+        *,
+        loaded: LoadedUser,
+        current: CustomerUser,
+        current_role_ids: frozenset[str],
+        current_sku_ids: frozenset[str],
+        clashes: tuple[str, ...],
+    ) -> None:
         super().__init__("Someone changed this user since you opened the page.")
+        self.loaded = loaded
         self.current = current
+        self.current_role_ids = current_role_ids
+        self.current_sku_ids = current_sku_ids
+        self.clashes = clashes  # the editable fields both sides changed, differently
 
 
 class BadFingerprint(Exception):
     """The form's fingerprint was not made by this portal."""
 
 
+class PrivilegedRoleNotConfirmed(Exception):
+    """A privileged directory role would be granted without the person having confirmed it."""
+
+    def __init__(self, role_ids: list[str]) -> None:
+        super().__init__("Granting a privileged role needs a confirmation.")
+        self.role_ids = role_ids
+
+
 @dataclass(frozen=True)
 class UserChanges:
-    """What the user page's Submit asks for; None means "not on the form"."""
+    """What a submit asks for; None means "not on the form".
+
+    `role_ids` and `sku_ids` are what is checked among `roles_offered` and `skus_offered` (None:
+    among everything); a role held but not offered is never taken away.
+    """
 
     first_name: str | None = None
     last_name: str | None = None
@@ -254,6 +356,33 @@ class UserChanges:
     usage_location: str | None = None
     role_ids: frozenset[str] | None = None
     sku_ids: frozenset[str] | None = None
+    roles_offered: frozenset[str] | None = None
+    skus_offered: frozenset[str] | None = None
+    # The privileged roles the person confirmed granting (`users.roles.privileged_confirmation`).
+    privileged_confirmed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Delta:
+    add: frozenset[str]
+    remove: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.add or self.remove)
+
+    def still_needed(self, now: frozenset[str]) -> _Delta:
+        """What is left to do against what Partner Center holds now: an addition or removal
+        someone else already made is done, not a conflict."""
+        return _Delta(self.add - now, self.remove & now)
+
+
+def _delta(
+    chosen: frozenset[str] | None, offered: frozenset[str] | None, loaded: frozenset[str]
+) -> _Delta:
+    if chosen is None:
+        return _Delta(frozenset(), frozenset())
+    shown = loaded if offered is None else loaded & offered
+    return _Delta(chosen - loaded, shown - chosen)
 
 
 def user_update(
@@ -265,27 +394,50 @@ def user_update(
     changes: UserChanges,
     role_names: dict[str, str] | None = None,
 ) -> list[Step]:
-    """Patch only what changed (an emptied optional field is cleared), then roles and licences.
+    """Change only what the person changed — the difference between the form as loaded
+    (`fingerprint`) and as submitted — then roles and licences.
 
-    Raises ConcurrentChange when the user differs from the version the form was made from, and
-    BadFingerprint when the form's fingerprint was not made here.
+    Before anything is sent, Partner Center is read again: when a field the submit would change
+    differs now from the page as loaded (and from what was asked), ConcurrentChange is raised and
+    nothing is changed. Roles and licences nobody touched on the page are left as they are now,
+    whatever the page showed. Raises BadFingerprint for a fingerprint not made here, and
+    PrivilegedRoleNotConfirmed when a privileged role would be granted without confirmation.
     """
-    operations = pc.customers.by_id(audit.customer_id).users.by_id(user_id)
-    try:
-        expected = signing.loads(fingerprint, salt=_FINGERPRINT_SALT)
-    except signing.BadSignature:
-        raise BadFingerprint("The form was not made by this portal; open the user again.") from None
-    current = operations.get()
-    if signing.loads(user_fingerprint(current), salt=_FINGERPRINT_SALT) != expected:
-        raise ConcurrentChange(current)
-
-    audit = audit.calling(pc).about(user_id=user_id, username=current.user_principal_name or "")
-    before = _editable(current)
+    loaded = _loaded(fingerprint)
+    names = role_names or {}
     wanted = {
         name: value
         for name in EDITABLE_FIELDS
-        if (value := getattr(changes, name)) is not None and value != before[name]
+        if (value := getattr(changes, name)) is not None and value != loaded.fields[name]
     }
+    roles = _delta(changes.role_ids, changes.roles_offered, loaded.role_ids)
+    skus = _delta(changes.sku_ids, changes.skus_offered, loaded.sku_ids)
+    unconfirmed = set(privileged_among(roles.add, names)) - changes.privileged_confirmed
+    if unconfirmed:
+        raise PrivilegedRoleNotConfirmed(sorted(unconfirmed))
+
+    operations = pc.customers.by_id(audit.customer_id).users.by_id(user_id)
+    current = operations.get()
+    before = _editable(current)
+    clashes = tuple(
+        name
+        for name, value in wanted.items()
+        if before[name] != loaded.fields[name] and before[name] != value
+    )
+    if clashes:
+        raise ConcurrentChange(
+            loaded=loaded,
+            current=current,
+            current_role_ids=_held_roles(operations),
+            current_sku_ids=_held_skus(operations),
+            clashes=clashes,
+        )
+    # What someone else already changed to the same value needs no call.
+    wanted = {name: value for name, value in wanted.items() if before[name] != value}
+    roles = roles.still_needed(_held_roles(operations)) if roles else roles
+    skus = skus.still_needed(_held_skus(operations)) if skus else skus
+
+    audit = audit.calling(pc).about(user_id=user_id, username=current.user_principal_name or "")
     steps: list[Step] = []
     updated = current
     if wanted:
@@ -303,23 +455,30 @@ def user_update(
             request_id=request_id,
         )
         steps.append(Step("Saved the user's details", True))
-    names = role_names or {}
-    if changes.role_ids is not None:
-        held = {role.id for role in operations.directory_roles.list()}
-        roles_to_add, roles_to_remove = (
-            sorted(changes.role_ids - held),
-            sorted(held - changes.role_ids),
-        )
-        steps += _change_roles(pc, audit, updated, tuple(roles_to_add), names, add=True)
-        steps += _change_roles(pc, audit, updated, tuple(roles_to_remove), names, add=False)
-    if changes.sku_ids is not None:
-        held_skus = {license.product_sku.id for license in operations.licenses.list()}
-        to_assign, to_remove = changes.sku_ids - held_skus, held_skus - changes.sku_ids
-        if to_assign or to_remove:
-            steps.append(_change_licenses(pc, audit, updated, set(to_assign), set(to_remove)))
+    steps += _change_roles(pc, audit, updated, tuple(sorted(roles.add)), names, add=True)
+    steps += _change_roles(pc, audit, updated, tuple(sorted(roles.remove)), names, add=False)
+    if skus:
+        steps.append(_change_licenses(pc, audit, updated, set(skus.add), set(skus.remove)))
     # Names, roles and the username all show in the list: the simplest exact update is a reload.
     snapshot_drop(customer_id=audit.customer_id)
     return steps
+
+
+def _held_roles(operations: UserOperations) -> frozenset[str]:
+    return frozenset(role.id for role in operations.directory_roles.list())
+
+
+def _held_skus(operations: UserOperations) -> frozenset[str]:
+    return frozenset(license.product_sku.id for license in operations.licenses.list())
+
+
+@dataclass
+class ResetResult:
+    """What Reset password did: the new password (shown once), or why there is none to show."""
+
+    password: str | None = field(default=None, repr=False)
+    already_done: OneTimeRequest | None = None  # this form reset the password before
+    password_lost: bool = False  # an earlier, unconfirmed press set a password nobody saw
 
 
 def user_reset_password(
@@ -330,26 +489,53 @@ def user_reset_password(
     username: str,
     force_change: bool = True,
     password: str | None = None,
-) -> str:
+    request_id: str | None = None,
+) -> ResetResult:
     """Set a new password — generated unless the caller typed one — and return it (to be shown
-    once, never stored)."""
+    once, never stored).
+
+    `request_id` is the form's one-time id (a command leaves it out: each run is new). A form
+    already used resets nothing and answers `already_done`; an earlier press that Partner Center
+    never confirmed is re-sent under the same id, and if Partner Center answers from that press,
+    the password it set is unknown (`password_lost`).
+    """
+    request_id = request_id or new_request_id()
+    earlier = _one_time_done_before(request_id, OneTimeRequest.RESET_PASSWORD)
+    if earlier is not None:
+        return ResetResult(already_done=earlier)
     password = password or generate_password()
-    request_id = new_request_id()
     audit = audit.calling(pc).about(user_id=user_id, username=username)
+    form, first_use = _one_time_sent(
+        request_id=request_id,
+        action=OneTimeRequest.RESET_PASSWORD,
+        audit=audit,
+        username=username,
+        user_id=user_id,
+    )
     try:
-        pc.customers.by_id(audit.customer_id).users.by_id(user_id).reset_password(
-            password, force_change=force_change, request_id=request_id
+        answer = (
+            pc.customers.by_id(audit.customer_id)
+            .users.by_id(user_id)
+            .reset_password(
+                password, force_change=force_change, request_id=request_id, first_use=first_use
+            )
         )
     except PartnerCenterError as error:
         audit.record(Action.USER_RESET_PASSWORD, succeeded=False, error=error)
         raise
+    # A first use is answered for this call alone: the password sent is the one set. Otherwise
+    # only an echo proves it (the SDK keeps it only then).
+    known = first_use or bool(answer.password_profile and answer.password_profile.password)
+    if not _one_time_done(form, user_id=user_id, username=username):
+        return ResetResult(already_done=OneTimeRequest.objects.get(pk=form.pk))
     audit.record(
         Action.USER_RESET_PASSWORD,
         succeeded=True,
         changes={"must_change_at_next_sign_in": force_change},
         request_id=request_id,
+        message="" if known else "Reset by an earlier press whose answer was lost.",
     )
-    return password
+    return ResetResult(password=password if known else None, password_lost=not known)
 
 
 def user_delete(
@@ -432,6 +618,10 @@ def _change_roles(
     for role_id in role_ids:
         name = role_names.get(role_id, role_id)
         description = f"Gave the role {name}" if add else f"Took away the role {name}"
+        changed: dict[str, Any] = {change: [name]}
+        if add and role_is_privileged(role_id, name):
+            description = f"Gave the privileged role {name}"
+            changed["privileged"] = True
         members = roles.by_id(role_id).user_members
         request_id = new_request_id()
         try:
@@ -440,16 +630,11 @@ def _change_roles(
             else:
                 members.remove(user.id or "", request_id=request_id)
         except PartnerCenterError as error:
-            audit.record(
-                Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes={change: [name]}
-            )
+            audit.record(Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes=changed)
             steps.append(Step(description, False, str(error)))
             continue
         audit.record(
-            Action.USER_ROLES_CHANGE,
-            succeeded=True,
-            changes={change: [name]},
-            request_id=request_id,
+            Action.USER_ROLES_CHANGE, succeeded=True, changes=changed, request_id=request_id
         )
         steps.append(Step(description, True))
     return steps

@@ -45,6 +45,9 @@ class Answer:
     body: Any
     request_id: str
     correlation_id: str
+    # An earlier attempt of this same call got no definite answer and may have taken effect:
+    # this answer can then be Partner Center's replay of that attempt (same id, same body).
+    after_unknown_attempt: bool = False
 
 
 class PartnerCenterClient:
@@ -210,6 +213,7 @@ class PartnerCenterClient:
                     body=self._read_body(response, request_id),
                     request_id=request_id,
                     correlation_id=response.headers.get("MS-CorrelationId", self.correlation_id),
+                    after_unknown_attempt=attempt.outcome_unknown,
                 )
             retry_after = _retry_after(response.headers.get("Retry-After"))
             if attempt.retry_after_answer(status, retry_after):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
-from portal.partnercenter.client import PartnerCenterClient
+from portal.partnercenter.client import Answer, PartnerCenterClient
 from portal.partnercenter.errors import PartnerCenterError
 from portal.partnercenter.resources import (
     USER_ACTIVE,
@@ -229,14 +230,16 @@ class UserCollection:
         pages = _iter_pages(self._client, first, CustomerUser.from_wire)
         return _iter_unique(pages, lambda user: user.id)
 
-    def create(self, user: CustomerUser, *, request_id: str | None = None) -> CustomerUser:
+    def create(
+        self, user: CustomerUser, *, request_id: str | None = None, first_use: bool = False
+    ) -> CustomerUser:
         """`POST /customers/{cid}/users` (answers 200). A taken username raises AlreadyExists.
 
         The answer echoes the password only on the first execution: a replay of the same
-        `request_id` returns the user without it.
+        `request_id` returns the user without it (see `_with_password_sent` for `first_use`).
         """
         answer = self._client.send("POST", self._path, body=user.to_wire(), request_id=request_id)
-        return CustomerUser.from_wire(answer.body)
+        return _with_password_sent(CustomerUser.from_wire(answer.body), user, answer, first_use)
 
     def by_id(self, user_id: str) -> UserOperations:
         return UserOperations(self._client, self.customer_id, user_id)
@@ -258,20 +261,34 @@ class UserOperations:
         """`GET /customers/{cid}/users/{uid}`."""
         return CustomerUser.from_wire(self._client.get(self._path))
 
-    def patch(self, changes: CustomerUser, *, request_id: str | None = None) -> CustomerUser:
+    def patch(
+        self, changes: CustomerUser, *, request_id: str | None = None, first_use: bool = False
+    ) -> CustomerUser:
         """`PATCH /customers/{cid}/users/{uid}` with the fields set in `changes` (unset fields
         are left as they are)."""
         answer = self._client.send(
             "PATCH", self._path, body=changes.to_wire(), request_id=request_id
         )
-        return CustomerUser.from_wire(answer.body)
+        return _with_password_sent(CustomerUser.from_wire(answer.body), changes, answer, first_use)
 
     def reset_password(
-        self, password: str, *, force_change: bool = True, request_id: str | None = None
+        self,
+        password: str,
+        *,
+        force_change: bool = True,
+        request_id: str | None = None,
+        first_use: bool = False,
     ) -> CustomerUser:
-        """`PATCH /customers/{cid}/users/{uid}` with a `passwordProfile`."""
+        """`PATCH /customers/{cid}/users/{uid}` with a `passwordProfile`.
+
+        The answer's `password_profile.password` is the password that was set when the answer
+        proves it (see `_with_password_sent`), else None: an earlier request with the same
+        `request_id` may have set another one.
+        """
         profile = PasswordProfile(password=password, force_change_password=force_change)
-        return self.patch(CustomerUser(password_profile=profile), request_id=request_id)
+        return self.patch(
+            CustomerUser(password_profile=profile), request_id=request_id, first_use=first_use
+        )
 
     def delete(self, *, request_id: str | None = None) -> None:
         """`DELETE /customers/{cid}/users/{uid}` (answers 204): a soft delete, restorable for
@@ -285,6 +302,26 @@ class UserOperations:
         AlreadyExists when an active user has taken its username meanwhile.
         """
         return self.patch(CustomerUser(state=USER_ACTIVE), request_id=request_id)
+
+
+def _with_password_sent(
+    answer_user: CustomerUser, sent: CustomerUser, answer: Answer, first_use: bool
+) -> CustomerUser:
+    """The answer's user, with the password this call sent when it is certainly the one set.
+
+    Partner Center echoes a password only on a request's first execution; a replay of the same
+    MS-RequestId comes back without it. When this call's own retry got that replay (an earlier
+    attempt of the call had no definite answer) and the caller says the request id was never
+    used before (`first_use`), the first execution was this call's, with this very body: the
+    password it sent is the one that was set. After an earlier call with the same id, nobody can
+    tell which password was set, and the answer stays without one.
+    """
+    echoed = answer_user.password_profile and answer_user.password_profile.password
+    if echoed or sent.password_profile is None:
+        return answer_user
+    if first_use and answer.after_unknown_attempt:
+        return replace(answer_user, password_profile=sent.password_profile)
+    return replace(answer_user, password_profile=None)
 
 
 class UserDirectoryRoles:

@@ -8,6 +8,14 @@
     return box ? box.querySelector("[data-copy-status]") : null;
   }
 
+  // A modal showing the password may then close without asking (static/js/modal.js).
+  function markCopied(field) {
+    var box = field.closest ? field.closest(".password-once") : null;
+    if (box) {
+      box.dataset.copied = "true";
+    }
+  }
+
   function setUp(root) {
     var canCopy = !!(navigator.clipboard && window.isSecureContext);
     var buttons = (root || document).querySelectorAll("[data-copy-from]");
@@ -32,6 +40,7 @@
     }
     navigator.clipboard.writeText(field.value).then(
       function () {
+        markCopied(field);
         if (status) {
           status.textContent = "Copied. Paste it where the user will get it.";
         }
@@ -44,6 +53,12 @@
         }
       }
     );
+  });
+  document.addEventListener("copy", function (event) {
+    // Copied by hand (select, Ctrl+C) from the password field.
+    if (event.target.matches && event.target.matches("[data-select-on-focus]")) {
+      markCopied(event.target);
+    }
   });
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) {

@@ -115,6 +115,22 @@ def form_id_of(html: str) -> str:
     return found[0]
 
 
+_RESET_FORM_ID = re.compile(r'name="reset-form_id" value="([0-9a-f-]{36})"')
+
+
+def reset_form_id_of(html: str) -> str:
+    """The one-time id a rendering of the Reset password form carries."""
+    found = _RESET_FORM_ID.findall(html)
+    assert len(found) == 1, "the Reset password form carries exactly one one-time id"
+    return found[0]
+
+
+def reset_fields(client: Client, url: str, **fields: object) -> dict[str, object]:
+    """The Reset password form as the user page at `url` renders it, with `fields` filled in."""
+    form_id = reset_form_id_of(client.get(url).content.decode())
+    return {"reset-form_id": form_id, "reset-force_change_password": "on", **fields}
+
+
 def add_fields(**overrides: object) -> dict[str, object]:
     fields: dict[str, object] = {
         "first_name": "Carol",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 # ruff: noqa: F811 (pytest fixtures imported from lifecycle_support, used as arguments)
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -21,7 +23,7 @@ from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
     signed_in,
     ticket_links,
 )
-from users.models import CreatedUser
+from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -131,7 +133,9 @@ def test_save_shows_the_generated_password_once_in_the_answer_itself(
         "DE",
         "Carol",
     )
-    assert CreatedUser.objects.get(request_id=form_id).user_id == str(user.pk)
+    assert OneTimeRequest.objects.get(request_id=form_id, done_at__isnull=False).user_id == str(
+        user.pk
+    )
     [record] = audit("user_create")
     assert (record.ticket, record.ms_request_id, record.staff_username) == (
         "INC-1234",
@@ -187,9 +191,23 @@ def test_roles_and_licences_are_given_and_reported(
     client: Client, admin_agent: User, scene: Scene
 ) -> None:
     signed_in(client, admin_agent)
-    _, response = add_user(client, scene, roles=[HELPDESK_ADMIN], licences=[BUSINESS_BASIC])
+    form_id, response = add_user(client, scene, roles=[HELPDESK_ADMIN], licences=[BUSINESS_BASIC])
+    # Helpdesk Administrator is privileged: a confirmation step first, nothing created yet.
     page = response.content.decode()
-    assert "✓</span> Gave the role Helpdesk Administrator" in page
+    assert "Confirm a privileged role." in page
+    assert "Carol Singer (carol@contoso.com) the privileged role" in page
+    assert f'name="confirm_privileged" value="{HELPDESK_ADMIN}"' in page
+    assert form_id_of(page) == form_id and carols() == 0
+    response = client.post(
+        scene.add_url(),
+        {
+            **add_fields(roles=[HELPDESK_ADMIN], licences=[BUSINESS_BASIC]),
+            "form_id": form_id,
+            "confirm_privileged": HELPDESK_ADMIN,
+        },
+    )
+    page = response.content.decode()
+    assert "✓</span> Gave the privileged role Helpdesk Administrator" in page
     assert "✓</span> Changed the licences" in page
     user = CustomerUser.objects.get(user_principal_name="carol@contoso.com")
     assert list(user.role_members.values_list("role__name", flat=True)) == [
@@ -314,7 +332,7 @@ def test_an_unconfirmed_save_keeps_the_same_id_and_saving_again_creates_one_user
     again = client.post(scene.add_url(), {**add_fields(pending="1"), "form_id": form_id})
     assert shown_password(again.content.decode())
     assert carols() == 1
-    assert CreatedUser.objects.get().request_id == form_id
+    assert OneTimeRequest.objects.get(done_at__isnull=False).request_id == form_id
 
 
 def test_an_unconfirmed_save_with_a_typed_password_asks_for_it_again_and_keeps_the_id(
@@ -337,7 +355,7 @@ def test_an_unconfirmed_save_with_a_typed_password_asks_for_it_again_and_keeps_t
     assert form_id_of(retry.content.decode()) == form_id
 
 
-def test_a_lost_answer_says_the_password_was_lost_and_offers_reset(
+def test_a_lost_answer_retried_by_the_sdk_still_shows_the_password(
     client: Client, admin_agent: User, scene: Scene
 ) -> None:
     signed_in(client, admin_agent)
@@ -347,11 +365,40 @@ def test_a_lost_answer_says_the_password_was_lost_and_offers_reset(
     faults.save()
     response = client.post(scene.add_url(), {**add_fields(), "form_id": form_id})
     page = response.content.decode()
-    assert "The temporary password was lost." in page
+    assert shown_password(page)
+    assert "is not known" not in page
+    assert carols() == 1
+
+
+def test_a_second_save_after_a_lost_answer_says_the_password_is_unknown_and_offers_reset(
+    client: Client, admin_agent: User, scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed_in(client, admin_agent)
+    form_id = form_id_of(client.get(scene.add_url()).content.decode())
+    FaultSettings.objects.update(lost_response_rate=1.0)
+
+    def network_down(seconds: float) -> None:  # every retry after the lost answer fails
+        FaultSettings.objects.update(lost_response_rate=0.0, error_rate=1.0)
+
+    monkeypatch.setattr("portal.partnercenter.retry._sleep", network_down)
+    first = client.post(scene.add_url(), {**add_fields(), "form_id": form_id}).content.decode()
+    assert "Partner Center did not confirm" in first and form_id_of(first) == form_id
+    FaultSettings.objects.update(error_rate=0.0)
+    response = client.post(scene.add_url(), {**add_fields(pending="1"), "form_id": form_id})
+    page = response.content.decode()
+    assert "The temporary password is not known." in page
     assert 'id="temporary-password"' not in page
     user = CustomerUser.objects.get(user_principal_name="carol@contoso.com")
     assert f'action="{scene.user_url(user, "reset-password")}"' in page
     assert ">Reset password</button>" in page
+    # The one click resets it, as a new action with its own id.
+    reset_id = re.search(r'name="reset-form_id" value="([0-9a-f-]{36})"', page)
+    assert reset_id and reset_id.group(1) != form_id
+    reset = client.post(
+        scene.user_url(user, "reset-password"),
+        {"reset-form_id": reset_id.group(1), "reset-force_change_password": "on"},
+    )
+    assert shown_password(reset.content.decode())
 
 
 def test_a_required_ticket_is_required(

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
 from tests.users.commands_support import Scene, arrange, audit, run
-from users.models import CreatedUser
+from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -79,7 +79,7 @@ def test_it_creates_the_user_and_shows_the_generated_password_once(
     assert record.target_user_id == str(created.pk)
     assert record.customer_name == "Contoso"
     assert password not in json.dumps(record.changes) + record.message
-    assert CreatedUser.objects.filter(user_id=str(created.pk)).exists()
+    assert OneTimeRequest.objects.filter(user_id=str(created.pk), done_at__isnull=False).exists()
 
 
 def test_json_output_carries_the_user_and_the_password(scene: Scene, admin_agent: User) -> None:

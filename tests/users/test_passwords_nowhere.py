@@ -16,6 +16,7 @@ from tests.db_dump import dump_database
 from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
     Scene,
     add_user,
+    reset_fields,
     scene,
     shown_password,
     signed_in,
@@ -38,7 +39,7 @@ def test_passwords_are_shown_once_and_found_nowhere_afterwards(
     )
     bob_reset = client.post(
         scene.user_url(scene.bob, "reset-password"),
-        {"reset-force_change_password": "on", "reset-ticket": "INC-1"},
+        reset_fields(client, scene.user_url(scene.bob), **{"reset-ticket": "INC-1"}),
     )
     passwords = {
         "generated": shown_password(generated.content.decode()),

@@ -11,11 +11,13 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from portal.partnercenter import Throttled
-from portal.sandbox.models import CustomerUser
+from portal.sandbox.models import CustomerUser, FaultSettings
 from tests.sandbox_data import BUSINESS_BASIC, HELPDESK_ADMIN
 from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
     Scene,
     audit,
+    reset_fields,
+    reset_form_id_of,
     scene,
     shown_password,
     signed_in,
@@ -41,6 +43,9 @@ def form_of(client: Client, scene: Scene, user: CustomerUser) -> dict[str, objec
     }
     if 'name="alias"' in page:
         fields.update(alias=alias, domain=domain)
+    for name in ("roles", "licences"):  # the check boxes as a browser sends them: the checked ones
+        tags = re.findall(rf'<input[^>]*name="{name}"[^>]*>', page)
+        fields[name] = [re.findall(r'value="([^"]+)"', tag)[0] for tag in tags if " checked" in tag]
     return fields
 
 
@@ -170,9 +175,14 @@ def test_an_admin_agent_changes_the_username_roles_and_licences(
     fields.update(
         alias="robert", domain="contoso.com", roles=[HELPDESK_ADMIN], licences=[BUSINESS_BASIC]
     )
+    asked = client.post(scene.user_url(scene.bob, "update"), fields).content.decode()
+    assert "You are about to give Bob Builder the privileged role" in asked
+    scene.bob.refresh_from_db()
+    assert scene.bob.user_principal_name == "bob@contoso.onmicrosoft.com"  # nothing changed yet
+    fields["confirm_privileged"] = HELPDESK_ADMIN
     response = client.post(scene.user_url(scene.bob, "update"), fields, follow=True)
     page = response.content.decode()
-    assert "Gave the role Helpdesk Administrator." in page
+    assert "Gave the privileged role Helpdesk Administrator." in page
     assert "Changed the licences." in page
     scene.bob.refresh_from_db()
     assert scene.bob.user_principal_name == "robert@contoso.com"
@@ -220,6 +230,52 @@ def test_a_concurrent_change_shows_both_versions_and_overwrites_nothing(
     assert not audit("user_update")
 
 
+def test_a_stale_page_reverses_nothing_done_meanwhile(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
+    """The first review's finding: an Admin opens two users' pages; meanwhile Bob is given a
+    role and a licence and Alice loses Global Administrator; the Admin changes only display
+    names and presses Submit on each."""
+    signed_in(client, admin_agent)
+    bob, alice = form_of(client, scene, scene.bob), form_of(client, scene, scene.alice)
+    assert alice["roles"] and not bob["roles"]  # the pages showed Alice's role, Bob none
+    customer = scene.customer
+    scene.bob.role_members.create(role=customer.roles.get(role_id=HELPDESK_ADMIN))
+    scene.bob.licenses.create(sku=customer.skus.get(sku_id=BUSINESS_BASIC))
+    scene.alice.role_members.all().delete()
+    for fields, person in ((bob, scene.bob), (alice, scene.alice)):
+        fields["display_name"] = f"{person.display_name} (renamed)"
+        response = client.post(scene.user_url(person, "update"), fields)
+        assert response.status_code == 302
+    assert list(scene.bob.role_members.values_list("role__name", flat=True)) == [
+        "Helpdesk Administrator"
+    ]
+    assert scene.bob.licenses.count() == 1
+    assert not scene.alice.role_members.exists()
+    assert not audit("user_roles_change") and not audit("user_licenses_change")
+    assert len(audit("user_update")) == 2
+
+
+def test_the_conflict_page_shows_the_page_as_loaded_now_and_yours(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
+    signed_in(client, admin_agent)
+    fields = form_of(client, scene, scene.bob)
+    CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Theirs")
+    scene.bob.role_members.create(role=scene.customer.roles.get(role_id=HELPDESK_ADMIN))
+    fields.update(display_name="Mine", usage_location="FR")
+    response = client.post(scene.user_url(scene.bob, "update"), fields)
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "When you opened the page" in page
+    assert "<td>Bob Builder</td>" in page and "<td>Theirs</td>" in page
+    assert "<td>Mine</td>" in page and "Both changed" in page
+    assert "Admin roles" in page and "<td>Helpdesk Administrator</td>" in page
+    scene.bob.refresh_from_db()
+    assert (scene.bob.display_name, scene.bob.usage_location) == ("Theirs", "GB")
+    assert not audit("user_update")
+
+
 def test_a_forged_fingerprint_is_refused(client: Client, admin_agent: User, scene: Scene) -> None:
     signed_in(client, admin_agent)
     fields = form_of(client, scene, scene.bob)
@@ -251,7 +307,7 @@ def test_reset_password_shows_the_new_password_once_with_no_store(
     signed_in(client, helpdesk_agent)
     response = client.post(
         scene.user_url(scene.bob, "reset-password"),
-        {"reset-force_change_password": "on", "reset-ticket": "INC-3"},
+        reset_fields(client, scene.user_url(scene.bob), **{"reset-ticket": "INC-3"}),
     )
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -264,6 +320,73 @@ def test_reset_password_shows_the_new_password_once_with_no_store(
     assert (record.ticket, record.changes) == ("INC-3", {"must_change_at_next_sign_in": True})
     # Afterwards the user page does not show it.
     assert password not in client.get(scene.user_url(scene.bob)).content.decode()
+
+
+def test_a_resubmitted_reset_form_resets_nothing_and_offers_to_reset_again(
+    client: Client, helpdesk_agent: User, scene: Scene
+) -> None:
+    """Reset password → the password shows → F5 (or Back then Forward) and confirm."""
+    signed_in(client, helpdesk_agent)
+    fields = reset_fields(client, scene.user_url(scene.bob), **{"reset-ticket": "INC-4"})
+    first = client.post(scene.user_url(scene.bob, "reset-password"), fields)
+    password = shown_password(first.content.decode())
+    scene.bob.refresh_from_db()
+    set_at = scene.bob.password_last_set_at
+    again = client.post(scene.user_url(scene.bob, "reset-password"), fields)
+    page = again.content.decode()
+    assert again.status_code == 200
+    assert "Already reset" in page and "by you" in page and "Reset again?" in page
+    assert password not in page and 'id="temporary-password"' not in page
+    assert ">Reset again</button>" in page
+    assert reset_form_id_of(page) != fields["reset-form_id"]  # a new, explicit action
+    scene.bob.refresh_from_db()
+    assert scene.bob.password_last_set_at == set_at
+    assert len(audit("user_reset_password")) == 1
+    # Reset again really resets, once.
+    retry = {**fields, "reset-form_id": reset_form_id_of(page)}
+    reset = client.post(scene.user_url(scene.bob, "reset-password"), retry)
+    assert shown_password(reset.content.decode())
+    assert len(audit("user_reset_password")) == 2
+
+
+def test_an_unconfirmed_reset_keeps_its_id_and_a_second_press_cannot_know_the_password(
+    client: Client, admin_agent: User, scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed_in(client, admin_agent)
+    fields = reset_fields(client, scene.user_url(scene.bob))
+    FaultSettings.objects.update(lost_response_rate=1.0)  # the reset commits, its answer is lost
+
+    def network_down(seconds: float) -> None:  # and every retry fails
+        FaultSettings.objects.update(lost_response_rate=0.0, error_rate=1.0)
+
+    monkeypatch.setattr("portal.partnercenter.retry._sleep", network_down)
+    page = client.post(scene.user_url(scene.bob, "reset-password"), fields).content.decode()
+    assert "did not confirm that the password was reset" in page
+    assert reset_form_id_of(page) == fields["reset-form_id"]
+    assert 'name="reset-pending" value="1"' in page
+    FaultSettings.objects.update(error_rate=0.0)
+    scene.bob.refresh_from_db()
+    set_at = scene.bob.password_last_set_at
+    again = client.post(
+        scene.user_url(scene.bob, "reset-password"), {**fields, "reset-pending": "1"}
+    ).content.decode()
+    # Partner Center answers from the first press: reset once, with a password nobody saw.
+    assert "The temporary password is not known." in again
+    assert 'id="temporary-password"' not in again
+    assert reset_form_id_of(again) != fields["reset-form_id"]  # the one-click reset is new
+    scene.bob.refresh_from_db()
+    assert scene.bob.password_last_set_at == set_at
+
+
+def test_a_reset_form_without_its_one_time_id_is_refused(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
+    signed_in(client, admin_agent)
+    response = client.post(
+        scene.user_url(scene.bob, "reset-password"), {"reset-force_change_password": "on"}
+    )
+    assert "This form is out of date" in response.content.decode()
+    assert not audit("user_reset_password")
 
 
 def test_reset_password_is_a_post(client: Client, admin_agent: User, scene: Scene) -> None:
@@ -325,7 +448,7 @@ def test_recent_activity_on_the_user_page_links_its_tickets(
     signed_in(client, admin_agent)
     client.post(
         scene.user_url(scene.bob, "reset-password"),
-        {"reset-force_change_password": "on", "reset-ticket": "INC-31"},
+        reset_fields(client, scene.user_url(scene.bob), **{"reset-ticket": "INC-31"}),
     )
     page = client.get(scene.user_url(scene.bob)).content.decode()
     activity = page[page.index("Recent activity") :]

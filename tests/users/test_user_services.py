@@ -35,7 +35,7 @@ from tests.sandbox_data import (
     make_user,
 )
 from users import services
-from users.models import CreatedUser
+from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -104,7 +104,10 @@ def test_add_user_creates_the_user_with_a_generated_password_shown_once(scene: S
     assert result.complete
     stored = CustomerUser.objects.get(pk=result.user.id)
     assert (stored.user_principal_name, stored.usage_location) == ("carol@contoso.com", "DE")
-    assert CreatedUser.objects.get(request_id="form-1").user_id == result.user.id
+    assert (
+        OneTimeRequest.objects.get(request_id="form-1", done_at__isnull=False).user_id
+        == result.user.id
+    )
     [record] = records(Action.USER_CREATE)
     assert (record.outcome, record.ticket, record.target_user_id) == (
         "succeeded",
@@ -124,6 +127,7 @@ def test_a_typed_password_is_used_and_roles_and_licences_follow(scene: Scene) ->
             password="Typed!Pass123",
             role_ids=(HELPDESK_ADMIN,),
             sku_ids=(BUSINESS_BASIC,),
+            privileged_confirmed=frozenset({HELPDESK_ADMIN}),
         ),
         request_id="form-2",
         role_names=scene.role_names,
@@ -131,7 +135,7 @@ def test_a_typed_password_is_used_and_roles_and_licences_follow(scene: Scene) ->
     assert result.password == "Typed!Pass123"
     assert [step.description for step in result.steps] == [
         "Created carol@contoso.com",
-        "Gave the role Helpdesk Administrator",
+        "Gave the privileged role Helpdesk Administrator",
         "Changed the licences",
     ]
     assert result.complete
@@ -142,7 +146,10 @@ def test_a_typed_password_is_used_and_roles_and_licences_follow(scene: Scene) ->
     assert list(user.licenses.values_list("sku__sku_part_number", flat=True)) == [
         "O365_BUSINESS_ESSENTIALS"
     ]
-    assert records(Action.USER_ROLES_CHANGE)[0].changes == {"added": ["Helpdesk Administrator"]}
+    assert records(Action.USER_ROLES_CHANGE)[0].changes == {
+        "added": ["Helpdesk Administrator"],
+        "privileged": True,
+    }
 
 
 def test_a_failed_later_step_says_what_was_and_was_not_done(scene: Scene) -> None:
@@ -189,20 +196,89 @@ def test_a_taken_username_raises_already_exists_and_is_audited(scene: Scene) -> 
     assert record.outcome == "failed"
     assert record.target_username == "ALICE@contoso.onmicrosoft.com"
     assert record.ms_correlation_id
-    assert not CreatedUser.objects.exists()
+    assert not OneTimeRequest.objects.filter(done_at__isnull=False).exists()
 
 
-def test_a_lost_answer_is_replayed_and_the_page_says_the_password_is_lost(scene: Scene) -> None:
+def test_a_lost_answer_replayed_to_the_sdks_own_retry_keeps_the_password_it_sent(
+    scene: Scene,
+) -> None:
     faults = FaultSettings.current()
     faults.lost_response_rate = 1.0  # committed, then answered 504; the retry gets the replay
     faults.save()
     result = services.user_create(
-        pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-6"
+        pc=partner_center(),
+        audit=scene.audit,
+        new=new_user(password="Typed!Pass123"),
+        request_id="form-6",
     )
+    # The replay answers this very call's first attempt, whose body carried this password.
     assert result.user is not None
-    assert result.password_lost and result.password is None
+    assert result.password == "Typed!Pass123" and not result.password_lost
     assert CustomerUser.objects.filter(user_principal_name="carol@contoso.com").count() == 1
-    assert "earlier attempt" in records(Action.USER_CREATE)[0].message
+    assert records(Action.USER_CREATE)[0].message == ""
+
+
+def _lose_the_answer_then_fail_every_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next change commits but its answer is lost; every retry of it then gets a 5xx, so the
+    call ends with an unknown outcome (what a network cut looks like)."""
+    faults = FaultSettings.current()
+    faults.lost_response_rate = 1.0
+    faults.save()
+
+    def sleep(seconds: float) -> None:
+        FaultSettings.objects.update(lost_response_rate=0.0, error_rate=1.0)
+
+    monkeypatch.setattr("portal.partnercenter.retry._sleep", sleep)
+
+
+def _faults_off() -> None:
+    FaultSettings.objects.update(lost_response_rate=0.0, error_rate=0.0)
+
+
+def test_a_second_save_after_an_unconfirmed_one_cannot_know_the_password(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _lose_the_answer_then_fail_every_retry(monkeypatch)
+    with pytest.raises(Unavailable) as unknown:
+        services.user_create(
+            pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-6b"
+        )
+    assert unknown.value.outcome_unknown
+    _faults_off()
+    # Save again with the same id: Partner Center replays the first Save's answer, whatever this
+    # Save's (new) password is, so the password that was set is unknown.
+    again = services.user_create(
+        pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-6b"
+    )
+    assert again.user is not None
+    assert again.password_lost and again.password is None
+    assert CustomerUser.objects.filter(user_principal_name="carol@contoso.com").count() == 1
+    assert "earlier Save" in records(Action.USER_CREATE)[-1].message
+
+
+def test_a_privileged_role_is_not_granted_unless_confirmed(scene: Scene) -> None:
+    with pytest.raises(services.PrivilegedRoleNotConfirmed) as refused:
+        services.user_create(
+            pc=partner_center(),
+            audit=scene.audit,
+            new=new_user(role_ids=(GLOBAL_ADMIN,)),
+            request_id="form-p",
+            role_names=scene.role_names,
+        )
+    assert refused.value.role_ids == [GLOBAL_ADMIN]
+    assert not CustomerUser.objects.filter(user_principal_name="carol@contoso.com").exists()
+    assert not AuditRecord.objects.exists()
+    result = services.user_create(
+        pc=partner_center(),
+        audit=scene.audit,
+        new=new_user(role_ids=(GLOBAL_ADMIN,), privileged_confirmed=frozenset({GLOBAL_ADMIN})),
+        request_id="form-p",
+        role_names=scene.role_names,
+    )
+    assert result.complete
+    [record] = records(Action.USER_ROLES_CHANGE)
+    assert record.changes == {"added": ["Global Administrator"], "privileged": True}
+    assert "Gave the privileged role Global Administrator" in [s.description for s in result.steps]
 
 
 def test_an_outage_leaves_the_form_resubmittable_with_the_same_id(scene: Scene) -> None:
@@ -214,7 +290,7 @@ def test_an_outage_leaves_the_form_resubmittable_with_the_same_id(scene: Scene) 
             pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-8"
         )
     assert outage.value.outcome_unknown
-    assert not CreatedUser.objects.exists()
+    assert not OneTimeRequest.objects.filter(done_at__isnull=False).exists()
     faults.error_rate = 0.0
     faults.save()
     again = services.user_create(
@@ -307,11 +383,15 @@ def test_submit_changes_roles_and_licences(scene: Scene) -> None:
         audit=scene.audit,
         user_id=str(scene.alice.pk),
         fingerprint=details.fingerprint,
-        changes=_changes(role_ids=frozenset({HELPDESK_ADMIN}), sku_ids=frozenset({BUSINESS_BASIC})),
+        changes=_changes(
+            role_ids=frozenset({HELPDESK_ADMIN}),
+            sku_ids=frozenset({BUSINESS_BASIC}),
+            privileged_confirmed=frozenset({HELPDESK_ADMIN}),
+        ),
         role_names=scene.role_names,
     )
     assert [(step.description, step.succeeded) for step in steps] == [
-        ("Gave the role Helpdesk Administrator", True),
+        ("Gave the privileged role Helpdesk Administrator", True),
         ("Took away the role Global Administrator", True),
         ("Changed the licences", True),
     ]
@@ -335,6 +415,133 @@ def test_an_invalid_change_is_audited_as_failed_and_raised(scene: Scene) -> None
     assert record.outcome == "failed"
 
 
+def test_a_stale_page_changes_only_what_was_changed_on_it(scene: Scene) -> None:
+    """Loaded, then someone grants Bob a role and a licence and takes Alice's Global
+    Administrator away; the stale pages change only a display name."""
+    pc = partner_center()
+    bob = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    alice = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk))
+    customer = _customer(scene)
+    RoleMember.objects.create(role=customer.roles.get(role_id=HELPDESK_ADMIN), user=scene.bob)
+    LicenseAssignment.objects.create(user=scene.bob, sku=customer.skus.get(sku_id=BUSINESS_BASIC))
+    RoleMember.objects.filter(user=scene.alice).delete()
+    for details, person in ((bob, scene.bob), (alice, scene.alice)):
+        services.user_update(
+            pc=pc,
+            audit=scene.audit,
+            user_id=str(person.pk),
+            fingerprint=details.fingerprint,
+            # The page's check boxes as they were loaded: unchanged by the person.
+            changes=_changes(
+                display_name=f"{person.display_name} (new)",
+                role_ids=frozenset(role_id for role_id, _ in details.roles),
+                sku_ids=frozenset(details.sku_ids),
+            ),
+            role_names=scene.role_names,
+        )
+    assert list(scene.bob.role_members.values_list("role__name", flat=True)) == [
+        "Helpdesk Administrator"
+    ]
+    assert scene.bob.licenses.count() == 1
+    assert not scene.alice.role_members.exists()  # not granted again
+    assert scene.alice.licenses.count() == 1
+    assert not records(Action.USER_ROLES_CHANGE) and not records(Action.USER_LICENSES_CHANGE)
+    assert len(records(Action.USER_UPDATE)) == 2
+
+
+def test_a_role_changed_on_a_stale_page_keeps_what_others_did_meanwhile(scene: Scene) -> None:
+    pc = partner_center()
+    details = services.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
+    )
+    customer = _customer(scene)
+    RoleMember.objects.create(role=customer.roles.get(role_id=HELPDESK_ADMIN), user=scene.alice)
+    # The page unchecks Global Administrator; Helpdesk Administrator, granted meanwhile, stays.
+    steps = services.user_update(
+        pc=pc,
+        audit=scene.audit,
+        user_id=str(scene.alice.pk),
+        fingerprint=details.fingerprint,
+        changes=_changes(role_ids=frozenset(), roles_offered=frozenset(scene.role_names)),
+        role_names=scene.role_names,
+    )
+    assert [step.description for step in steps] == ["Took away the role Global Administrator"]
+    assert list(scene.alice.role_members.values_list("role__name", flat=True)) == [
+        "Helpdesk Administrator"
+    ]
+
+
+def test_a_clash_on_a_field_both_changed_changes_nothing_and_reports_roles_too(
+    scene: Scene,
+) -> None:
+    pc = partner_center()
+    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Theirs")
+    customer = _customer(scene)
+    RoleMember.objects.create(role=customer.roles.get(role_id=HELPDESK_ADMIN), user=scene.bob)
+    with pytest.raises(services.ConcurrentChange) as conflict:
+        services.user_update(
+            pc=pc,
+            audit=scene.audit,
+            user_id=str(scene.bob.pk),
+            fingerprint=details.fingerprint,
+            changes=_changes(
+                display_name="Mine",
+                sku_ids=frozenset({BUSINESS_BASIC}),
+                usage_location="FR",
+            ),
+        )
+    assert conflict.value.clashes == ("display_name",)
+    assert conflict.value.current_role_ids == frozenset({HELPDESK_ADMIN})
+    scene.bob.refresh_from_db()
+    assert (scene.bob.display_name, scene.bob.usage_location) == ("Theirs", "GB")
+    assert not scene.bob.licenses.exists()
+    assert not AuditRecord.objects.exists()
+
+
+def test_the_same_change_made_meanwhile_is_no_conflict(scene: Scene) -> None:
+    pc = partner_center()
+    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Robert Builder")
+    steps = services.user_update(
+        pc=pc,
+        audit=scene.audit,
+        user_id=str(scene.bob.pk),
+        fingerprint=details.fingerprint,
+        changes=_changes(display_name="Robert Builder", usage_location="FR"),
+    )
+    assert steps == [services.Step("Saved the user's details", True)]
+    [record] = records(Action.USER_UPDATE)
+    assert record.changes == {"usage_location": ["GB", "FR"]}
+
+
+def test_granting_a_privileged_role_on_the_user_page_needs_a_confirmation(scene: Scene) -> None:
+    pc = partner_center()
+    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    with pytest.raises(services.PrivilegedRoleNotConfirmed):
+        services.user_update(
+            pc=pc,
+            audit=scene.audit,
+            user_id=str(scene.bob.pk),
+            fingerprint=details.fingerprint,
+            changes=_changes(display_name="Changed", role_ids=frozenset({GLOBAL_ADMIN})),
+            role_names=scene.role_names,
+        )
+    scene.bob.refresh_from_db()
+    assert scene.bob.display_name == "Bob Builder" and not scene.bob.role_members.exists()
+    # Taking a privileged role away needs no confirmation.
+    alice = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk))
+    services.user_update(
+        pc=pc,
+        audit=scene.audit,
+        user_id=str(scene.alice.pk),
+        fingerprint=alice.fingerprint,
+        changes=_changes(role_ids=frozenset()),
+        role_names=scene.role_names,
+    )
+    assert not scene.alice.role_members.exists()
+
+
 # --- Reset, delete, restore -----------------------------------------------------------------------
 
 
@@ -342,18 +549,60 @@ def test_reset_password_returns_a_new_password_that_is_never_stored_or_logged(
     scene: Scene, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    password = services.user_reset_password(
+    result = services.user_reset_password(
         pc=partner_center(),
         audit=scene.audit,
         user_id=str(scene.bob.pk),
         username=scene.bob.user_principal_name,
     )
-    assert len(password) == 16
+    password = result.password
+    assert password is not None and len(password) == 16
     [record] = records(Action.USER_RESET_PASSWORD)
     assert record.outcome == "succeeded"
     assert password not in caplog.text
     for alias in ("default", "sandbox"):
         assert password not in dump_database(alias)
+
+
+def _reset(scene: Scene, request_id: str) -> services.ResetResult:
+    return services.user_reset_password(
+        pc=partner_center(),
+        audit=scene.audit,
+        user_id=str(scene.bob.pk),
+        username=scene.bob.user_principal_name,
+        request_id=request_id,
+    )
+
+
+def test_a_reset_form_used_twice_resets_once(scene: Scene) -> None:
+    first = _reset(scene, "reset-1")
+    scene.bob.refresh_from_db()
+    set_at = scene.bob.password_last_set_at
+    again = _reset(scene, "reset-1")
+    assert first.password and again.password is None and not again.password_lost
+    assert again.already_done is not None and again.already_done.done_at is not None
+    scene.bob.refresh_from_db()
+    assert scene.bob.password_last_set_at == set_at
+    assert len(records(Action.USER_RESET_PASSWORD)) == 1
+
+
+def test_a_reset_whose_answer_was_lost_keeps_the_password_for_the_sdks_own_retry(
+    scene: Scene,
+) -> None:
+    FaultSettings.objects.update(lost_response_rate=1.0)
+    assert _reset(scene, "reset-2").password
+
+
+def test_a_second_press_after_an_unconfirmed_reset_cannot_know_the_password(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _lose_the_answer_then_fail_every_retry(monkeypatch)
+    with pytest.raises(Unavailable):
+        _reset(scene, "reset-3")
+    _faults_off()
+    again = _reset(scene, "reset-3")
+    assert again.password is None and again.password_lost
+    assert [r.outcome for r in records(Action.USER_RESET_PASSWORD)] == ["failed", "succeeded"]
 
 
 def test_delete_then_restore_with_a_result_per_user(scene: Scene) -> None:

@@ -26,7 +26,13 @@ from portal.partnercenter import AlreadyExists, PartnerCenterError
 from portal.problems import partner_center_problem
 from portal.tickets import ticket_from_link
 from users.forms import USERNAME_TAKEN, AddUserForm
-from users.services import NewUser, new_request_id, role_names_of, user_create
+from users.services import (
+    NewUser,
+    PrivilegedRoleNotConfirmed,
+    new_request_id,
+    role_names_of,
+    user_create,
+)
 from users.views.common import audit_for, error_message, read_once
 
 UNCONFIRMED: Final = (
@@ -81,6 +87,7 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         sku_ids=tuple(data["licences"]),
         password=data["password"] or None,
         force_change_password=data["force_change_password"],
+        privileged_confirmed=data["confirm_privileged"],
     )
     try:
         result = user_create(
@@ -90,6 +97,12 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
             request_id=request_id,
             role_names=role_names_of(state),
         )
+    except PrivilegedRoleNotConfirmed as confirm:
+        # Nothing was sent: the same form, with the same one-time id, asks for a yes.
+        form.ask_privileged_confirmation(confirm.role_ids, f"{new.display_name} ({form.username})")
+        if new.password:
+            form.add_error("password", RETYPE_PASSWORD)
+        return _form(request, customer, form, request_id, pending=pending)
     except PartnerCenterError as error:
         if error.outcome_unknown:
             form.add_error(None, UNCONFIRMED)
@@ -104,6 +117,8 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     context = {"customer": customer, "customer_id": customer.id}
     context["result"] = result
     context["ticket"] = data["ticket"]
+    context["person"] = result.user
+    context["reset_form_id"] = new_request_id()  # for the one-click reset if the password is lost
     return read_once(_render(request, "users/add_result.html", context))
 
 

@@ -7,8 +7,9 @@ directory roles as Partner Center has them now, not as a snapshot remembers them
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from django.contrib import messages
@@ -42,10 +43,12 @@ from portal.problems import partner_center_problem
 from portal.tickets import ticket_from_link
 from users import services
 from users.forms import USERNAME_TAKEN, DeleteUserForm, ResetPasswordForm, UpdateUserForm
+from users.models import OneTimeRequest
 from users.services import (
     EDITABLE_FIELDS,
     BadFingerprint,
     ConcurrentChange,
+    PrivilegedRoleNotConfirmed,
     Step,
     UserChanges,
     UserDetails,
@@ -60,6 +63,10 @@ from users.views.common import (
     user_activity,
 )
 
+RESET_UNCONFIRMED: Final = (
+    "Partner Center did not confirm that the password was reset. Press Reset password again — "
+    "it will not reset it twice."
+)
 _NAME_FIELDS = ("first_name", "last_name", "display_name", "usage_location")
 _FIELD_LABELS = {
     "first_name": "First name",
@@ -166,8 +173,11 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
     changes = UserChanges(
         **{name: data[name] for name in _NAME_FIELDS if name in form.fields},
         user_principal_name=form.username if "alias" in form.fields else None,
-        role_ids=_kept(data, "roles", form, {role_id for role_id, _ in page.details.roles}),
-        sku_ids=_kept(data, "licences", form, set(page.details.sku_ids)),
+        role_ids=_chosen(form, "roles"),
+        roles_offered=_offered(form, "roles"),
+        sku_ids=_chosen(form, "licences"),
+        skus_offered=_offered(form, "licences"),
+        privileged_confirmed=data["confirm_privileged"],
     )
     try:
         steps = services.user_update(
@@ -176,8 +186,11 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
             user_id=page.user_id,
             fingerprint=data["fingerprint"],
             changes=changes,
-            role_names=role_names_of(page.snapshot) if page.snapshot else None,
+            role_names=_role_names(page),
         )
+    except PrivilegedRoleNotConfirmed as pending:
+        form.ask_privileged_confirmation(pending.role_ids, page.details.user.display_name or "")
+        return _render(request, page, update_form=form)
     except ConcurrentChange as conflict:
         return _conflict(request, page, conflict, changes)
     except BadFingerprint as error:
@@ -196,7 +209,11 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
 @require_POST
 @require_capability(Capability.RESET_PASSWORD)
 def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
-    """Reset password: a new generated password, shown once on the answer itself (no-store)."""
+    """Reset password: a new generated password, shown once on the answer itself (no-store).
+
+    The form's one-time id is the call's MS-RequestId: a resubmitted form (reload, back and
+    forward) resets nothing and offers to reset again, as a new action.
+    """
     pc = partner_center_for(request)
     try:
         page = _page(request, pc, customer_id, user_id)
@@ -204,21 +221,44 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
         return _problem(request, pc, customer_id, error)
     _check(request, page, Capability.RESET_PASSWORD)
     form = ResetPasswordForm(request.POST)
+    pending = request.POST.get("reset-pending") == "1"
     if not form.is_valid():
-        return _render(request, page, reset_form=form)
+        form_id = str(form.cleaned_data.get("form_id") or "")
+        keep = form_id if pending and form_id else ""
+        return _render(request, page, reset_form=form, reset_form_id=keep, reset_pending=bool(keep))
+    request_id = str(form.cleaned_data["form_id"])
+    force_change = form.cleaned_data["force_change_password"]
     try:
-        password = services.user_reset_password(
+        result = services.user_reset_password(
             pc=pc,
             audit=audit_for(request, page.customer, form.cleaned_data["ticket"]),
             user_id=page.user_id,
             username=page.username,
-            force_change=form.cleaned_data["force_change_password"],
+            force_change=force_change,
+            request_id=request_id,
         )
     except PartnerCenterError as error:
+        if error.outcome_unknown:
+            form.add_error(None, RESET_UNCONFIRMED)
+            return _render(
+                request, page, reset_form=form, reset_form_id=request_id, reset_pending=True
+            )
         form.add_error(None, error_message(request, error, page.customer.company_name))
         return _render(request, page, reset_form=form)
-    context = {"customer": page.customer, "person": page.details.user, "password": password}
-    context["force_change"] = form.cleaned_data["force_change_password"]
+    if result.already_done is not None:
+        again = ResetPasswordForm(
+            initial={"ticket": form.cleaned_data["ticket"], "force_change_password": force_change}
+        )
+        return _render(request, page, reset_form=again, reset_already=result.already_done)
+    context = {
+        "customer": page.customer,
+        "person": page.details.user,
+        "password": result.password,
+        "password_lost": result.password_lost,
+        "force_change": force_change,
+        "ticket": form.cleaned_data["ticket"],
+        "reset_form_id": services.new_request_id(),
+    }
     return read_once(render(request, "users/password_reset.html", context))
 
 
@@ -291,6 +331,7 @@ def _update_form(
         roles=snapshot.roles if snapshot else (),
         skus=snapshot.skus if snapshot else (),
         held_skus=page.details.sku_ids,
+        held_roles=[role_id for role_id, _ in page.details.roles],
     )
 
 
@@ -309,14 +350,20 @@ def _refuse_fields_beyond_role(request: HtmxHttpRequest, page: Page) -> None:
         raise PermissionDenied("Your role may not change roles or licences.")
 
 
-def _kept(
-    data: dict[str, Any], name: str, form: UpdateUserForm, held: set[str]
-) -> frozenset[str] | None:
-    """The roles or licences wanted: what is checked, plus what is held but not on the form."""
+def _chosen(form: UpdateUserForm, name: str) -> frozenset[str] | None:
+    return frozenset(form.cleaned_data[name]) if name in form.fields else None
+
+
+def _offered(form: UpdateUserForm, name: str) -> frozenset[str] | None:
+    """The roles or licences the form offered: only those can be taken away by unchecking."""
     if name not in form.fields:
         return None
-    offered = {str(value) for value, _ in form.fields[name].choices}  # type: ignore[attr-defined]
-    return frozenset(data[name]) | frozenset(held - offered)
+    return frozenset(str(value) for value, _ in form.fields[name].choices)  # type: ignore[attr-defined]
+
+
+def _role_names(page: Page) -> dict[str, str]:
+    names = role_names_of(page.snapshot) if page.snapshot else {}
+    return {**names, **dict(page.details.roles)}
 
 
 def _report(request: HtmxHttpRequest, steps: list[Step]) -> None:
@@ -332,21 +379,56 @@ def _report(request: HtmxHttpRequest, steps: list[Step]) -> None:
 def _conflict(
     request: HtmxHttpRequest, page: Page, conflict: ConcurrentChange, changes: UserChanges
 ) -> HttpResponse:
-    """Theirs (as Partner Center has it now) beside yours (the form), nothing overwritten."""
-    current = conflict.current
+    """The page as it was loaded, Partner Center now, and the submit: nothing overwritten."""
+    loaded, current = conflict.loaded, conflict.current
     rows = []
     for name in EDITABLE_FIELDS:
         yours = getattr(changes, name)
-        if yours is None:
+        now = getattr(current, name) or ""
+        if yours is None and now == loaded.fields[name]:
             continue
-        theirs = getattr(current, name) or ""
-        rows.append((_FIELD_LABELS[name], theirs, yours, theirs != yours))
-    context = {
-        "customer": page.customer,
-        "person": current,
-        "rows": rows,
-    }
+        shown_yours = loaded.fields[name] if yours is None else yours
+        rows.append(
+            ConflictRow(
+                _FIELD_LABELS[name], loaded.fields[name], now, shown_yours, name in conflict.clashes
+            )
+        )
+    role_names = _role_names(page)
+    sku_names = {sku.id: sku.name for sku in page.snapshot.skus} if page.snapshot else {}
+    for label, names, was, now_held, chosen in (
+        ("Admin roles", role_names, loaded.role_ids, conflict.current_role_ids, changes.role_ids),
+        ("Licences", sku_names, loaded.sku_ids, conflict.current_sku_ids, changes.sku_ids),
+    ):
+        if chosen is None and now_held == was:
+            continue
+        rows.append(
+            ConflictRow(
+                label,
+                _names(was, names),
+                _names(now_held, names),
+                _names(was if chosen is None else chosen, names),
+                clash=False,
+            )
+        )
+    context = {"customer": page.customer, "person": current, "rows": rows}
     return render(request, "users/update_conflict.html", context, status=409)
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    label: str
+    loaded: str  # when the page was opened
+    now: str  # in Partner Center now
+    yours: str  # what the submit asked for
+    clash: bool  # both changed it, differently: the reason nothing was saved
+
+    @property
+    def changed_meanwhile(self) -> bool:
+        return self.now != self.loaded
+
+
+def _names(ids: Iterable[str], names: dict[str, str]) -> str:
+    return ", ".join(sorted(names.get(item, item) for item in ids))
 
 
 def _render(
@@ -355,6 +437,9 @@ def _render(
     *,
     update_form: UpdateUserForm | None = None,
     reset_form: ResetPasswordForm | None = None,
+    reset_form_id: str = "",
+    reset_pending: bool = False,
+    reset_already: OneTimeRequest | None = None,
     ticket: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -371,6 +456,11 @@ def _render(
         "protected_reason": PROTECTED if page.details.is_protected else "",
         "update_form": update_form,
         "reset_form": reset_form,
+        # Every rendering of the Reset password form has its own one-time id, unless it is the
+        # same press again after Partner Center did not confirm it.
+        "reset_form_id": reset_form_id or services.new_request_id(),
+        "reset_pending": reset_pending,
+        "reset_already": reset_already,
         "delete_url": f"{delete_url}?ticket={ticket}" if ticket else delete_url,
         "activity": user_activity(page.customer.id, page.user_id),
         "snapshot_missing": page.may["update"]

@@ -36,7 +36,7 @@ class Command(UserCommand):
         )
         self.check_may_act_on(invocation, Capability.RESET_PASSWORD, user)
         typed = self.read_password(options)
-        password = user_reset_password(
+        result = user_reset_password(
             pc=invocation.pc,
             audit=invocation.audit(),
             user_id=user.id or "",
@@ -51,7 +51,7 @@ class Command(UserCommand):
         }
         notes = []
         if typed is None:
-            data["password"] = password
+            data["password"] = result.password
             notes.append("The password is shown only this once; it is not stored anywhere.")
         lead = f"Reset the password of {user.user_principal_name}."
         self.output(invocation, data, lead=lead, notes=notes)
