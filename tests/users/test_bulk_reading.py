@@ -250,8 +250,64 @@ def test_a_file_of_exactly_1_mb_is_read() -> None:
 def test_a_quote_that_is_never_closed_is_refused_when_it_swallows_the_file() -> None:
     data = csv_data(HEADER, f'Ada,"King,Ada King,ada.king@{DOMAIN},' + "x" * 200_000)
     assert refusal(data) == (
-        'The file could not be read as CSV (field larger than field limit (131072)); a quote (") '
-        f"that is never closed is the usual cause. {SAVE_AS} and upload that file."
+        "Line 2 has a cell longer than 131,072 characters, which no name or username is. The "
+        'usual cause is a quote (") that is never closed, so the rest of the file reads as one '
+        "cell: check the quotes from that line on, save the file as CSV UTF-8 and upload it again."
+    )
+
+
+def test_an_unclosed_quote_says_so_and_names_its_line() -> None:
+    data = csv_data(
+        HEADER,
+        f"Ada,King,Ada King,ada.king@{DOMAIN},",
+        f'Bo,"Lee,Bo Lee,bo.lee@{DOMAIN},',
+        f"Cy,Day,Cy Day,cy.day@{DOMAIN},",
+    )
+    assert refusal(data) == (
+        'Line 3: a quote (") opens a cell that is never closed, so everything after it would be '
+        "read as one cell. Close the quote or remove it, save the file as CSV UTF-8 and upload it "
+        "again."
+    )
+
+
+def test_a_first_line_with_a_cell_over_the_csv_limit_is_refused_not_a_crash() -> None:
+    data = csv_data("x" * 140_000 + ",Last name", f"Ada,King,Ada King,ada@{DOMAIN},")
+    assert refusal(data).startswith("Line 1 has a cell longer than 131,072 characters")
+
+
+def test_a_cell_that_breaks_the_csv_rules_names_its_line() -> None:
+    data = csv_data(HEADER, f'"Ada" Lovelace,King,Ada King,ada@{DOMAIN},')
+    assert refusal(data) == (
+        "Line 2 could not be read as CSV (',' expected after '\"'). "
+        f"{SAVE_AS} and upload that file."
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [
+        ("workbook.xlsx", "This is an Excel workbook (.xlsx), not a CSV file."),
+        ("spreadsheet.ods", "This is an OpenDocument spreadsheet (.ods), not a CSV file."),
+        ("archive.zip", "This is a ZIP archive (compressed files), not a CSV file."),
+    ],
+)
+def test_a_zip_is_named_for_what_it_holds(name: str, start: str) -> None:
+    assert refusal(fixture_bytes(name)).startswith(start)
+
+
+def test_a_file_of_many_rows_is_refused_by_its_count_before_any_row_is_built() -> None:
+    """The first review's 1 MB file of 209,703 rows: counted while reading, refused at once."""
+    data = csv_data(HEADER, *(["a,b,c,d@e,"] * 209_703))
+    assert len(data) < 1024 * 1024 * 3
+    validation = validate(data[: 1024 * 1024])  # what the upload keeps of it (1 MB)
+    assert validation.rows == ()
+    [message] = validation.file_errors
+    assert message.startswith("The file has ")
+    assert "an upload takes at most 100" in message
+    small = validate(csv_data(HEADER, *(["a,b,c,d@e,"] * 5_000)))
+    assert small.rows == () and small.file_errors == (
+        "The file has 5,000 users; an upload takes at most 100. Split it into files of 100 "
+        "users or fewer.",
     )
 
 

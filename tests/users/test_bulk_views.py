@@ -552,6 +552,54 @@ def test_the_upload_handler_keeps_no_more_than_the_limit_and_one_byte() -> None:
     assert kept.read() == b"1234567890a"
 
 
+def test_the_upload_handler_bounds_the_whole_request_not_only_each_file() -> None:
+    from django.core.files.uploadhandler import StopUpload
+
+    from users.bulk.uploads import BoundedUploadHandler
+
+    handler = BoundedUploadHandler(None, limit=10, request_limit=30)
+    handler.new_file("file", "a.csv", "text/csv", None)
+    handler.receive_data_chunk(b"x" * 12, 0)
+    assert handler.file_complete(12) is not None
+    handler.new_file("file2", "b.csv", "text/csv", None)
+    handler.receive_data_chunk(b"y" * 12, 0)
+    assert handler.file_complete(12) is None  # a second file is counted, never kept
+    handler.new_file("file3", "c.csv", "text/csv", None)
+    with pytest.raises(StopUpload):
+        handler.receive_data_chunk(b"z" * 12, 0)
+    assert handler.request_too_big
+
+
+def test_several_files_in_one_request_are_refused_by_their_sum(
+    client: Client, admin_agent: User
+) -> None:
+    client.force_login(admin_agent)
+    part = csv_data(HEADER, f"A,B,A B,a@{DOMAIN},") + b"#" * (900 * 1024)
+    files = {
+        f"file{n}": SimpleUploadedFile(f"users{n}.csv", part, content_type="text/csv")
+        for n in range(3)
+    }
+    files["file"] = SimpleUploadedFile("users.csv", part, content_type="text/csv")
+    page = client.post(upload_url(), files).content.decode()
+    assert "over the 1 MB limit" in page
+    assert not BulkDraft.objects.exists()
+
+
+def test_a_request_announcing_more_than_20_mb_is_answered_without_reading_it(
+    client: Client, admin_agent: User
+) -> None:
+    client.force_login(admin_agent)
+    response = client.generic(
+        "POST",
+        upload_url(),
+        b"never read",
+        content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "The file is 200.0 MB, over the 1 MB limit." in plain_quotes(response.content.decode())
+
+
 @pytest.mark.parametrize(
     ("data", "messages"),
     [
@@ -578,14 +626,27 @@ def test_wrong_columns_are_named_and_the_rows_still_listed(
     assert not BulkDraft.objects.exists()
 
 
-def test_over_100_users_is_a_file_error_with_every_row_still_checked(
+def test_over_100_users_is_refused_by_its_count_and_no_row_is_shown(
     client: Client, admin_agent: User
 ) -> None:
     client.force_login(admin_agent)
     page = upload(client, fixture_bytes("101-users.csv", DOMAIN), name="101-users.csv")
-    assert f"<li>{rules.TOO_MANY_USERS.format(count=101)}</li>" in page
-    assert page.count('<tr id="row-') == 101
+    assert f"<li>{reading.TOO_MANY_USERS.format(count=101)}</li>" in page
+    assert page.count('<tr id="row-') == 0
     assert not BulkDraft.objects.exists()
+
+
+def test_a_megabyte_of_rows_is_refused_with_a_small_page(client: Client, admin_agent: User) -> None:
+    """209,703 rows in 1 MB once built a 517 MB page; now the count is all it costs."""
+    client.force_login(admin_agent)
+    data = "First name,Last name,Display name,Email,Status update\r\n" + "a,b\r\n" * 209_703
+    response = client.post(
+        upload_url(), {"file": SimpleUploadedFile("big.csv", data.encode()[: 1024 * 1024])}
+    )
+    page = response.content.decode()
+    assert "The file has 209,703 users; an upload takes at most 100." in page
+    assert page.count('<tr id="row-') == 0
+    assert len(response.content) < 100_000
 
 
 def test_100_users_is_fine(client: Client, admin_agent: User) -> None:

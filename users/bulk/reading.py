@@ -12,12 +12,17 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from typing import Final
 
 from portal.csvsafe import unsafe_cell
 
 MAX_FILE_BYTES: Final = 1024 * 1024
+# Everything one upload request may carry: the file, its multipart framing and the form's few
+# fields. A request over this is refused before its body is read (users/bulk/uploads.py).
+MAX_REQUEST_BYTES: Final = 2 * MAX_FILE_BYTES
+MAX_USERS: Final = 100
 COLUMNS: Final = ("First name", "Last name", "Display name", "Email", "Status update")
 
 _SAVE_AS: Final = 'In Excel choose File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)"'
@@ -43,9 +48,30 @@ TOO_BIG: Final = (
     "The file is {size}, over the 1 MB limit. An upload takes at most 100 users, which fit in far "
     "less: check that this is the right file, and save it as CSV UTF-8."
 )
+TOO_MANY_USERS: Final = (
+    "The file has {count} users; an upload takes at most 100. Split it into files of 100 users or "
+    "fewer."
+)
+UNCLOSED_QUOTE: Final = (
+    'Line {line}: a quote (") opens a cell that is never closed, so everything after it would be '
+    "read as one cell. Close the quote or remove it, save the file as CSV UTF-8 and upload it "
+    "again."
+)
+CELL_TOO_LONG: Final = (
+    "Line {line} has a cell longer than {limit:,} characters, which no name or username is. The "
+    'usual cause is a quote (") that is never closed, so the rest of the file reads as one cell: '
+    "check the quotes from that line on, save the file as CSV UTF-8 and upload it again."
+)
 UNREADABLE: Final = (
-    'The file could not be read as CSV ({error}); a quote (") that is never closed is the usual '
-    "cause. {save_as} and upload that file."
+    "Line {line} could not be read as CSV ({error}). {save_as} and upload that file."
+)
+ZIP: Final = (
+    "This is a ZIP archive (compressed files), not a CSV file. Upload the CSV file itself: "
+    f"{_SAVE_AS[0].lower()}{_SAVE_AS[1:]} if it is a spreadsheet."
+)
+ODS: Final = (
+    "This is an OpenDocument spreadsheet (.ods), not a CSV file. Save it as CSV (UTF-8, comma "
+    "separated) and upload that file."
 )
 
 UTF8: Final = "UTF-8"
@@ -106,26 +132,38 @@ def cell_clean(raw: str) -> str:
     return unsafe_cell(raw.strip()).strip()
 
 
-def csv_file_read(data: bytes) -> CsvFile:
-    """Decode and parse an uploaded file (raises FileRefused with a message for the person)."""
+def csv_file_read(data: bytes, *, max_users: int = MAX_USERS) -> CsvFile:
+    """Decode and parse an uploaded file (raises FileRefused with a message for the person).
+
+    Rows are counted as they are read and only the first `max_users` are kept: a file with more
+    is refused before anything is built from its rows.
+    """
     text, encoding = _decode(data)
     delimiter = _sniff_delimiter(text)
-    try:
-        parsed = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise FileRefused(UNREADABLE.format(error=error, save_as=_SAVE_AS)) from None
+    # Strict: a quote that never closes is an error here, not the rest of the file in one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[Record] = []
+    count = 0
     # Row numbers count every record, blank ones too, so they match the row numbers Excel shows.
     # A blank record is an empty line, or one of empty cells (",,,," is how Excel saves a row
     # that was once used).
-    records = [
-        Record(number, cells)
-        for number, raw in enumerate(parsed, start=1)
-        if any(cells := tuple(cell_clean(cell) for cell in raw))
-    ]
+    number, line = 0, 1
+    try:
+        for raw in reader:
+            number += 1
+            line = reader.line_num + 1  # where the next record starts
+            if any(cells := tuple(cell_clean(cell) for cell in raw)):
+                count += 1
+                if count <= max_users + 1:
+                    records.append(Record(number, cells))
+    except csv.Error as error:
+        raise FileRefused(_unreadable(error, line)) from None
     if not records:
         raise FileRefused(EMPTY)
     if len(records) == 1:
         raise FileRefused(HEADER_ONLY)
+    if count - 1 > max_users:
+        raise FileRefused(TOO_MANY_USERS.format(count=f"{count - 1:,}"))
     return CsvFile(records[0], tuple(records[1:]), encoding, delimiter)
 
 
@@ -133,7 +171,7 @@ def _decode(data: bytes) -> tuple[str, str]:
     if len(data) > MAX_FILE_BYTES:
         raise FileRefused(TOO_BIG.format(size=f"{len(data) / MAX_FILE_BYTES:.1f} MB"))
     if data.startswith(_XLSX_MAGIC):
-        raise FileRefused(XLSX)
+        raise FileRefused(_zip_kind(data))
     if data.startswith(_XLS_MAGIC):
         raise FileRefused(XLS)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -154,6 +192,30 @@ def _decode(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+def _unreadable(error: csv.Error, line: int) -> str:
+    """What to say about a parse error in the record that starts at `line`."""
+    if "unexpected end of data" in str(error):
+        return UNCLOSED_QUOTE.format(line=line)
+    if "field larger than field limit" in str(error):
+        return CELL_TOO_LONG.format(line=line, limit=csv.field_size_limit())
+    return UNREADABLE.format(line=line, error=error, save_as=_SAVE_AS)
+
+
+def _zip_kind(data: bytes) -> str:
+    """What a ZIP archive is: an Excel workbook, an OpenDocument spreadsheet, or just a ZIP."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype") if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return ZIP
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return XLSX
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        return ODS
+    return ZIP
+
+
 def _text(data: bytes, codec: str) -> str:
     try:
         return data.decode(codec)
@@ -170,7 +232,10 @@ def _sniff_delimiter(text: str) -> str:
     header = next((line for line in text.splitlines() if line.strip()), "")
 
     def known(delimiter: str) -> int:
-        cells = next(csv.reader([header], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:  # e.g. a cell over the csv module's size limit: the parse says where
+            return 0
         return sum(1 for cell in cells if cell_clean(cell).casefold() in _KNOWN)
 
     comma, semicolon, tab = known(","), known(";"), known("\t")

@@ -37,7 +37,6 @@ Status update that starts with the marker (exactly, after trimming) is ignored, 
 non-empty Status update is an error, because Status update is the portal's column.
 """
 
-MAX_USERS: Final = 100
 MAX_NAME: Final = 50
 MAX_ALIAS: Final = 64
 
@@ -60,10 +59,6 @@ UNNAMED_COLUMN: Final = (
 )
 DUPLICATE_COLUMN: Final = (
     "The column '{name}' appears twice (columns {first} and {again}). Keep one."
-)
-TOO_MANY_USERS: Final = (
-    "The file has {count} users; an upload takes at most 100. Split it into files of 100 users or "
-    "fewer."
 )
 
 EXTRA_CELLS: Final = (

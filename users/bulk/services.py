@@ -26,9 +26,7 @@ from users.bulk.rules import (
     FIRST_NAME,
     LAST_NAME,
     MARKER,
-    MAX_USERS,
     STATUS_UPDATE,
-    TOO_MANY_USERS,
     Columns,
     Customer,
     RowResult,
@@ -85,6 +83,12 @@ class Validation:
         ]
 
 
+def bulk_upload_refused(*, customer_id: str, file_name: str, message: str) -> Validation:
+    """A file refused as a whole, before any of it was read as rows."""
+    summary = Summary(0, 0, 0, 1, 0, "", "", ())
+    return Validation(customer_id, _file_name(file_name), (), None, (), (message,), summary)
+
+
 def bulk_upload_validate(
     *, snapshot: CustomerSnapshot, file_name: str, data: bytes, now: datetime | None = None
 ) -> Validation:
@@ -99,13 +103,12 @@ def bulk_upload_validate(
     try:
         read = csv_file_read(data)
     except FileRefused as refused:
-        summary = Summary(0, 0, 0, 1, 0, "", "", ())
-        return Validation(snapshot.customer_id, name, (), None, (), (refused.message,), summary)
+        return bulk_upload_refused(
+            customer_id=snapshot.customer_id, file_name=name, message=refused.message
+        )
 
     columns = columns_match(read.header)
     file_errors = list(columns.problems)
-    if len(read.records) > MAX_USERS:
-        file_errors.append(TOO_MANY_USERS.format(count=len(read.records)))
     if columns.problems:
         rows = tuple(
             RowResult(record.number, record.cells, row_values(record, columns))

@@ -28,42 +28,62 @@ from typing import Any, Final
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 
-from users.bulk.reading import MAX_FILE_BYTES
+from users.bulk.reading import MAX_FILE_BYTES, MAX_REQUEST_BYTES
 
 KEEP_FOR: Final = timedelta(hours=1)
 _KEY: Final = "bulk-upload:v1:{token}"
 
 
 class BoundedUploadHandler(FileUploadHandler):
-    """Keeps the first `limit + 1` bytes of each uploaded file and counts the rest.
+    """Keeps the first `limit + 1` bytes of the request's first file and counts the rest.
 
     The file it hands over reports its real `size` but holds no more than `limit + 1` bytes: one
     more than the limit, so the reader can tell a file that is exactly at the limit from one
-    over it. Install it before anything reads `request.POST` (see `users/bulk/views.py`).
+    over it. Any further file in the same request is counted and dropped, and a request whose
+    files add up to more than `request_limit` stops being read (`request_too_big`): what one
+    request can make the portal hold is bounded, not only each file. Install it before anything
+    reads `request.POST` (see `users/bulk/views.py`).
     """
 
-    def __init__(self, request: HttpRequest | None = None, limit: int = MAX_FILE_BYTES) -> None:
+    def __init__(
+        self,
+        request: HttpRequest | None = None,
+        limit: int = MAX_FILE_BYTES,
+        request_limit: int = MAX_REQUEST_BYTES,
+    ) -> None:
         super().__init__(request)
         self.limit = limit
+        self.request_limit = request_limit
         self.kept = io.BytesIO()
         self.size = 0
+        self.total = 0  # bytes of every file part of the request so far
+        self.files = 0
+        self.request_too_big = False
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
+        self.files += 1
         self.kept = io.BytesIO()
         self.size = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.size += len(raw_data)
+        self.total += len(raw_data)
+        if self.total > self.request_limit:
+            # Read on to the end without keeping anything, so the browser gets the answer.
+            self.request_too_big = True
+            raise StopUpload(connection_reset=False)
         room = self.limit + 1 - self.kept.tell()
-        if room > 0:
+        if room > 0 and self.files == 1:
             self.kept.write(raw_data[:room])
         return None  # consumed: no other handler stores it
 
-    def file_complete(self, file_size: int) -> UploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if self.files > 1:
+            return None  # only one file is read; another one is not kept
         self.kept.seek(0)
         return InMemoryUploadedFile(
             file=self.kept,
@@ -74,6 +94,14 @@ class BoundedUploadHandler(FileUploadHandler):
             charset=self.charset,
             content_type_extra=self.content_type_extra,
         )
+
+
+def request_size(request: HttpRequest) -> int:
+    """The body size the request announces (0 when it does not say: chunked)."""
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
 
 
 def upload_bytes(upload: UploadedFile) -> bytes:

@@ -42,14 +42,20 @@ from users.bulk.services import (
     bulk_annotated_export,
     bulk_draft_create,
     bulk_template_csv,
+    bulk_upload_refused,
     bulk_upload_validate,
 )
 from users.bulk.uploads import (
     BoundedUploadHandler,
     bulk_upload_keep,
     bulk_upload_kept,
+    request_size,
     upload_bytes,
 )
+
+# A request announcing more than this is answered without reading its body. Below it, a request
+# over 2 MB is read to its end (so the browser gets the answer) but nothing of it is kept.
+MAX_UNREAD_BYTES: Final = 20 * 1024 * 1024
 
 TEMPLATE_FILE_NAME: Final = "upload-users-template.csv"
 STILL_READING: Final = (
@@ -68,15 +74,27 @@ NOT_KEPT: Final = (
 def bulk_upload(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Upload users: the instructions and the file input; POST validates the chosen file."""
     if request.method == "POST":
+        size = request_size(request)
+        if size > MAX_UNREAD_BYTES:
+            # Refused without reading its body: nothing of it is held and no worker is kept
+            # reading. Nothing changes, so this needs no CSRF check.
+            return _upload_page(request, customer_id, refused_size=size, status=413)
         # Replaces Django's handlers, which keep a whole upload in memory or a temporary file:
-        # this one keeps at most 1 MB + 1 byte, so an over-size file is refused cheaply. It must
-        # be set before anything reads request.POST, which the CSRF check does.
+        # this one keeps at most 1 MB + 1 byte of one file, and stops keeping anything once the
+        # request's files pass 2 MB. It must be set before anything reads request.POST, which
+        # the CSRF check does.
         request.upload_handlers = [BoundedUploadHandler(request)]
     return _bulk_upload(request, customer_id)
 
 
 @csrf_protect
 def _bulk_upload(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    return _upload_page(request, customer_id)
+
+
+def _upload_page(
+    request: HtmxHttpRequest, customer_id: UUID, *, refused_size: int = 0, status: int = 200
+) -> HttpResponse:
     pc = partner_center_for(request)
     customer: CustomerRow | None = None
     try:
@@ -85,14 +103,26 @@ def _bulk_upload(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     except PartnerCenterError as error:
         return _problem_page(request, customer_id, customer, error)
     context = _page_context(customer, state)
-    if request.method == "POST":
-        form = BulkUploadForm(request.POST, request.FILES)
+    posted = request.method == "POST" and not refused_size  # a refused body is never read
+    form = BulkUploadForm(request.POST, request.FILES) if posted else None
+    handler = request.upload_handlers[0]  # done by now (request.POST above)
+    if isinstance(handler, BoundedUploadHandler) and handler.request_too_big:
+        refused_size = request_size(request) or handler.total
+    if refused_size:
+        context["validation"] = bulk_upload_refused(
+            customer_id=customer.id,
+            file_name=(handler.file_name or "")
+            if isinstance(handler, BoundedUploadHandler)
+            else "",
+            message=TOO_BIG.format(size=f"{refused_size / MAX_FILE_BYTES:.1f} MB"),
+        )
+    elif form is not None:
         context["form"] = form
         if not isinstance(state, CustomerSnapshot):
             context["notice"] = STILL_READING
         elif form.is_valid():
             context.update(_validated(request, customer, state, form.cleaned_data["file"]))
-    return _render(request, context)
+    return _render(request, context, status=status)
 
 
 def _validated(
