@@ -25,7 +25,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 P = ParamSpec("P")
 RequestT = TypeVar("RequestT", bound=HttpRequest)
@@ -225,17 +226,17 @@ def check_act_on_user(
 def require_capability(
     capability: Capability,
 ) -> Callable[
-    [Callable[Concatenate[RequestT, P], HttpResponse]],
-    Callable[Concatenate[RequestT, P], HttpResponse],
+    [Callable[Concatenate[RequestT, P], HttpResponseBase]],
+    Callable[Concatenate[RequestT, P], HttpResponseBase],
 ]:
     """View decorator: sign-in first (redirect; htmx gets HX-Redirect from the middleware), then
     the capability (PermissionDenied → the 403 page)."""
 
     def decorator(
-        view: Callable[Concatenate[RequestT, P], HttpResponse],
-    ) -> Callable[Concatenate[RequestT, P], HttpResponse]:
+        view: Callable[Concatenate[RequestT, P], HttpResponseBase],
+    ) -> Callable[Concatenate[RequestT, P], HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: RequestT, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: RequestT, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             check_capability(request.user, capability)

@@ -2,37 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Max
 from django.utils import timezone
 
 from portal.audit import Action, Actor, audit_record
 from portal.audit_selectors import AuditFilter, audit_export_rows, audit_records_matching
-from portal.csvsafe import csv_bytes
+from portal.csvsafe import csv_stream
 from portal.models import AuditRecord
+
+
+@dataclass(frozen=True)
+class AuditExport:
+    records: int
+    chunks: Iterator[bytes]  # the CSV, made as it is sent
 
 
 def audit_export(
     *, actor: Actor, filters: AuditFilter, action_labels: Mapping[str, str]
-) -> tuple[bytes, int]:
-    """Every record the filters match as a formula-safe CSV, and how many; the export is audited.
+) -> AuditExport:
+    """Every record the filters match as a formula-safe CSV stream, and how many; audited.
 
     The export is data leaving the portal, so it leaves a record of its own (`AUDIT_EXPORT`,
-    naming the filters), written after the file is made: it is not in the file it describes.
+    naming the filters). The file holds the records up to that moment, the export's own record
+    not among them, and is read from the database in chunks as it is sent: memory stays the
+    same for a year of bulk rows as for ten records.
     """
-    count = 0
-
-    def counted(records: Iterable[AuditRecord]) -> Iterator[AuditRecord]:
-        nonlocal count
-        for record in records:
-            count += 1
-            yield record
-
-    # Streamed from the database in chunks: a year of bulk rows need not fit in memory twice.
-    records = audit_records_matching(filters=filters).iterator(chunk_size=2000)
-    data = csv_bytes(audit_export_rows(counted(records), action_labels=action_labels))
+    matching = audit_records_matching(filters=filters)
+    last = matching.aggregate(last=Max("pk"))["last"] or 0
+    records = matching.filter(pk__lte=last)
+    count = records.count()
     described = ", ".join(f"{key}={value}" for key, value in filters.as_params().items())
     audit_record(
         actor=actor,
@@ -42,7 +45,8 @@ def audit_export(
         changes={"records": count, "filters": described or "none"},
         message=f"Exported {count} audit record{'s' if count != 1 else ''}.",
     )
-    return data, count
+    rows = audit_export_rows(records.iterator(chunk_size=2000), action_labels=action_labels)
+    return AuditExport(count, csv_stream(rows))
 
 
 def audit_prune(*, now: datetime | None = None) -> int:

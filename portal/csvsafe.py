@@ -9,9 +9,10 @@ its own files (the template, annotated uploads, results, password downloads, exp
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -21,6 +22,7 @@ ENCODING: Final = "utf-8-sig"
 # RFC 4180 line ends, which Excel on Windows and macOS and every csv library read alike; the
 # csv module's default too, stated here so no caller changes it by accident.
 LINE_END: Final = "\r\n"
+_CHUNK_CHARACTERS: Final = 64 * 1024
 
 
 def safe_cell(value: str) -> str:
@@ -35,10 +37,22 @@ def unsafe_cell(value: str) -> str:
     return value
 
 
-def csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:
-    """A whole CSV file, every cell made formula-safe: UTF-8 with BOM, CRLF line ends."""
+def csv_stream(rows: Iterable[Sequence[str]]) -> Iterator[bytes]:
+    """The CSV in chunks of about 64 kB, written as the rows come (constant memory whatever the
+    number of rows), every cell made formula-safe: UTF-8 with BOM, CRLF line ends."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=LINE_END)
+    yield codecs.BOM_UTF8
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue().encode(ENCODING)
+        if buffer.tell() >= _CHUNK_CHARACTERS:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:
+    """A whole CSV file (`csv_stream`, joined), for what is small and bounded."""
+    return b"".join(csv_stream(rows))

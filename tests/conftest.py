@@ -95,3 +95,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
     for database in settings.DATABASES.values():
         database["CONN_MAX_AGE"] = 0
+
+
+def downloaded(response: object) -> bytes:
+    """The body of a download, streamed (CSV exports) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    return response.content  # type: ignore[attr-defined,no-any-return]

@@ -25,6 +25,7 @@ from portal import crypto
 from portal.audit import Actor
 from portal.models import AuditRecord
 from portal.partnercenter import msal_auth, partner_center
+from tests.conftest import downloaded
 from tests.db_dump import dump_database
 from tests.partnercenter.fake_identity import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra
 from tests.users.bulk_jobs_support import Scene as BulkScene
@@ -113,9 +114,9 @@ def test_no_password_or_token_is_left_anywhere(
     written_csvs["users export"] = client.post(
         reverse("customers:export", args=[scene.customer.id])
     ).content
-    audit_export = client.get(reverse("audit_log_export"))
+    audit_export = client.post(reverse("audit_log_export"))
     assert audit_export.status_code == 200
-    written_csvs["audit export"] = audit_export.content
+    written_csvs["audit export"] = downloaded(audit_export)
 
     # The Partner Center sign-in: tokens from a (faked) Entra, imported and renewed.
     tokens = _connect_to_a_fake_entra(settings, monkeypatch)

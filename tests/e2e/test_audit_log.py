@@ -139,7 +139,7 @@ def test_read_filter_by_ticket_and_export_the_audit_log(
     page.screenshot(path=screenshots / "audit-log-filtered.png", full_page=True)
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("button", name="Export CSV").click()
     download = download_info.value
     assert download.suggested_filename.startswith("audit-log-")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
@@ -171,7 +171,7 @@ def test_a_sales_agent_reads_the_log_without_an_export_button(
     page.get_by_label("Password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("table").locator("tbody tr")).to_have_count(1)
-    expect(page.get_by_role("link", name="Export CSV")).to_have_count(0)
+    expect(page.get_by_role("button", name="Export CSV")).to_have_count(0)
     assert_accessible(page)
     page.set_viewport_size({"width": 420, "height": 900})
     page.screenshot(path=screenshots / "audit-log-narrow.png", full_page=True)

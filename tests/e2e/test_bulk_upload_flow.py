@@ -121,7 +121,7 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
     look(page, screenshots / "bulk-job-results.png")
 
     with page.expect_download() as results_info:
-        page.get_by_role("link", name="Download the results").click()
+        page.get_by_role("button", name="Download the results").click()
     assert results_info.value.suggested_filename == "new-staff-results.csv"
 
     stored = set(

@@ -110,7 +110,7 @@ def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
     look(page, screenshots / "bulk-validate-errors.png")
 
     with page.expect_download() as annotated_info:
-        page.get_by_role("link", name="Download the file with its errors").first.click()
+        page.get_by_role("button", name="Download the file with its errors").first.click()
     annotated = annotated_info.value
     assert annotated.suggested_filename == "mixed-errors-checked.csv"
     rows = list(csv.reader(io.StringIO(Path(annotated.path()).read_text("utf-8-sig"))))
@@ -170,7 +170,7 @@ def test_without_javascript_validate_posts_the_page_and_shows_warnings_apart(
     # same as with JavaScript, checked above).
     page.screenshot(path=screenshots / "bulk-validate-no-js.png", full_page=True)
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download the file with its errors").first.click()
+        page.get_by_role("button", name="Download the file with its errors").first.click()
     rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text("utf-8-sig"))))
     assert rows[3][:4] == ["Re", "Used", "Re Used", deleted]
     assert rows[3][4].startswith(f"{MARKER} Warning: Email '{deleted}' is the username of ")

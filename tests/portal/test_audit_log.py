@@ -218,6 +218,12 @@ def test_htmx_gets_only_the_results(signed_in: Client, log: dict[str, AuditRecor
     page = response.content.decode()
     assert page.lstrip().startswith('<section id="audit-results"')
     assert "ann@contoso.example" in page
+    # The export button, out of band: it exports what the swapped results show.
+    assert '<form id="audit-export" method="post" action="/audit/export/"' in page
+    assert (
+        'hx-swap-oob="true"' in page
+        and '<input type="hidden" name="ticket" value="INC-1002">' in page
+    )
 
 
 def test_tickets_link_to_the_ticket_system_when_it_is_configured(
@@ -279,15 +285,18 @@ def test_the_export_holds_the_filtered_records_formula_safe_and_is_audited(
         message="@SUM(A1)",
     )
     page = signed_in.get("/audit/", {"ticket": "INC-1001"}).content.decode()
-    assert 'href="/audit/export/?ticket=INC-1001"' in page
+    assert '<form id="audit-export" method="post" action="/audit/export/"' in page
+    assert '<input type="hidden" name="ticket" value="INC-1001">' in page
 
-    response = signed_in.get("/audit/export/", {"ticket": "INC-1001"})
+    response = signed_in.post("/audit/export/", {"ticket": "INC-1001"})
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log-')
-    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
-    rows = _csv(response)
+    assert response.streaming  # made as it is sent: constant memory whatever the count
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     header, lines = rows[0], rows[1:]
     assert header[:3] == ["Time (UTC)", "Time (UTC)", "Staff member"]
     assert "MS-RequestId" in header and "MS-CorrelationId" in header
@@ -304,11 +313,16 @@ def test_the_export_holds_the_filtered_records_formula_safe_and_is_audited(
     )
     assert created[header.index("MS-RequestId")] == "11111111-req-ann-create"
 
-    exported = AuditRecord.objects.get(action=Action.AUDIT_EXPORT)
+    again = _csv(signed_in.post("/audit/export/", {"ticket": "INC-1001"}))
+    assert len(again) == 1 + 4
+    first, second = AuditRecord.objects.filter(action=Action.AUDIT_EXPORT).order_by("pk")
+    exported = first
     assert exported.staff_username == "amara"
     assert exported.ticket == "INC-1001"
     assert exported.changes == {"records": 3, "filters": "ticket=INC-1001"}
     assert exported.outcome == AuditRecord.SUCCEEDED
+    # The first export's own record (same ticket) is in the second file, never in its own.
+    assert second.changes == {"records": 4, "filters": "ticket=INC-1001"}
 
 
 def test_the_export_shows_times_in_the_portals_zone_too(
@@ -316,7 +330,7 @@ def test_the_export_shows_times_in_the_portals_zone_too(
 ) -> None:
     settings.TIME_ZONE = "America/New_York"
     _record(datetime(2025, 7, 1, 12, 0, tzinfo=UTC))
-    rows = _csv(signed_in.get("/audit/export/"))
+    rows = _csv(signed_in.post("/audit/export/"))
     assert rows[0][:2] == ["Time (UTC)", "Time (America/New_York)"]
     assert rows[1][:2] == ["2025-07-01 12:00:00", "2025-07-01 08:00:00 EDT"]
 
@@ -328,20 +342,28 @@ def test_sales_agents_get_no_export_button_and_a_403(
     page = client.get("/audit/").content.decode()
     assert "Export CSV" not in page
     assert "/audit/export/" not in page
-    assert client.get("/audit/export/").status_code == 403
+    assert client.post("/audit/export/").status_code == 403
     assert not AuditRecord.objects.filter(action=Action.AUDIT_EXPORT).exists()
 
 
 def test_helpdesk_agents_may_export(client: Client, helpdesk_agent: User) -> None:
     client.force_login(helpdesk_agent)
     assert "Export CSV" in client.get("/audit/").content.decode()
-    assert client.get("/audit/export/").status_code == 200
+    assert client.post("/audit/export/").status_code == 200
+
+
+def test_an_export_is_a_post_so_a_link_elsewhere_writes_no_record(
+    client: Client, helpdesk_agent: User
+) -> None:
+    client.force_login(helpdesk_agent)
+    assert client.get("/audit/export/").status_code == 405
+    assert not AuditRecord.objects.filter(action=Action.AUDIT_EXPORT).exists()
 
 
 def test_an_export_with_bad_filters_goes_back_to_the_page_and_exports_nothing(
     signed_in: Client,
 ) -> None:
-    response = signed_in.get("/audit/export/", {"date_from": "not-a-date"})
+    response = signed_in.post("/audit/export/", {"date_from": "not-a-date"})
     assert response.status_code == 302
     assert response["Location"] == "/audit/?date_from=not-a-date"
     assert not AuditRecord.objects.filter(action=Action.AUDIT_EXPORT).exists()

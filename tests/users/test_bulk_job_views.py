@@ -23,7 +23,7 @@ from pytest_django.fixtures import Settings
 
 from portal.crypto import decrypt
 from portal.models import AuditRecord
-from tests.conftest import _staff
+from tests.conftest import _staff, downloaded
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3
 from tests.users.bulk_jobs_support import (
     DOMAIN,
@@ -225,10 +225,12 @@ def test_a_failed_row_says_why_and_retry_failed_rows_creates_it(
 def test_the_results_csv_has_every_rows_status_update(client_: Client, scene: Scene) -> None:
     squat(scene, f"user1@{DOMAIN}", "Someone Else")
     job = run(save_job(scene, 2))
-    response = client_.get(job_url(job, "results"))
+    assert client_.get(job_url(job, "results")).status_code == 405  # a POST: it is audited
+    assert not AuditRecord.objects.filter(action="bulk_results_export").exists()
+    response = client_.post(job_url(job, "results"))
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="new-staff-results.csv"'
-    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    lines = list(csv.reader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
     assert lines[0][-1] == "Status update"
     assert lines[1][3] == f"user0@{DOMAIN}" and lines[1][4].endswith("Created.")
     assert lines[2][4].endswith(f"Not created: user1@{DOMAIN} is already taken.")
@@ -252,7 +254,7 @@ def test_the_uploader_downloads_the_passwords_once(client_: Client, scene: Scene
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     assert response["Content-Disposition"] == 'attachment; filename="new-staff-passwords.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
     assert {row["Username"]: row["Temporary password"] for row in rows} == stored
 
     page = text(client_.get(job_url(job)))
@@ -295,14 +297,14 @@ def test_passwords_from_a_retry_make_a_new_download(client_: Client, scene: Scen
     taken = squat(scene, f"user1@{DOMAIN}", "Someone Else")
     job = run(save_job(scene, 2))
     first = client_.post(job_url(job, "passwords"))
-    assert first.content.count(DOMAIN.encode()) == 1
+    assert downloaded(first).count(DOMAIN.encode()) == 1
     taken.delete()
     client_.post(job_url(job, "retry"))
     run(job)
     page = text(client_.get(job_url(job)))
     assert "1 temporary password waiting" in page and "these are new ones" in page
     second = client_.post(job_url(job, "passwords"))
-    assert second.status_code == 200 and f"user1@{DOMAIN}".encode() in second.content
+    assert second.status_code == 200 and f"user1@{DOMAIN}".encode() in downloaded(second)
 
 
 def test_reset_passwords_for_this_upload_asks_then_gives_a_new_download(
@@ -340,8 +342,7 @@ def test_only_admin_agents_reach_the_upload_screens(
     client.force_login(request.getfixturevalue(cast))
     assert client.get(job_url(job)).status_code == 403
     assert client.get(job_url(job), headers=HTMX).status_code == 403
-    assert client.get(job_url(job, "results")).status_code == 403
-    for action in ("cancel", "retry", "passwords", "passwords_reset"):
+    for action in ("cancel", "retry", "results", "passwords", "passwords_reset"):
         assert client.post(job_url(job, action)).status_code == 403
     response = client.post(save_url(scene), {"draft": draft.public_id, "usage_location": "GB"})
     assert response.status_code == 403

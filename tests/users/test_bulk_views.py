@@ -22,7 +22,7 @@ from customers.snapshots import CustomerSnapshot, snapshot_get
 from portal.models import AuditRecord
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
-from tests.conftest import _staff
+from tests.conftest import _staff, downloaded
 from tests.users.bulk_support import HEADER, csv_data, fixture_bytes
 from users.bulk import reading, rules
 from users.bulk.forms import CHOOSE_A_FILE
@@ -101,7 +101,9 @@ def upload(
 
 
 def annotated_url(page: str) -> str:
-    match = re.search(r'href="(/customers/[^"]+/upload/annotated/[^"]+/)"', page)
+    match = re.search(
+        r'<form method="post" action="(/customers/[^"]+/upload/annotated/[^"]+/)"', page
+    )
     assert match, "no download of the file with its errors"
     return match.group(1)
 
@@ -180,8 +182,7 @@ def test_the_template_downloads_as_an_attachment_with_the_five_columns_and_a_bom
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="upload-users-template.csv"'
     assert response["Cache-Control"] == "no-store"
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    assert read_csv(response.content) == [
+    assert read_csv(downloaded(response)) == [
         ["First name", "Last name", "Display name", "Email", "Status update"]
     ]
 
@@ -194,7 +195,7 @@ def bulk_requests(customer_id: str = CONTOSO) -> list[tuple[str, str, dict[str, 
         ("get", upload_url(customer_id), {}),
         ("post", upload_url(customer_id), {"file": SimpleUploadedFile("u.csv", GOOD)}),
         ("get", f"/customers/{customer_id}/upload/template/", {}),
-        ("get", f"/customers/{customer_id}/upload/annotated/abc/", {}),
+        ("post", f"/customers/{customer_id}/upload/annotated/abc/", {}),
     ]
 
 
@@ -311,7 +312,7 @@ def test_a_warning_does_not_stop_the_file_and_is_shown_apart_from_errors(
     assert "cell-error" not in page
     assert "can no longer be restored under this username" in plain(cell.group(2))
     assert "Download the file with its warnings" in page
-    annotated = read_csv(client.get(annotated_url(page)).content)
+    annotated = read_csv(downloaded(client.post(annotated_url(page))))
     assert annotated[1][4].startswith(f"{MARKER} Warning: Email '{deleted.user_principal_name}'")
 
 
@@ -381,7 +382,7 @@ def test_the_file_comes_back_with_the_exact_messages_behind_the_marker(
 ) -> None:
     client.force_login(admin_agent)
     page = upload(client, fixture_bytes("mixed-errors.csv", DOMAIN), name="mixed-errors.csv")
-    response = client.get(annotated_url(page))
+    response = client.post(annotated_url(page))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="mixed-errors-checked.csv"'
@@ -392,7 +393,7 @@ def test_the_file_comes_back_with_the_exact_messages_behind_the_marker(
         "mixed-errors.csv",
         4,
     )
-    rows = read_csv(response.content)
+    rows = read_csv(downloaded(response))
     domains = ", ".join(contoso().domains)
     assert rows == [
         ["First name", "Last name", "Display name", "Email", "Status update"],
@@ -446,9 +447,10 @@ def test_a_formula_in_a_cell_comes_back_formula_safe(client: Client, admin_agent
     client.force_login(admin_agent)
     data = csv_data(HEADER, f'=HYPERLINK("x"),-1,,bad@{DOMAIN},')
     page = upload(client, data)
-    response = client.get(annotated_url(page))
+    response = client.post(annotated_url(page))
     assert (
-        response.content.decode("utf-8-sig")
+        downloaded(response)
+        .decode("utf-8-sig")
         .splitlines()[1]
         .startswith('"\'=HYPERLINK(""x"")",\'-1,,')
     )
@@ -469,8 +471,7 @@ def test_a_faulty_file_downloaded_back_fixed_in_one_cell_and_uploaded_as_it_is_p
     )
     first = upload(client, faulty, name="new-staff.csv")
     assert not BulkDraft.objects.exists()
-    downloaded = client.get(annotated_url(first)).content
-    rows = read_csv(downloaded)
+    rows = read_csv(downloaded(client.post(annotated_url(first))))
     assert rows[2][4] == f"{MARKER} Error: {rules.DISPLAY_NAME_REQUIRED}"
 
     rows[2][2] = "Sam Stone"  # the one fix, as made in Excel; the annotation stays
@@ -677,14 +678,15 @@ def test_the_kept_file_is_only_for_whoever_uploaded_it_and_for_that_customer(
     url = annotated_url(upload(client, fixture_bytes("mixed-errors.csv", DOMAIN)))
     other_admin = _staff("ada", "Ada Other", "Admin agent")
     client.force_login(other_admin)
-    response = client.get(url)
+    response = client.post(url)
     assert response.status_code == 404
     assert NOT_KEPT in plain_quotes(response.content.decode())
 
     client.force_login(admin_agent)
     elsewhere = url.replace(CONTOSO, str(seed.NEARLY_FULL_SKU_CUSTOMER_ID))
-    assert client.get(elsewhere).status_code == 404
-    assert client.get(url).status_code == 200
+    assert client.post(elsewhere).status_code == 404
+    assert client.get(url).status_code == 405  # a POST: the download is audited
+    assert client.post(url).status_code == 200
 
 
 def test_after_an_hour_the_kept_file_is_gone_and_the_page_says_what_to_do(
@@ -693,7 +695,7 @@ def test_after_an_hour_the_kept_file_is_gone_and_the_page_says_what_to_do(
     client.force_login(admin_agent)
     url = annotated_url(upload(client, fixture_bytes("mixed-errors.csv", DOMAIN)))
     cache.delete_many([key for key in [f"bulk-upload:v1:{url.rstrip('/').rsplit('/', 1)[1]}"]])
-    response = client.get(url)
+    response = client.post(url)
     assert response.status_code == 404
     page = response.content.decode()
     assert NOT_KEPT in plain_quotes(page)

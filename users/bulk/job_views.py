@@ -23,9 +23,9 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import Max
 from django.http import Http404, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -35,7 +35,7 @@ from customers.views.common import customer_or_404
 from portal.access import Capability, require_capability
 from portal.audit import Actor
 from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, csv_attachment
 from portal.partnercenter import PartnerCenterError
 from portal.problems import partner_center_problem
 from portal.tickets import ticket_from_link
@@ -221,19 +221,23 @@ def bulk_job_retry(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) ->
     return redirect(_job_url(job))
 
 
-@require_GET
+@require_POST
 @require_capability(Capability.BULK_UPLOAD)
-def bulk_job_results(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
-    """Download the results: the upload's rows with each one's Status update (no password)."""
+def bulk_job_results(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponseBase:
+    """Download the results: the upload's rows with each one's Status update (no password).
+
+    A POST: the download is audited under the staff member's name."""
     job = _job_or_404(customer_id, job_id)
     stem = job.file_name.rsplit(".", 1)[0] or "upload"
     content = bulk_job_results_export(job=job, actor=Actor.from_request(request))
-    return _csv_attachment(content, f"{stem}-results.csv")
+    return csv_attachment(content, f"{stem}-results.csv")
 
 
 @require_POST
 @require_capability(Capability.BULK_UPLOAD)
-def bulk_job_passwords(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
+def bulk_job_passwords(
+    request: HtmxHttpRequest, customer_id: UUID, job_id: UUID
+) -> HttpResponseBase:
     """Download temporary passwords: once, by the uploader; they are erased as they are sent.
 
     A POST, so no link prefetcher or crawler can use the one download up. A refusal (a second
@@ -247,7 +251,7 @@ def bulk_job_passwords(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID
     except PasswordsRefused as refused:
         messages.error(request, str(refused))
         return redirect(_job_url(job))
-    return _csv_attachment(file.content, file.file_name)
+    return csv_attachment(file.content, file.file_name)
 
 
 @require_http_methods(["GET", "POST"])
@@ -322,13 +326,6 @@ def _passwords_history(job: BulkJob) -> dict[str, datetime | bool | None]:
 
 def _job_url(job: BulkJob) -> str:
     return reverse("users:bulk_job", args=[job.customer_id, job.public_id])
-
-
-def _csv_attachment(content: bytes, file_name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, file_name)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _staff(request: HtmxHttpRequest) -> User:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -29,7 +29,7 @@ from django_countries import countries
 
 from customers.snapshots import CustomerSnapshot
 from portal.audit import Action, Actor, AuditContext
-from portal.csvsafe import csv_bytes
+from portal.csvsafe import csv_bytes, csv_stream
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.reading import COLUMNS
 from users.bulk.rules import MARKER
@@ -604,21 +604,21 @@ def bulk_jobs_for_customer(
 def bulk_job_results_csv(*, job: BulkJob) -> bytes:
     """The upload given back with every row's Status update (marked, so the file can be fixed
     and uploaded again as it is: validation ignores the portal's own annotations)."""
-    lines: list[list[str]] = [list(COLUMNS)]
+    return csv_bytes(_results_lines(job))
+
+
+def _results_lines(job: BulkJob) -> Iterator[list[str]]:
+    yield list(COLUMNS)
     for row in bulk_job_rows(job=job):
         status = row.status_update or "Waiting to be created."
-        lines.append(
-            [row.first_name, row.last_name, row.display_name, row.email, f"{MARKER} {status}"]
-        )
-    return csv_bytes(lines)
+        yield [row.first_name, row.last_name, row.display_name, row.email, f"{MARKER} {status}"]
 
 
-def bulk_job_results_export(*, job: BulkJob, actor: Actor) -> bytes:
-    """The results CSV for a person to download, audited like every export (data leaving)."""
-    content = bulk_job_results_csv(job=job)
+def bulk_job_results_export(*, job: BulkJob, actor: Actor) -> Iterator[bytes]:
+    """The results CSV for a person to download, as a stream, audited like every export."""
     job_audit(job, actor).record(
         Action.BULK_RESULTS_EXPORT,
         succeeded=True,
         changes={"file": job.file_name, "rows": job.rows.count()},
     )
-    return content
+    return csv_stream(_results_lines(job))

@@ -9,6 +9,7 @@ and how the file was read. A file that validates becomes a `BulkDraft`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from customers.snapshots import CustomerSnapshot
 from portal.audit import Action, AuditContext
-from portal.csvsafe import csv_bytes
+from portal.csvsafe import csv_bytes, csv_stream
 from users.bulk.reading import COLUMNS, FileRefused, csv_file_read
 from users.bulk.rules import (
     DISPLAY_NAME,
@@ -151,6 +152,10 @@ def bulk_annotated_csv(validation: Validation) -> bytes:
     A row with nothing to say gets an empty Status update (an old annotation is cleared). Blank
     lines are dropped. Raises ValueError for a file that could not be read at all.
     """
+    return csv_bytes(_annotated_lines(validation))
+
+
+def _annotated_lines(validation: Validation) -> list[list[str]]:
     if validation.columns is None:
         raise ValueError("A refused file cannot be annotated.")
     header = list(validation.header[: validation.columns.width])
@@ -164,7 +169,7 @@ def bulk_annotated_csv(validation: Validation) -> bytes:
         cells = list(row.cells) + [""] * (status + 1 - len(row.cells))
         cells[status] = _annotation(row)
         lines.append(cells)
-    return csv_bytes(lines)
+    return lines
 
 
 def _annotation(row: RowResult) -> str:
@@ -250,10 +255,10 @@ def _file_name(name: str) -> str:
     return base[:255]
 
 
-def bulk_annotated_export(*, validation: Validation, audit: AuditContext) -> bytes:
-    """`bulk_annotated_csv` for a person to download, audited like every file leaving the portal
-    (its messages can name the customer's existing users)."""
-    content = bulk_annotated_csv(validation)
+def bulk_annotated_export(*, validation: Validation, audit: AuditContext) -> Iterator[bytes]:
+    """`bulk_annotated_csv` for a person to download, as a stream, audited like every file
+    leaving the portal (its messages can name the customer's existing users)."""
+    content = csv_stream(_annotated_lines(validation))
     audit.record(
         Action.BULK_ANNOTATED_EXPORT,
         succeeded=True,

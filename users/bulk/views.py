@@ -16,11 +16,11 @@ from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers.services import CustomerRow, users_snapshot_open
 from customers.snapshots import CustomerSnapshot, LoadProgress
@@ -28,7 +28,7 @@ from customers.views.common import customer_or_404
 from portal.access import Capability, require_capability
 from portal.audit import Actor, AuditContext
 from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, csv_attachment
 from portal.partnercenter import PartnerCenterError
 from portal.problems import partner_center_problem
 from portal.tickets import ticket_from_link
@@ -165,14 +165,14 @@ def _validated(
 
 @require_GET
 @require_capability(Capability.BULK_UPLOAD)
-def bulk_template(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+def bulk_template(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponseBase:
     """The CSV template: the five columns, UTF-8 with a byte-order mark, as an attachment."""
-    return _csv_attachment(bulk_template_csv(), TEMPLATE_FILE_NAME)
+    return csv_attachment(bulk_template_csv(), TEMPLATE_FILE_NAME)
 
 
-@require_GET
+@require_POST
 @require_capability(Capability.BULK_UPLOAD)
-def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> HttpResponse:
+def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> HttpResponseBase:
     """The checked file back, each row's errors and warnings in its Status update.
 
     The upload's bytes were kept for an hour at Validate (`users/bulk/uploads.py` says why) and
@@ -198,7 +198,7 @@ def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> H
     stem = validation.file_name.rsplit(".", 1)[0] or "users"
     audit = AuditContext(Actor.from_request(request), customer.id, customer.company_name)
     content = bulk_annotated_export(validation=validation, audit=audit)
-    return _csv_attachment(content, f"{stem}-checked.csv")
+    return csv_attachment(content, f"{stem}-checked.csv")
 
 
 # --- Rendering ----------------------------------------------------------------------------------
@@ -249,13 +249,6 @@ def _problem_page(
         return render(request, "users/bulk/upload.html#upload", context)
     response = render(request, "users/bulk/upload.html", context, status=problem.status)
     return problem.apply_headers(response)
-
-
-def _csv_attachment(content: bytes, file_name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, file_name)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _staff(request: HtmxHttpRequest) -> User:
