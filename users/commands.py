@@ -22,7 +22,6 @@ import argparse
 import getpass
 import json
 import logging
-import re
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -52,6 +51,7 @@ from portal.partnercenter import NotFound as PartnerCenterNotFound
 from portal.passwords import password_problem
 from portal.tickets import TicketField
 from users.services import user_is_protected
+from users.usernames import ascii_lower, customer_domain, username_problems
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2  # as argparse exits for an unknown option
@@ -60,8 +60,6 @@ EXIT_NOT_FOUND = 4
 
 # The seed's 50-character limit for names (the bulk upload checks the same).
 MAX_NAME = 50
-MAX_ALIAS = 64
-_ALIAS = re.compile(r"[A-Za-z0-9.\-_!#^~']+")
 
 NOT_AN_ARGUMENT = (
     "A password is never taken from the command line (it would stay in the shell's history and "
@@ -170,23 +168,9 @@ def name_value(text: str) -> str:
 def username_value(text: str) -> str:
     """A user principal name's form, name@domain (the customer's domains are checked later)."""
     value = text.strip()
-    alias, at, domain = value.rpartition("@")
-    if not (at and alias and "." in domain.strip(".")):
-        raise argparse.ArgumentTypeError(
-            f"'{value}' is not a user principal name (name@domain, e.g. jane@contoso.com)"
-        )
-    if not _ALIAS.fullmatch(alias):
-        raise argparse.ArgumentTypeError(
-            f"'{value}': the part before the @ may only have letters A-Z, digits "
-            "and . - _ ! # ^ ~ '"
-        )
-    if len(alias) > MAX_ALIAS or alias.startswith(".") or alias.endswith(".") or ".." in alias:
-        raise argparse.ArgumentTypeError(
-            f"'{value}': the part before the @ has at most {MAX_ALIAS} characters and no dot at "
-            "either end or two in a row"
-        )
-    if any(not (character.isalnum() or character in ".-") for character in domain):
-        raise argparse.ArgumentTypeError(f"'{value}': '{domain}' is not a domain name")
+    problems = username_problems(value, None)
+    if problems:
+        raise argparse.ArgumentTypeError(problems[0].message(f"'{value}'"))
     return value
 
 
@@ -422,16 +406,15 @@ class UserCommand(BaseCommand):
                 raise partner_center_failure(
                     error, f"No customer with tenant id {tenant_id}"
                 ) from None
-        wanted = (domain or "").strip().casefold()
+        wanted = ascii_lower((domain or "").strip())
         if not wanted:
             raise BadInput("--domain: give one of the customer's domains, e.g. contoso.com.")
         # The filter matches domains that *start* with the value; any of a customer's domains
         # (custom ones included) must equal it.
         for customer in pc.customers.search(domain=wanted):
-            if customer.domain.casefold() == wanted:
-                return customer
-            names = pc.customers.by_id(customer.id).domains()
-            if wanted in {name.casefold() for name in names}:
+            if customer_domain(
+                wanted, [customer.domain, *pc.customers.by_id(customer.id).domains()]
+            ):
                 return customer
         raise NotFound(f"No customer has the domain {domain}.")
 
@@ -483,6 +466,16 @@ class UserCommand(BaseCommand):
         if problem:
             raise BadInput(f"{problem} Nothing was changed.")
         return password
+
+    @staticmethod
+    def check_customer_domain(invocation: Invocation, username: str) -> None:
+        """Refuse a username that is not at one of the customer's domains (read live)."""
+        domains = invocation.pc.customers.by_id(invocation.customer_id).domains()
+        if customer_domain(username.rpartition("@")[2], domains) is None:
+            raise BadInput(
+                f"{username} is not at one of {invocation.customer.company_name}'s domains "
+                f"({', '.join(domains)}). Nothing was changed."
+            )
 
     def find_user(
         self, invocation: Invocation, *, user_id: str | None, username: str | None

@@ -7,7 +7,6 @@ from its snapshot and are passed in by the view.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
@@ -19,10 +18,9 @@ from customers.snapshots import RoleRow, SkuRow
 from portal.passwords import password_problem
 from portal.tickets import TicketField
 from users.roles import privileged_confirmation, role_is_privileged
+from users.usernames import MAX_ALIAS, alias_problem
 
 MAX_NAME: Final = 50
-MAX_ALIAS: Final = 64
-_ALIAS: Final = re.compile(r"[A-Za-z0-9.\-_!#^~']+")
 
 GENERATE: Final = "generate"
 TYPED: Final = "typed"
@@ -113,16 +111,9 @@ def _name_field(label: str, *, required: bool = False) -> forms.CharField:
 
 
 def _clean_alias(alias: str) -> str:
-    if not _ALIAS.fullmatch(alias):
-        raise forms.ValidationError(
-            "A username may only have letters A-Z, digits and . - _ ! # ^ ~ ' before the @."
-        )
-    if len(alias) > MAX_ALIAS:
-        raise forms.ValidationError(f"A username has at most {MAX_ALIAS} characters before the @.")
-    if alias.startswith(".") or alias.endswith(".") or ".." in alias:
-        raise forms.ValidationError(
-            "A username cannot start or end with a dot, or have two dots in a row."
-        )
+    problem = alias_problem(alias)
+    if problem:
+        raise forms.ValidationError(problem.message("This username"))
     return alias
 
 

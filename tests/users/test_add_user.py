@@ -259,7 +259,7 @@ def test_form_errors_re_show_the_form_with_a_new_id(
     page = response.content.decode()
     assert response.status_code == 200
     assert "Ensure this value has at most 50 characters" in page
-    assert "cannot start or end with a dot, or have two dots in a row" in page
+    assert "This username: the part before the @ cannot have two dots in a row." in page
     assert "Licences need a location" in page
     assert form_id_of(page) != form_id
     assert carols() == 0

@@ -232,6 +232,23 @@ def test_the_domain_must_be_one_of_the_customers_in_any_case() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("email", "found"),
+    [
+        ("ada@contoſo.example", "'ſ'"),  # casefolds to an s: it once passed Validate
+        ("ada@CONTOSO.EXAMPLE\u212a", "'\u212a'"),  # the Kelvin sign, which lowers to a k
+        ("ada@contosö.example", "'ö'"),
+    ],
+)
+def test_a_domain_with_a_character_beyond_ascii_is_an_error_naming_it(
+    email: str, found: str
+) -> None:
+    assert email_errors(email) == (
+        f"Email '{email}': the domain may only have letters A-Z, digits, dots and hyphens "
+        f"(remove {found}).",
+    )
+
+
 def test_a_bad_alias_and_a_foreign_domain_are_both_reported() -> None:
     assert email_errors("ada king@fabrikam.example") == (
         "Email 'ada king@fabrikam.example': the part before the @ may only have letters A-Z, "

@@ -30,6 +30,7 @@ from users.bulk.models import BulkJob
 from users.bulk.rules import MARKER
 from users.bulk.views import NOT_KEPT, STILL_READING
 from users.models import BulkDraft
+from users.usernames import UsernameProblem
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -366,8 +367,7 @@ def test_a_bad_file_makes_no_draft_and_shows_each_error_next_to_its_cell(
     assert "(empty)" in cell(4, 3)
     domains = ", ".join(contoso().domains)
     assert cell(5, 4).endswith(
-        rules.DOMAIN_NOT_THE_CUSTOMERS.format(email="lee.wong@elsewhere.example", domains=domains)
-        + " "
+        UsernameProblem("domain", found=domains).message("Email 'lee.wong@elsewhere.example'") + " "
     )
     assert "Error: " + rules.STATUS_NOT_EMPTY.format(value="Done") in cell(6, 5)
     # The good row has no mark; every marked row says so in words, not only in colour.
@@ -413,8 +413,8 @@ def test_the_file_comes_back_with_the_exact_messages_behind_the_marker(
             "Lee Wong",
             "lee.wong@elsewhere.example",
             f"{MARKER} Error: "
-            + rules.DOMAIN_NOT_THE_CUSTOMERS.format(
-                email="lee.wong@elsewhere.example", domains=domains
+            + UsernameProblem("domain", found=domains).message(
+                "Email 'lee.wong@elsewhere.example'"
             ),
         ],
         [

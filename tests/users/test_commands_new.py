@@ -149,9 +149,11 @@ def test_a_weak_password_is_refused_before_partner_center(scene: Scene, admin_ag
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--user-principal-name", "carol"], "is not a user principal name"),
+        (["--user-principal-name", "carol"], "'carol' is not an email address"),
         (["--user-principal-name", "car ol@contoso.com"], "may only have letters"),
-        (["--user-principal-name", ".carol@contoso.com"], "no dot at either end"),
+        (["--user-principal-name", ".carol@contoso.com"], "cannot start or end with a dot"),
+        (["--user-principal-name", "carol@contoſo.com"], "the domain may only have letters A-Z"),
+        (["--user-principal-name", "carøl@contoso.com"], "(remove 'ø')"),
         (["--usage-location", "Germany"], "is not a two-letter country code"),
         (["--usage-location", "XX"], "is not a two-letter country code"),
         (["--force-change-password", "maybe"], "expected true or false, not 'maybe'"),

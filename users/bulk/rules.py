@@ -8,7 +8,6 @@ value and says what to do, but not the row number. Messages are constants, fille
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from typing import Final
 
 from customers.snapshots import CustomerSnapshot, DeletedUserRow, UserRow
 from users.bulk.reading import COLUMNS, Record
+from users.usernames import ascii_lower, username_problems
 
 # Column keys, in the template's order; ROW holds messages about the row as a whole.
 FIRST_NAME: Final = "first_name"
@@ -38,7 +38,6 @@ non-empty Status update is an error, because Status update is the portal's colum
 """
 
 MAX_NAME: Final = 50
-MAX_ALIAS: Final = 64
 
 _ALL_COLUMNS: Final = ", ".join(COLUMNS)
 MISSING_COLUMN: Final = (
@@ -72,22 +71,6 @@ DISPLAY_NAME_REQUIRED: Final = (
     "Display name is required. Fill it in, for example with the first and last name."
 )
 EMAIL_REQUIRED: Final = "Email is required: it becomes the new user's username (name@domain)."
-EMAIL_NOT_AN_ADDRESS: Final = (
-    "Email '{email}' is not an email address: it needs a name, an @ and one of this customer's "
-    "domains."
-)
-ALIAS_CHARACTERS: Final = (
-    "Email '{email}': the part before the @ may only have letters A-Z, digits and "
-    ". - _ ! # ^ ~ ' (remove {found})."
-)
-ALIAS_TOO_LONG: Final = (
-    "Email '{email}': the part before the @ is {length} characters long; the limit is 64."
-)
-ALIAS_DOT_AT_EDGE: Final = "Email '{email}': the part before the @ cannot start or end with a dot."
-ALIAS_DOUBLE_DOT: Final = "Email '{email}': the part before the @ cannot have two dots in a row."
-DOMAIN_NOT_THE_CUSTOMERS: Final = (
-    "Email '{email}' is not at one of this customer's domains ({domains}). Use one of them."
-)
 DUPLICATE_EMAIL: Final = (
     "Email '{email}' is already in row {first} (emails must be unique, ignoring case). Change it "
     "or remove this row."
@@ -104,7 +87,6 @@ STATUS_NOT_EMPTY: Final = (
     "Status update must be empty: the portal writes each user's result there. Clear '{value}'."
 )
 
-_ALIAS_CHARACTER: Final = re.compile(r"[A-Za-z0-9.\-_!#^~']")
 _SHOWN_LENGTH: Final = 120  # a 64-character alias at a long domain still shows whole
 
 
@@ -121,18 +103,16 @@ class Columns:
 class Customer:
     """What the rules need from a customer's snapshot, indexed once per upload."""
 
-    domains: Mapping[str, str]  # casefolded -> as Partner Center spells it
     snapshot: CustomerSnapshot
-    deleted: Mapping[str, DeletedUserRow]  # casefolded username -> still restorable user
+    deleted: Mapping[str, DeletedUserRow]  # username in ASCII lower case -> restorable user
 
     @classmethod
     def from_snapshot(cls, snapshot: CustomerSnapshot, now: datetime) -> Customer:
         return cls(
-            domains={domain.casefold(): domain for domain in snapshot.domains},
             snapshot=snapshot,
             # Sorted oldest first, so the latest deletion of a reused username wins.
             deleted={
-                row.user_principal_name.casefold(): row
+                ascii_lower(row.user_principal_name): row
                 for row in snapshot.deleted_users
                 if row.purge_at > now
             },
@@ -202,7 +182,8 @@ def row_values(record: Record, columns: Columns) -> dict[str, str]:
 def row_check(
     *, record: Record, columns: Columns, customer: Customer, first_rows: dict[str, int]
 ) -> RowResult:
-    """Check one row. `first_rows` maps each email seen so far (casefolded) to its first row."""
+    """Check one row. `first_rows` maps each email seen so far (ASCII lower case) to its first
+    row."""
     values = row_values(record, columns)
     errors: dict[str, list[str]] = {}
     warnings: dict[str, list[str]] = {}
@@ -251,17 +232,11 @@ def _email_check(
         return [EMAIL_REQUIRED], []
     shown = _shown(email)
     errors: list[str] = []
-    first = first_rows.setdefault(email.casefold(), number)
-    alias, at, domain = email.rpartition("@")
-    if not (at and alias and domain):
-        errors.append(EMAIL_NOT_AN_ADDRESS.format(email=shown))
-    else:
-        alias_error = _alias_problem(alias, shown)
-        if alias_error:
-            errors.append(alias_error)
-        if domain.casefold() not in customer.domains:
-            domains = ", ".join(customer.snapshot.domains)
-            errors.append(DOMAIN_NOT_THE_CUSTOMERS.format(email=shown, domains=domains))
+    first = first_rows.setdefault(ascii_lower(email), number)
+    errors += [
+        problem.message(f"Email '{shown}'")
+        for problem in username_problems(email, customer.snapshot.domains)
+    ]
     if first != number:
         errors.append(DUPLICATE_EMAIL.format(email=shown, first=first))
     if errors:
@@ -270,7 +245,7 @@ def _email_check(
     if active is not None:
         name = active.display_name or active.user_principal_name
         return [ACTIVE_USERNAME.format(email=shown, name=name)], []
-    deleted = customer.deleted.get(email.casefold())
+    deleted = customer.deleted.get(ascii_lower(email))
     if deleted is not None:
         name = deleted.display_name or deleted.user_principal_name
         warning = DELETED_USERNAME.format(
@@ -281,21 +256,6 @@ def _email_check(
         )
         return [], [warning]
     return [], []
-
-
-def _alias_problem(alias: str, shown: str) -> str | None:
-    """The first thing wrong with the part before the @ (Entra's rules for a username), or None."""
-    wrong = dict.fromkeys(char for char in alias if not _ALIAS_CHARACTER.fullmatch(char))
-    if wrong:
-        found = ", ".join("the space" if char == " " else f"'{char}'" for char in wrong)
-        return ALIAS_CHARACTERS.format(email=shown, found=found)
-    if len(alias) > MAX_ALIAS:
-        return ALIAS_TOO_LONG.format(email=shown, length=len(alias))
-    if alias.startswith(".") or alias.endswith("."):
-        return ALIAS_DOT_AT_EDGE.format(email=shown)
-    if ".." in alias:
-        return ALIAS_DOUBLE_DOT.format(email=shown)
-    return None
 
 
 def _shown(value: str) -> str:

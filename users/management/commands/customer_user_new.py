@@ -67,13 +67,7 @@ class Command(UserCommand):
 
     def run(self, invocation: Invocation, options: dict[str, Any]) -> None:
         username: str = options["user_principal_name"]
-        domain = username.rpartition("@")[2]
-        domains = invocation.pc.customers.by_id(invocation.customer_id).domains()
-        if domain.casefold() not in {name.casefold() for name in domains}:
-            raise BadInput(
-                f"{username} is not at one of {invocation.customer.company_name}'s domains "
-                f"({', '.join(domains)}). Nothing was changed."
-            )
+        self.check_customer_domain(invocation, username)
         typed = self.read_password(options)
         new = NewUser(
             display_name=options["display_name"],

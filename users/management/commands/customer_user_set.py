@@ -89,7 +89,7 @@ class Command(UserCommand):
             self.output(invocation, user_data(current), lead="Nothing to change.")
             return
         if "user_principal_name" in wanted:
-            self._check_domain(invocation, wanted["user_principal_name"])
+            self.check_customer_domain(invocation, wanted["user_principal_name"])
         try:
             user_update(
                 pc=invocation.pc,
@@ -107,12 +107,3 @@ class Command(UserCommand):
         data = {**user_data(updated), "changed": sorted(wanted)}
         lead = f"Updated {updated.user_principal_name}."
         self.output(invocation, data, lead=lead)
-
-    @staticmethod
-    def _check_domain(invocation: Invocation, username: str) -> None:
-        domains = invocation.pc.customers.by_id(invocation.customer_id).domains()
-        if username.rpartition("@")[2].casefold() not in {name.casefold() for name in domains}:
-            raise BadInput(
-                f"{username} is not at one of {invocation.customer.company_name}'s domains "
-                f"({', '.join(domains)}). Nothing was changed."
-            )
