@@ -360,14 +360,20 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttling (django-axes): this many failures for one username from one address lock
-# that pair out for PORTAL_LOGIN_LOCKOUT_MINUTES; a success resets the count.
+# Sign-in throttling (django-axes and portal/sign_in_throttle.py): this many failures for one
+# username from one address lock that pair out for PORTAL_LOGIN_LOCKOUT_MINUTES, and
+# PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT failures from one address, whatever the usernames, lock the
+# address; a success resets its own pair's count.
 AXES_FAILURE_LIMIT = env_int("PORTAL_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT = env_int(
+    "PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT", default=50, minimum=1
+)
 _LOCKOUT_MINUTES = env_int("PORTAL_LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HANDLER = "portal.sign_in_throttle.SignInThrottle"
+AXES_LOCKOUT_CALLABLE = "portal.sign_in_throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip_or_empty"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False

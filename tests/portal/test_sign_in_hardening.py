@@ -39,6 +39,48 @@ def test_five_failures_lock_the_account_from_that_address_with_a_clear_page(
     assert "_auth_user_id" not in client.session  # even the right password does not sign in
 
 
+def test_the_lockout_page_says_how_long_in_words(client: Client, admin_agent: User) -> None:
+    for _ in range(6):
+        _sign_in(client, "amara", "wrong")
+    text = client.post(
+        reverse("login"), {"username": "amara", "password": "x"}, REMOTE_ADDR="203.0.113.5"
+    ).content.decode()
+    assert "locked for 15 minutes." in text
+    assert "PT15M" not in text
+
+
+def test_one_address_spraying_many_usernames_is_locked_by_its_own_threshold(
+    client: Client, admin_agent: User, settings: object
+) -> None:
+    settings.PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT = 12  # type: ignore[attr-defined]
+    # Two tries for each of six usernames: no username reaches its own limit of 5.
+    for number in range(6):
+        for _ in range(2):
+            _sign_in(client, f"guess{number}", "Winter2026!")
+    locked = client.post(
+        reverse("login"),
+        {"username": "amara", "password": STAFF_PASSWORD},
+        REMOTE_ADDR="203.0.113.5",
+    )
+    assert locked.status_code == 429
+    text = locked.content.decode()
+    assert "12 failed sign-ins from your address, for any accounts" in text
+    assert "locked for 15 minutes" in text
+    assert "_auth_user_id" not in client.session
+    # Another address is not affected.
+    assert _sign_in(Client(), "amara", STAFF_PASSWORD, address="198.51.100.9") == 302
+
+
+def test_an_office_behind_one_address_survives_a_few_typos(
+    client: Client, admin_agent: User, helpdesk_agent: User
+) -> None:
+    for username in ("amara", "hugo", "sofia", "noah"):
+        for _ in range(3):
+            _sign_in(client, username, "typo")
+    assert _sign_in(Client(), "amara", STAFF_PASSWORD) == 302
+    assert _sign_in(Client(), "hugo", STAFF_PASSWORD) == 302
+
+
 def test_the_lock_holds_one_username_at_one_address_only(
     client: Client, admin_agent: User, helpdesk_agent: User
 ) -> None:
