@@ -1,78 +1,112 @@
-"""The customers app's rules: the cached customers list, search, and what a Users page needs.
-
-Views call these with a Partner Center client (`portal.partnercenter.partner_center()`) and catch
-`PartnerCenterError` to show a message; nothing here renders.
+"""The customers app's rules: the customers list, a customer's users, the dashboard's search and
+the users export — all read from the directory (`customers/directory`), which the pages keep
+fresh by asking for syncs. Views call these and catch `PartnerCenterError` (only the very first
+read of the customers list, and Refresh of it, call Partner Center inside a request).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.utils import timezone
 
-from customers.selectors import UserListQuery, users_export_rows, users_matching
-from customers.snapshots import (
-    CustomerSnapshot,
-    LoadProgress,
-    load_claim,
-    progress_get,
-    snapshot_drop,
-    snapshot_get,
-    snapshot_load,
-    snapshot_store,
+from customers.directory.background import (
+    directory_needs_sync,
+    directory_sync_request,
+    sync_customers_task,
 )
-from customers.tasks import load_customer_snapshot
+from customers.directory.models import DirectoryCustomer, DirectoryUser
+from customers.directory.queries import (
+    UserListQuery,
+    customer_by_domain,
+    customer_get,
+    user_by_username,
+    users_for_export,
+)
+from customers.directory.sync import directory_customers_sync, mirrored_customers, mode
 from portal.audit import Action, Actor, audit_record
-from portal.csvsafe import csv_bytes
-from portal.partnercenter import PartnerCenterClient, PartnerCenterError
+from portal.csvsafe import csv_stream
+from portal.partnercenter import PartnerCenterClient
 
-_CUSTOMERS_KEY = "customers:v1"
+# A customer the list does not hold: read the list again if it is older than this, in case the
+# customer is new, before answering "no such customer".
+_NEW_CUSTOMER_GRACE: Final = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
 class CustomerRow:
+    """A customer as pages and services name it: `id` is Partner Center's customer id (in URLs,
+    audit records and calls); `mirror` is the directory's row (counts, freshness, sync)."""
+
     id: str
     company_name: str
     domain: str
+    mirror: DirectoryCustomer
 
-    def matches(self, query: str) -> bool:
-        wanted = query.casefold()
-        return wanted in self.company_name.casefold() or wanted in self.domain.casefold()
-
-
-def customer_list(*, pc: PartnerCenterClient, refresh: bool = False) -> list[CustomerRow]:
-    """Every customer of the partner, by company name, from the shared cache when warm."""
-    if not refresh:
-        cached: list[CustomerRow] | None = cache.get(_CUSTOMERS_KEY)
-        if cached is not None:
-            return cached
-    rows = sorted(
-        (
-            CustomerRow(
-                id=customer.id,
-                company_name=customer.company_profile.company_name or customer.id,
-                domain=customer.company_profile.domain or "",
-            )
-            for customer in pc.customers.iter_all()
-        ),
-        key=lambda row: row.company_name.casefold(),
-    )
-    cache.set(_CUSTOMERS_KEY, rows, settings.PORTAL_SNAPSHOT_TTL)
-    return rows
+    @classmethod
+    def of(cls, mirror: DirectoryCustomer) -> CustomerRow:
+        return cls(mirror.tenant_id, mirror.company_name, mirror.domain, mirror)
 
 
-def customer_search(*, pc: PartnerCenterClient, query: str) -> list[CustomerRow]:
-    """Customers whose company name or initial domain contains `query` (any case)."""
-    rows = customer_list(pc=pc)
-    query = query.strip()
-    return [row for row in rows if row.matches(query)] if query else rows
+# --- The customers list ------------------------------------------------------------------------
 
 
-def customer_find(*, pc: PartnerCenterClient, customer_id: str) -> CustomerRow | None:
-    return next((row for row in customer_list(pc=pc) if row.id == customer_id), None)
+def customers_ensure(*, pc: PartnerCenterClient) -> None:
+    """Make sure the customers list is mirrored: read it here the first time (there is nothing
+    to show otherwise), in the background when it is older than `PORTAL_DIRECTORY_TTL`."""
+    newest = mirrored_customers().aggregate(newest=Max("listed_at"))["newest"]
+    if newest is None:
+        directory_customers_sync(pc=pc)
+        return
+    stale = timezone.now() - newest > timedelta(seconds=settings.PORTAL_DIRECTORY_TTL)
+    # One request for all processes: the cache says one is on its way.
+    if stale and cache.add(f"directory:{mode()}:customers-sync", 1, settings.PORTAL_DIRECTORY_TTL):
+        sync_customers_task.enqueue()
+
+
+def customers_refresh(*, pc: PartnerCenterClient) -> int:
+    """Refresh on the customers list: read it from Partner Center now."""
+    return directory_customers_sync(pc=pc)
+
+
+def customer_open(*, pc: PartnerCenterClient, customer_id: str) -> CustomerRow | None:
+    """A customer of the partner by id, or None; reads the customers list when it must."""
+    customers_ensure(pc=pc)
+    customer = customer_get(customer_id)
+    if customer is None:
+        newest = mirrored_customers().aggregate(newest=Max("listed_at"))["newest"]
+        if newest is not None and timezone.now() - newest > _NEW_CUSTOMER_GRACE:
+            directory_customers_sync(pc=pc)
+            customer = customer_get(customer_id)
+    return CustomerRow.of(customer) if customer else None
+
+
+# --- A customer's users ------------------------------------------------------------------------
+
+
+def customer_users_open(customer: DirectoryCustomer) -> DirectoryCustomer:
+    """The customer, with a sync asked for when its mirror is missing or old (a page shows the
+    mirror it has meanwhile, and waits only when there is none).
+
+    After a failed sync nothing is asked for again by looking (the sweep tries again later):
+    the page shows what failed and Refresh tries again at once.
+    """
+    if customer.sync_state != DirectoryCustomer.SYNC_FAILED and directory_needs_sync(customer):
+        directory_sync_request(customer, waited_for=not customer.mirrored)
+    return customer
+
+
+def customer_users_refresh(customer: DirectoryCustomer) -> bool:
+    """Refresh: read the customer again now (a person is waiting for it)."""
+    return directory_sync_request(customer, waited_for=True)
 
 
 @dataclass(frozen=True)
@@ -83,117 +117,86 @@ class UserLookup:
     user_id: str | None
 
 
-def user_lookup(*, pc: PartnerCenterClient, username: str) -> UserLookup | None:
-    """The customer a username's domain names and, when found there, the user.
-
-    The domain may be any of a customer's domains (custom ones included), so the customer is found
-    through Partner Center's domain filter rather than the cached list's initial domains.
-    """
+def user_lookup(*, username: str) -> UserLookup | None:
+    """The user with exactly this username, or else the customer its domain names."""
+    found = user_by_username(username)
+    if found is not None:
+        return UserLookup(found.customer.tenant_id, found.user_id)
     _, at, domain = username.strip().rpartition("@")
-    if not at or not domain:
-        return None
-    # The filter matches domains that *start* with the value: the snapshot's domains decide.
-    for customer in pc.customers.search(domain=domain):
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
-        if not isinstance(state, CustomerSnapshot):  # still loading: land on the customer
-            return UserLookup(customer.id, None)
-        if domain.casefold() in {name.casefold() for name in state.domains}:
-            user = state.user_by_username(username)
-            return UserLookup(customer.id, user.id if user else None)
-    return None
+    customer = customer_by_domain(domain) if at and domain else None
+    return UserLookup(customer.tenant_id, None) if customer else None
 
 
-def users_snapshot_open(
-    *, pc: PartnerCenterClient, customer_id: str
-) -> CustomerSnapshot | LoadProgress:
-    """The customer's snapshot, or the progress of its background load.
-
-    Cold: a customer whose active users fit in one page (500) is read right here; a larger one is
-    handed to a background task, and the page shows its progress until the snapshot is there.
-    Raises PartnerCenterError (e.g. Forbidden without delegated access).
-    """
-    snapshot = snapshot_get(customer_id=customer_id)
-    if snapshot is not None:
-        return snapshot
-    progress = progress_get(customer_id=customer_id)
-    if progress is not None and progress.state == "loading":
-        return progress
-    first_page = pc.customers.by_id(customer_id).users.list(size=500)
-    if not first_page.continuation_token:
-        snapshot = snapshot_load(pc=pc, customer_id=customer_id, first_page=first_page)
-        snapshot_store(snapshot)
-        return snapshot
-    if load_claim(customer_id=customer_id):
-        load_customer_snapshot.enqueue(customer_id)
-    return progress_get(customer_id=customer_id) or LoadProgress("loading")
+RETENTION: Final = timedelta(days=30)
 
 
-def users_snapshot_refresh(*, customer_id: str) -> None:
-    """Refresh: drop the snapshot so the next page view reads Partner Center again."""
-    snapshot_drop(customer_id=customer_id)
+@dataclass(frozen=True)
+class DeletedLine:
+    """A deleted user as the Deleted users tab shows it: its purge date and whole days left,
+    counted in UTC and rounded up (30 on the day of deletion, 1 on the last day)."""
+
+    row: DirectoryUser
+    purge_at: datetime
+    days_left: int
+
+    @classmethod
+    def of(cls, row: DirectoryUser, now: datetime) -> DeletedLine:
+        deleted_at = row.deleted_at or now
+        purge_at = deleted_at + RETENTION
+        left = math.ceil((purge_at - now.astimezone(UTC)) / timedelta(days=1))
+        return cls(row, purge_at, min(max(left, 0), RETENTION.days))
 
 
-def users_snapshot_poll(
-    *, pc: PartnerCenterClient, customer_id: str
-) -> CustomerSnapshot | LoadProgress:
-    """What a page waiting for a background load shows next: the snapshot once it is stored,
-    else the load's progress — a failed one included, which `users_snapshot_open` would quietly
-    start again, so the person sees the error and decides to try again.
+# --- Export ------------------------------------------------------------------------------------
 
-    With nothing under way (the load's lease ran out, or the cache was cleared) it opens again.
-    """
-    snapshot = snapshot_get(customer_id=customer_id)
-    if snapshot is not None:
-        return snapshot
-    progress = progress_get(customer_id=customer_id)
-    if progress is not None:
-        return progress
-    return users_snapshot_open(pc=pc, customer_id=customer_id)
+
+EXPORT_HEADER: Final = (
+    "Display name",
+    "Username",
+    "First name",
+    "Last name",
+    "Location",
+    "Admin roles",
+)
 
 
 @dataclass(frozen=True)
 class UsersExport:
     filename: str
-    content: bytes  # formula-safe CSV, UTF-8 with BOM (portal.csvsafe)
-    rows: int
+    chunks: Iterator[bytes]  # formula-safe CSV, UTF-8 with BOM, made as it is sent
 
 
-def users_export(
-    *, pc: PartnerCenterClient, actor: Actor, customer_id: str, query: UserListQuery
-) -> UsersExport | LoadProgress:
+def users_export(*, actor: Actor, customer: DirectoryCustomer, query: UserListQuery) -> UsersExport:
     """The customer's active users matching the list's search, in its order, as CSV; audited.
 
-    Served from the snapshot like the list itself; while a large customer is still loading it
-    answers the progress instead, and nothing leaves the portal. Raises PartnerCenterError (also
-    audited, as a failed export).
+    Read from the directory in chunks while the file is sent.
     """
-    try:
-        state = users_snapshot_open(pc=pc, customer_id=customer_id)
-    except PartnerCenterError as error:
-        audit_record(
-            actor=actor,
-            action=Action.USERS_EXPORT,
-            succeeded=False,
-            customer_id=customer_id,
-            error=error,
-        )
-        raise
-    if isinstance(state, LoadProgress):
-        return state
-    rows = users_matching(snapshot=state, query=query)
+    count = customer.users_count
     search = f" matching “{query.search}”" if query.search else ""
     audit_record(
         actor=actor,
         action=Action.USERS_EXPORT,
         succeeded=True,
-        customer_id=customer_id,
-        customer_name=state.company_name,
-        message=f"Exported {len(rows)} users{search} as CSV.",
+        customer_id=customer.tenant_id,
+        customer_name=customer.company_name,
+        message=f"Exported the users{search} as CSV ({count} users in the customer).",
     )
-    domain = re.sub(r"[^a-z0-9.-]", "", state.initial_domain.casefold()) or "customer"
+    domain = re.sub(r"[^a-z0-9.-]", "", customer.domain.casefold()) or "customer"
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     return UsersExport(
         filename=f"users-{domain}-{stamp}.csv",
-        content=csv_bytes(users_export_rows(rows)),
-        rows=len(rows),
+        chunks=csv_stream(_export_rows(users_for_export(customer, query))),
     )
+
+
+def _export_rows(users: Iterator[DirectoryUser]) -> Iterator[tuple[str, ...]]:
+    yield EXPORT_HEADER
+    for user in users:
+        yield (
+            user.display_name,
+            user.user_principal_name,
+            user.first_name,
+            user.last_name,
+            user.usage_location,
+            user.roles,
+        )

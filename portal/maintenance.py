@@ -5,7 +5,9 @@ forever, so one small loop does what must happen on a clock:
 - bulk jobs whose worker died (expired lease) or whose task was lost are enqueued again;
 - bulk temporary passwords older than their time to live are erased;
 - expired bulk drafts are deleted;
-- the audit log is pruned to its retention period (`PORTAL_AUDIT_RETENTION_DAYS`).
+- the audit log is pruned to its retention period (`PORTAL_AUDIT_RETENTION_DAYS`);
+- the directory's sweep reads the customers whose mirror is older than
+  `PORTAL_DIRECTORY_MAX_AGE`, at the background budget's rate (`directory_sweep_run`).
 
 Each step is safe to run from several loops at once (conditional updates), and each is
 independent: one that fails is logged and the others still run.
@@ -69,3 +71,17 @@ def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
             logger.exception("Maintenance step %r failed", name)
             report.failures.append(name)
     return report
+
+
+def directory_sweep_run(*, seconds: float) -> str:
+    """One slice of the directory's sweep; what it did, in a line ("" when nothing was due)."""
+    from customers.directory.background import directory_sweep
+
+    try:
+        report = directory_sweep(seconds=seconds)
+    except Exception:
+        logger.exception("The directory sweep failed")
+        return "directory: the sweep failed (see the log)"
+    if not report.synced and not report.failed and report.customers_listed is None:
+        return ""
+    return report.summary()

@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.entra_settings import check_entra_settings, parse_group_roles
-from portal.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+from portal.env import env_bool, env_choice, env_float, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("PORTAL_DATA_DIR", str(BASE_DIR / "var")))
@@ -288,9 +288,20 @@ else:
         }
     }
 
-# How long a customer's snapshot (users, roles, licences: see customers/snapshots.py) is served
-# from the cache before Partner Center is read again.
-PORTAL_SNAPSHOT_TTL = env_int("PORTAL_SNAPSHOT_TTL", default=300, minimum=10)
+# The directory (customers/directory): the mirror of Partner Center that every list reads.
+# A customer opened with a mirror older than PORTAL_DIRECTORY_TTL seconds is read again in the
+# background (the page shows the mirror it has meanwhile); the maintenance loop's sweep keeps
+# every customer younger than PORTAL_DIRECTORY_MAX_AGE seconds, making at most
+# PORTAL_DIRECTORY_CALLS_PER_SECOND Partner Center calls a second in all (slower after 429s).
+# A sync reads this many of a customer's lists at once.
+PORTAL_DIRECTORY_TTL = env_int("PORTAL_DIRECTORY_TTL", default=300, minimum=10)
+PORTAL_DIRECTORY_MAX_AGE = env_int("PORTAL_DIRECTORY_MAX_AGE", default=6 * 3600, minimum=60)
+PORTAL_DIRECTORY_CALLS_PER_SECOND = env_float(
+    "PORTAL_DIRECTORY_CALLS_PER_SECOND", default=5.0, minimum=0.1, maximum=1000.0
+)
+PORTAL_DIRECTORY_SYNC_CONCURRENCY = env_int(
+    "PORTAL_DIRECTORY_SYNC_CONCURRENCY", default=4, minimum=1
+)
 
 # --- Audit and tickets ----------------------------------------------------------------------
 # Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed for the audit log's
@@ -307,7 +318,12 @@ if PORTAL_TICKET_URL_TEMPLATE and "{ticket}" not in PORTAL_TICKET_URL_TEMPLATE:
 PORTAL_AUDIT_RETENTION_DAYS = env_int("PORTAL_AUDIT_RETENTION_DAYS", default=400, minimum=0)
 
 # --- Background tasks -----------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Two workers: "default" runs bulk uploads, "directory" reads customers into the directory, so
+# neither waits behind the other (`make run` and compose.yaml start both).
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    "directory": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["directory"]},
+}
 
 # Bulk uploads (users/bulk): how many users a job creates at once; how long a worker's lease on
 # a job lasts without renewal (after that, `portal_maintenance` hands the job to another

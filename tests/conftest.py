@@ -26,6 +26,16 @@ def _plain_static_files(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
         "django.contrib.auth.hashers.MD5PasswordHasher"
     ]
+    # A sync a page asks for runs at once, inside the request, on one thread: tests see the
+    # directory filled as a worker would fill it (tests of the waiting itself say otherwise).
+    settings.TASKS = {  # type: ignore[attr-defined]
+        **settings.TASKS,  # type: ignore[attr-defined]
+        "directory": {
+            "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["directory"],
+        },
+    }
+    settings.PORTAL_DIRECTORY_SYNC_CONCURRENCY = 1  # type: ignore[attr-defined]
 
 
 # --- The staff cast (DESIGN.md section 3): one member per role, an outsider, a superuser ------
@@ -102,3 +112,15 @@ def downloaded(response: object) -> bytes:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)  # type: ignore[attr-defined]
     return response.content  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.fixture
+def no_directory_worker(settings: pytest.FixtureRequest) -> None:
+    """Syncs a page asks for are queued and never run: a customer never read stays so."""
+    settings.TASKS = {  # type: ignore[attr-defined]
+        **settings.TASKS,  # type: ignore[attr-defined]
+        "directory": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["directory"],
+        },
+    }

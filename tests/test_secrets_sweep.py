@@ -20,13 +20,13 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from customers.snapshots import snapshot_load
 from portal import crypto
 from portal.audit import Actor
 from portal.models import AuditRecord
-from portal.partnercenter import msal_auth, partner_center
+from portal.partnercenter import msal_auth
 from tests.conftest import downloaded
 from tests.db_dump import dump_database
+from tests.directory_data import synced
 from tests.partnercenter.fake_identity import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra
 from tests.users.bulk_jobs_support import Scene as BulkScene
 from tests.users.bulk_jobs_support import save_job
@@ -97,8 +97,7 @@ def test_no_password_or_token_is_left_anywhere(
     passwords["command new"] = json.loads(out.getvalue())["password"]
 
     # A bulk upload: passwords stored encrypted, then downloaded once.
-    snapshot = snapshot_load(pc=partner_center(), customer_id=str(scene.customer.id))
-    bulk = BulkScene(scene.customer, snapshot, admin_agent)
+    bulk = BulkScene(scene.customer, synced(str(scene.customer.id)), admin_agent)
     job = save_job(bulk, 3)
     bulk_job_run(job_id=job.pk, concurrency=1)
     job.refresh_from_db()
@@ -111,9 +110,9 @@ def test_no_password_or_token_is_left_anywhere(
     written_csvs["bulk results"] = bulk_job_results_csv(job=job)
 
     # Every other CSV the portal writes: the users export and the audit log export.
-    written_csvs["users export"] = client.post(
-        reverse("customers:export", args=[scene.customer.id])
-    ).content
+    written_csvs["users export"] = downloaded(
+        client.post(reverse("customers:export", args=[scene.customer.id]))
+    )
     audit_export = client.post(reverse("audit_log_export"))
     assert audit_export.status_code == 200
     written_csvs["audit export"] = downloaded(audit_export)

@@ -36,7 +36,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_countries import countries
 
-from customers.snapshots import RETENTION, DeletedUserRow
 from portal import access
 from portal.audit import Actor, AuditContext
 from portal.partnercenter import (
@@ -50,7 +49,8 @@ from portal.partnercenter import (
 from portal.partnercenter import NotFound as PartnerCenterNotFound
 from portal.passwords import password_problem
 from portal.tickets import TicketField
-from users.services import user_is_protected
+from users.bulk.rules import RETENTION
+from users.services import DeletedUser, user_is_protected
 from users.usernames import ascii_lower, customer_domain, username_problems
 
 EXIT_FAILED = 1
@@ -515,7 +515,7 @@ class UserCommand(BaseCommand):
             matches = [
                 user
                 for user in deleted
-                if (user.user_principal_name or "").casefold() == (username or "").casefold()
+                if ascii_lower(user.user_principal_name or "") == ascii_lower(username or "")
             ]
             found = max(matches, key=_deleted_at, default=None)
         if found is None:
@@ -568,24 +568,19 @@ def _logs_on_stderr() -> Iterator[None]:
 
 
 def _by_username(users: Iterable[CustomerUser], username: str) -> CustomerUser | None:
-    wanted = username.casefold()
-    return next((u for u in users if (u.user_principal_name or "").casefold() == wanted), None)
+    wanted = ascii_lower(username)
+    return next((u for u in users if ascii_lower(u.user_principal_name or "") == wanted), None)
 
 
 def _deleted_at(user: CustomerUser) -> datetime:
     return user.soft_deletion_time or datetime.min.replace(tzinfo=UTC)
 
 
-def deleted_row(user: CustomerUser) -> DeletedUserRow:
+def deleted_row(user: CustomerUser) -> DeletedUser:
     """What `users_restore` takes, from a user of the deleted users' list."""
     if user.soft_deletion_time is None:
         raise ValueError("Only a deleted user has a deletion time.")
-    return DeletedUserRow(
-        id=user.id or "",
-        user_principal_name=user.user_principal_name or "",
-        display_name=user.display_name or "",
-        deleted_at=user.soft_deletion_time,
-    )
+    return DeletedUser(user.id or "", user.user_principal_name or "")
 
 
 def add_user_choice(parser: CommandParser, *, required: bool) -> None:

@@ -2,7 +2,7 @@
 Delete user account, and Restore. They validate and convert; the services do the rest.
 
 Choices that depend on the customer (domains, directory roles, licences with seats left) come
-from its snapshot and are passed in by the view.
+from the directory and are passed in by the view.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django import forms
 from django.conf import settings
 from django_countries import countries
 
-from customers.snapshots import RoleRow, SkuRow
+from customers.directory.queries import RoleRow, SkuRow
 from portal.passwords import password_problem
 from portal.tickets import TicketField
 from users.roles import privileged_confirmation, role_is_privileged

@@ -2,7 +2,8 @@
 
 Every function takes the Partner Center client and an `AuditContext` (the acting staff member, the
 customer and the ticket reference), writes one audit record per attempt (success or failure), and
-updates or drops the customer's users snapshot. Role checks happen in the views through
+writes Partner Center's answer through to the directory (`customers/directory/writes.py`), so
+the lists show the change at once. Role checks happen in the views through
 `portal.access`; the protected-account rule needs Partner Center, so `user_is_protected` reads it
 live here.
 
@@ -13,21 +14,19 @@ they are audited; nothing here renders.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from customers.snapshots import (
-    CustomerSnapshot,
-    DeletedUserRow,
-    UserRow,
-    snapshot_drop,
-    snapshot_update,
-    with_user,
+from customers.directory.writes import (
+    directory_user_deleted,
+    directory_user_licenses,
+    directory_user_roles,
+    directory_user_write,
 )
 from portal.audit import Action, AuditContext, changes_between
 from portal.partnercenter import (
@@ -81,6 +80,10 @@ class Step:
     description: str
     succeeded: bool
     error: str = ""
+    role_id: str = field(default="", compare=False)  # the role a role step gave or took
+    adds_role: bool = field(default=False, compare=False)
+    sku_ids: tuple[str, ...] | None = field(default=None, compare=False)  # licences assigned
+    sku_ids_removed: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -207,10 +210,13 @@ def user_create(
     result.steps += _change_roles(pc, audit, created, new.role_ids, names, add=True)
     if new.sku_ids:
         result.steps.append(_change_licenses(pc, audit, created, set(new.sku_ids), set()))
-    roles = tuple(sorted(names.get(role_id, role_id) for role_id in new.role_ids))
-    snapshot_update(
-        customer_id=audit.customer_id,
-        change=lambda snapshot: with_user(snapshot, _row(created, roles)),
+    given = [step.role_id for step in result.steps if step.adds_role and step.succeeded]
+    licensed = any(step.sku_ids is not None and step.succeeded for step in result.steps)
+    directory_user_write(
+        tenant_id=audit.customer_id,
+        user=created,
+        roles=[(role_id, names.get(role_id, role_id)) for role_id in given],
+        sku_ids=list(new.sku_ids) if licensed else [],
     )
     return result
 
@@ -240,6 +246,8 @@ def user_details(*, pc: PartnerCenterClient, customer_id: str, user_id: str) -> 
     roles = [(role.id, role.name) for role in operations.directory_roles.list()]
     licenses = operations.licenses.list()
     sku_ids = [license.product_sku.id for license in licenses]
+    # What the page read live is the freshest there is: the lists show it too.
+    directory_user_write(tenant_id=customer_id, user=user, roles=roles, sku_ids=sku_ids)
     return UserDetails(
         user=user,
         roles=sorted(roles, key=lambda role: role[1]),
@@ -257,19 +265,35 @@ def user_is_protected(*, pc: PartnerCenterClient, customer_id: str, user_id: str
     return bool(roles)
 
 
-def users_split_protected(
-    *, pc: PartnerCenterClient, customer_id: str, users: list[DeletedUserRow]
-) -> tuple[list[DeletedUserRow], list[DeletedUserRow]]:
+class Restorable(Protocol):
+    """A deleted user to restore: a directory row, or a command's `DeletedUser`."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def user_principal_name(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class DeletedUser:
+    user_id: str
+    user_principal_name: str
+
+
+def users_split_protected[R: Restorable](
+    *, pc: PartnerCenterClient, customer_id: str, users: list[R]
+) -> tuple[list[R], list[R]]:
     """(plain, protected): which users hold a directory role, read live for each.
 
-    The snapshot does not know deleted users' roles, and a guard must not trust a cache anyway.
+    A guard must not trust the directory: each user's roles are read live.
     A user purged since the list was shown counts as plain: its restore then says it is gone.
     """
-    plain: list[DeletedUserRow] = []
-    protected: list[DeletedUserRow] = []
+    plain: list[R] = []
+    protected: list[R] = []
     for row in users:
         try:
-            holds_role = user_is_protected(pc=pc, customer_id=customer_id, user_id=row.id)
+            holds_role = user_is_protected(pc=pc, customer_id=customer_id, user_id=row.user_id)
         except NotFound:
             holds_role = False
         (protected if holds_role else plain).append(row)
@@ -435,7 +459,8 @@ def user_update(
     # What someone else already changed to the same value needs no call.
     wanted = {name: value for name, value in wanted.items() if before[name] != value}
     roles = roles.still_needed(_held_roles(operations)) if roles else roles
-    skus = skus.still_needed(_held_skus(operations)) if skus else skus
+    held_skus = _held_skus(operations) if skus else frozenset()
+    skus = skus.still_needed(held_skus) if skus else skus
 
     audit = audit.calling(pc).about(user_id=user_id, username=current.user_principal_name or "")
     steps: list[Step] = []
@@ -459,9 +484,31 @@ def user_update(
     steps += _change_roles(pc, audit, updated, tuple(sorted(roles.remove)), names, add=False)
     if skus:
         steps.append(_change_licenses(pc, audit, updated, set(skus.add), set(skus.remove)))
-    # Names, roles and the username all show in the list: the simplest exact update is a reload.
-    snapshot_drop(customer_id=audit.customer_id)
+    _write_through(audit.customer_id, updated if wanted else None, user_id, steps, names, held_skus)
     return steps
+
+
+def _write_through(
+    tenant_id: str,
+    updated: CustomerUser | None,
+    user_id: str,
+    steps: list[Step],
+    names: dict[str, str],
+    held_skus: frozenset[str],
+) -> None:
+    """What Partner Center answered to a submit, into the directory."""
+    if updated is not None:
+        directory_user_write(tenant_id=tenant_id, user=updated)
+    done = [step for step in steps if step.succeeded]
+    added = [(s.role_id, names.get(s.role_id, s.role_id)) for s in done if s.adds_role]
+    removed = [step.role_id for step in done if step.role_id and not step.adds_role]
+    if added or removed:
+        directory_user_roles(tenant_id=tenant_id, user_id=user_id, added=added, removed=removed)
+    for step in done:
+        if step.sku_ids is not None:
+            assigned, unassigned = set(step.sku_ids), set(step.sku_ids_removed)
+            skus = (held_skus - unassigned) | assigned
+            directory_user_licenses(tenant_id=tenant_id, user_id=user_id, sku_ids=skus)
 
 
 def _held_roles(operations: UserOperations) -> frozenset[str]:
@@ -550,7 +597,7 @@ def user_delete(
         audit.record(Action.USER_DELETE, succeeded=False, error=error)
         raise
     audit.record(Action.USER_DELETE, succeeded=True, request_id=request_id)
-    snapshot_drop(customer_id=audit.customer_id)
+    directory_user_deleted(tenant_id=audit.customer_id, user_id=user_id)
 
 
 @dataclass
@@ -563,7 +610,7 @@ class RestoreResult:
 
 
 def users_restore(
-    *, pc: PartnerCenterClient, audit: AuditContext, users: list[DeletedUserRow]
+    *, pc: PartnerCenterClient, audit: AuditContext, users: Sequence[Restorable]
 ) -> list[RestoreResult]:
     """Restore each user; one that fails (purged, username taken) says why and the rest go on."""
     results = []
@@ -571,23 +618,23 @@ def users_restore(
     collection = pc.customers.by_id(audit.customer_id).users
     for row in users:
         request_id = new_request_id()
-        about = audit.about(user_id=row.id, username=row.user_principal_name)
+        about = audit.about(user_id=row.user_id, username=row.user_principal_name)
         try:
-            collection.by_id(row.id).restore(request_id=request_id)
+            restored = collection.by_id(row.user_id).restore(request_id=request_id)
         except PartnerCenterError as error:
             about.record(Action.USER_RESTORE, succeeded=False, error=error)
             reason = _why(error, row)
             results.append(
-                RestoreResult(row.id, row.user_principal_name, False, reason, error=error)
+                RestoreResult(row.user_id, row.user_principal_name, False, reason, error=error)
             )
             continue
         about.record(Action.USER_RESTORE, succeeded=True, request_id=request_id)
-        results.append(RestoreResult(row.id, row.user_principal_name, True))
-    snapshot_drop(customer_id=audit.customer_id)
+        directory_user_write(tenant_id=audit.customer_id, user=restored)
+        results.append(RestoreResult(row.user_id, row.user_principal_name, True))
     return results
 
 
-def _why(error: PartnerCenterError, row: DeletedUserRow) -> str:
+def _why(error: PartnerCenterError, row: Restorable) -> str:
     if isinstance(error, NotFound):
         return "It was deleted more than 30 days ago and has been purged."
     if isinstance(error, AlreadyExists):
@@ -631,12 +678,12 @@ def _change_roles(
                 members.remove(user.id or "", request_id=request_id)
         except PartnerCenterError as error:
             audit.record(Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes=changed)
-            steps.append(Step(description, False, str(error)))
+            steps.append(Step(description, False, str(error), role_id=role_id, adds_role=add))
             continue
         audit.record(
             Action.USER_ROLES_CHANGE, succeeded=True, changes=changed, request_id=request_id
         )
-        steps.append(Step(description, True))
+        steps.append(Step(description, True, role_id=role_id, adds_role=add))
     return steps
 
 
@@ -662,7 +709,12 @@ def _change_licenses(
     audit.record(
         Action.USER_LICENSES_CHANGE, succeeded=True, changes=changes, request_id=request_id
     )
-    return Step("Changed the licences", True)
+    return Step(
+        "Changed the licences",
+        True,
+        sku_ids=tuple(sorted(to_assign)),
+        sku_ids_removed=tuple(sorted(to_remove)),
+    )
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -670,20 +722,3 @@ def _change_licenses(
 
 def _editable(user: CustomerUser) -> dict[str, str]:
     return {name: getattr(user, name) or "" for name in EDITABLE_FIELDS}
-
-
-def _row(user: CustomerUser, roles: tuple[str, ...]) -> UserRow:
-    return UserRow(
-        id=user.id or "",
-        user_principal_name=user.user_principal_name or "",
-        display_name=user.display_name or "",
-        first_name=user.first_name or "",
-        last_name=user.last_name or "",
-        usage_location=user.usage_location or "",
-        roles=roles,
-    )
-
-
-def role_names_of(snapshot: CustomerSnapshot) -> dict[str, str]:
-    """Role id → name, for naming roles in steps and audit records."""
-    return {role.id: role.name for role in snapshot.roles}

@@ -15,16 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from customers.directory.text import ascii_lower
+
 MAX_ALIAS: Final = 64
 ALIAS_CHARACTERS_TEXT: Final = "letters A-Z, digits and . - _ ! # ^ ~ '"
 _ALIAS_CHARACTER: Final = re.compile(r"[A-Za-z0-9.\-_!#^~']")
 _DOMAIN_CHARACTER: Final = re.compile(r"[A-Za-z0-9.\-]")
-_ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def ascii_lower(text: str) -> str:
-    """`text` with A-Z in lower case and every other character as it is."""
-    return text.translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True)

@@ -12,40 +12,52 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from customers.services import CustomerRow, customer_find
-from customers.snapshots import CustomerSnapshot, LoadProgress
+from customers.directory.models import DirectoryCustomer
+from customers.services import CustomerRow, customer_open
+from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterClient
+from portal.problems import Problem
 from portal.ui import Tab
 
 
 def customer_or_404(*, pc: PartnerCenterClient, customer_id: UUID | str) -> CustomerRow:
-    """The customer from the cached customers list, or 404 (raises PartnerCenterError).
+    """The customer from the directory's customers list, or 404 (raises PartnerCenterError when
+    the list had to be read from Partner Center and that failed).
 
     Staff may see every customer of the partner (section 3), so finding it is the whole check.
     """
-    customer = customer_find(pc=pc, customer_id=str(customer_id))
+    customer = customer_open(pc=pc, customer_id=str(customer_id))
     if customer is None:
         raise Http404("The partner has no such customer.")
     return customer
 
 
-def customer_tabs(
-    *, customer_id: str, state: CustomerSnapshot | LoadProgress | None, current: str
-) -> list[Tab]:
-    """Users and licenses, Deleted users (N): N from the snapshot, once there is one."""
-    deleted = "Deleted users"
-    if isinstance(state, CustomerSnapshot):
-        deleted = f"Deleted users ({len(state.deleted_users)})"
+def customer_tabs(*, customer: CustomerRow, current: str) -> list[Tab]:
+    """Users and licenses, Deleted users (N): N from the mirror, once there is one."""
+    mirror = customer.mirror
+    deleted = f"Deleted users ({mirror.deleted_count})" if mirror.mirrored else "Deleted users"
     return [
         Tab(
             "Users and licenses",
-            reverse("customers:users", args=[customer_id]),
+            reverse("customers:users", args=[customer.id]),
             current=current == "users",
         ),
         Tab(
-            deleted, reverse("customers:deleted", args=[customer_id]), current=current == "deleted"
+            deleted, reverse("customers:deleted", args=[customer.id]), current=current == "deleted"
         ),
     ]
+
+
+def sync_problem(request: HtmxHttpRequest, mirror: DirectoryCustomer) -> Problem:
+    """What to say when a customer was never read and its sync failed (no delegated access,
+    most often): the message recorded with the failure, with its correlation id."""
+    no_access = mirror.access == DirectoryCustomer.ACCESS_NONE
+    return Problem(
+        message=mirror.sync_error or "Reading the users failed.",
+        correlation_id=mirror.sync_correlation_id,
+        status=200 if request.htmx else (403 if no_access else 502),
+        kind="forbidden" if no_access else "error",
+    )
 
 
 def with_query(url: str, **params: str | int) -> str:

@@ -1,8 +1,10 @@
 """The customer page: Users and licenses (default tab), Deleted users (N), loading, Refresh, Export.
 
-Both tabs read the customer's snapshot (customers/snapshots.py). A large customer's first view
-starts a background load: the tab shows its progress, which polls `customer_loading` every 2s
-with htmx until the snapshot is there; without JavaScript the page refreshes itself instead.
+Both tabs read the directory (`customers/directory`): search, sort, paging and counts are SQL on
+the customer's mirror. Opening a customer whose mirror is older than `PORTAL_DIRECTORY_TTL` asks
+for a sync in the background and shows the mirror it has, with how old it is and the sync's
+progress; only a customer never read shows a progress page, which polls `customer_loading`
+every 2s with htmx (without JavaScript the page refreshes itself).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any, Final
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,58 +22,63 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
-from customers.selectors import (
+from customers.directory.models import DirectoryCustomer
+from customers.directory.queries import (
     SORT_KEYS,
     UserListQuery,
-    deleted_users_by_purge,
-    users_matching,
+    clean_query,
+    deleted_page,
+    users_page,
 )
 from customers.services import (
     CustomerRow,
+    DeletedLine,
+    customer_users_open,
+    customer_users_refresh,
     users_export,
-    users_snapshot_open,
-    users_snapshot_poll,
-    users_snapshot_refresh,
 )
-from customers.snapshots import CustomerSnapshot, LoadProgress
-from customers.views.common import customer_or_404, customer_tabs, pager, with_query
+from customers.views.common import (
+    customer_or_404,
+    customer_tabs,
+    pager,
+    sync_problem,
+    with_query,
+)
 from portal.access import Capability, has_capability, require_capability
 from portal.audit import Actor
 from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
+from portal.http import HtmxHttpRequest, csv_attachment
 from portal.partnercenter import PartnerCenterError
-from portal.problems import Problem, partner_center_problem
+from portal.problems import partner_center_problem
 from users.bulk.jobs import bulk_jobs_for_customer
 
-PAGE_SIZE: Final = 50
-# Seconds between two looks at a background load, with htmx and without (the Refresh header).
+# Seconds between two looks at a sync a page waits for, with htmx and without (Refresh header).
 POLL_SECONDS: Final = 2
 _TEMPLATES: Final = {"users": "customers/users.html", "deleted": "customers/deleted_users.html"}
-_COLUMNS: Final = {"name": "Display name", "username": "Username", "location": "Location"}
-
-State = CustomerSnapshot | LoadProgress
+_COLUMNS: Final = {
+    "name": "Display name",
+    "username": "Username",
+    "location": "Location",
+    "roles": "Admin roles",
+}
 
 
 @require_capability(Capability.VIEW)
 def customer_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
-    """Users and licenses: search, sort and page the snapshot; htmx gets only the results."""
+    """Users and licenses: search, sort and page the mirror; htmx gets only the results."""
     pc = partner_center_for(request)
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
     except PartnerCenterError as error:
         return _problem_page(request, "users", str(customer_id), None, error)
-    try:
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
-    except PartnerCenterError as error:
-        return _problem_page(request, "users", customer.id, customer, error)
+    customer_users_open(customer.mirror)
     if request.htmx and request.htmx.target == "users-results":
-        if not isinstance(state, CustomerSnapshot):
-            # The snapshot expired between two clicks: the whole page shows the load.
-            return HttpResponseClientRefresh()
-        context = _page_context(customer.id, customer, state, "users")
-        context.update(_users_context(request, customer, state))
+        if not customer.mirror.mirrored:
+            return HttpResponseClientRefresh()  # the whole page shows the sync's progress
+        context = _page_context(customer, "users")
+        context.update(_users_context(request, customer))
         return render(request, "customers/users.html#results", context)
-    return _tab_page(request, "users", customer, state)
+    return _tab_page(request, "users", customer)
 
 
 @require_capability(Capability.VIEW)
@@ -82,35 +89,35 @@ def customer_deleted_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpR
         customer = customer_or_404(pc=pc, customer_id=customer_id)
     except PartnerCenterError as error:
         return _problem_page(request, "deleted", str(customer_id), None, error)
-    try:
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
-    except PartnerCenterError as error:
-        return _problem_page(request, "deleted", customer.id, customer, error)
-    return _tab_page(request, "deleted", customer, state)
+    customer_users_open(customer.mirror)
+    return _tab_page(request, "deleted", customer)
 
 
 @require_capability(Capability.VIEW)
 def customer_loading(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
-    """Where a tab waiting for a background load looks every 2s.
+    """Where a tab waiting for a customer's first sync looks every 2s.
 
     htmx: the tab's whole page (the progress element selects `#customer-page` out of it), with
-    286 to stop polling once the load has finished or failed. A plain request (no JavaScript)
-    answers the same page with a `Refresh` header while loading, and goes to the tab when done.
+    286 to stop polling once the sync has finished or failed. A plain request (no JavaScript)
+    answers the same page with a `Refresh` header while reading, and goes to the tab when done.
+    Looking never starts a sync again after a failure: the page says why, and Refresh retries.
     """
     tab = "deleted" if request.GET.get("tab") == "deleted" else "users"
     pc = partner_center_for(request)
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
-        state = users_snapshot_poll(pc=pc, customer_id=customer.id)
     except PartnerCenterError as error:
         return _problem_page(request, tab, str(customer_id), None, error, stop_polling=True)
-    loading = isinstance(state, LoadProgress) and state.state == "loading"
-    if not request.htmx and isinstance(state, CustomerSnapshot):
+    mirror = customer.mirror
+    if mirror.sync_state == DirectoryCustomer.SYNC_IDLE and not mirror.mirrored:
+        customer_users_open(mirror)  # nothing under way (e.g. the queue lost it): ask again
+    waiting = not mirror.mirrored and mirror.sync_state != DirectoryCustomer.SYNC_FAILED
+    if not request.htmx and mirror.mirrored:
         return redirect(_tab_url(tab, customer.id))
-    response = _tab_page(request, tab, customer, state, polled=True)
-    if request.htmx and not loading:
+    response = _tab_page(request, tab, customer, polled=True)
+    if request.htmx and not waiting:
         response.status_code = HttpResponseStopPolling.status_code
-    elif not request.htmx and loading:
+    elif not request.htmx and waiting:
         response["Refresh"] = str(POLL_SECONDS)
     return response
 
@@ -118,68 +125,57 @@ def customer_loading(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespons
 @require_POST
 @require_capability(Capability.VIEW)
 def customer_refresh(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
-    """Refresh: forget the snapshot, so the tab reads Partner Center again."""
-    users_snapshot_refresh(customer_id=str(customer_id))
+    """Refresh: read the customer from Partner Center again, now; the page shows its progress."""
+    pc = partner_center_for(request)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = _tab_url("users", str(customer_id))
+    try:
+        customer = customer_or_404(pc=pc, customer_id=customer_id)
+    except PartnerCenterError as error:
+        messages.error(request, partner_center_problem(request, error).with_id)
+        return redirect(back)
+    customer_users_refresh(customer.mirror)
     return redirect(back)
 
 
 @require_POST
 @require_capability(Capability.EXPORT)
-def customer_users_export(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
-    """Export: the users matching the list's search, in its order, as a formula-safe CSV."""
+def customer_users_export(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponseBase:
+    """Export: the users matching the list's search, in its order, as a formula-safe CSV,
+    streamed from the directory."""
     query = UserListQuery.from_params(request.POST.dict())
     users_url = _tab_url("users", str(customer_id))
     back = with_query(users_url, q=query.search, sort=_sort_param(query), dir=_dir_param(query))
     try:
-        result = users_export(
-            pc=partner_center_for(request),
-            actor=Actor.from_request(request),
-            customer_id=str(customer_id),
-            query=query,
-        )
+        customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
     except PartnerCenterError as error:
-        problem = partner_center_problem(request, error)
-        messages.error(request, problem.with_id)
+        messages.error(request, partner_center_problem(request, error).with_id)
         return redirect(back)
-    if isinstance(result, LoadProgress):
+    if not customer.mirror.mirrored:
         messages.info(request, "The users are still being read. Export once the list is shown.")
         return redirect(back)
-    response = HttpResponse(result.content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    export = users_export(actor=Actor.from_request(request), customer=customer.mirror, query=query)
+    return csv_attachment(export.chunks, export.filename)
 
 
 # --- Rendering ------------------------------------------------------------------------------
 
 
 def _tab_page(
-    request: HtmxHttpRequest,
-    tab: str,
-    customer: CustomerRow,
-    state: State,
-    *,
-    polled: bool = False,
+    request: HtmxHttpRequest, tab: str, customer: CustomerRow, *, polled: bool = False
 ) -> HttpResponse:
-    context = _page_context(customer.id, customer, state, tab)
-    if isinstance(state, LoadProgress) and state.state == "failed":
-        context["problem"] = Problem(
-            message=f"Reading the users failed: {state.error}",
-            correlation_id=state.correlation_id,
-            status=200 if request.htmx else 502,
-            kind="error",
-        )
+    context = _page_context(customer, tab)
+    mirror = customer.mirror
+    if not mirror.mirrored and mirror.sync_state == DirectoryCustomer.SYNC_FAILED:
+        context["problem"] = sync_problem(request, mirror)
         context["retry_url"] = _tab_url(tab, customer.id)
-    elif isinstance(state, CustomerSnapshot):
-        if tab == "users":
-            context.update(_users_context(request, customer, state))
-            if has_capability(request.user, Capability.BULK_UPLOAD):
-                context["past_uploads"] = bulk_jobs_for_customer(customer_id=customer.id, limit=10)
-        else:
-            context["lines"] = deleted_users_by_purge(snapshot=state, now=timezone.now())
+    elif mirror.mirrored and tab == "users":
+        context.update(_users_context(request, customer))
+        if has_capability(request.user, Capability.BULK_UPLOAD):
+            context["past_uploads"] = bulk_jobs_for_customer(customer_id=customer.id, limit=10)
+    elif mirror.mirrored:
+        context.update(_deleted_context(request, customer))
     context["polled"] = polled
     status = context["problem"].status if "problem" in context else 200
     return render(request, _TEMPLATES[tab], context, status=status)
@@ -197,8 +193,14 @@ def _problem_page(
     problem = partner_center_problem(
         request, error, company_name=customer.company_name if customer else ""
     )
-    context = _page_context(customer_id, customer, None, tab)
-    context.update(problem=problem, retry_url=request.get_full_path())
+    context: dict[str, Any] = {
+        "customer_id": customer_id,
+        "customer": customer,
+        "company_name": customer.company_name if customer else "Customer",
+        "tab": tab,
+        "problem": problem,
+        "retry_url": request.get_full_path(),
+    }
     if request.htmx and request.htmx.target == "users-results":
         return render(request, "customers/users.html#results", context, status=problem.status)
     status = HttpResponseStopPolling.status_code if stop_polling and request.htmx else None
@@ -206,28 +208,26 @@ def _problem_page(
     return problem.apply_headers(response)
 
 
-def _page_context(
-    customer_id: str, customer: CustomerRow | None, state: State | None, tab: str
-) -> dict[str, Any]:
+def _page_context(customer: CustomerRow, tab: str) -> dict[str, Any]:
+    mirror = customer.mirror
+    reading = mirror.sync_state in {DirectoryCustomer.SYNC_QUEUED, DirectoryCustomer.SYNC_RUNNING}
     return {
-        "customer_id": customer_id,
+        "customer_id": customer.id,
         "customer": customer,
-        "company_name": customer.company_name if customer else "Customer",
-        "snapshot": state if isinstance(state, CustomerSnapshot) else None,
-        "progress": state if isinstance(state, LoadProgress) else None,
-        "tabs": customer_tabs(customer_id=customer_id, state=state, current=tab),
+        "mirror": mirror,
+        "company_name": customer.company_name,
+        "waiting": not mirror.mirrored and reading,
+        "reading": reading,
+        "tabs": customer_tabs(customer=customer, current=tab),
         "tab": tab,
-        "loading_url": with_query(reverse("customers:loading", args=[customer_id]), tab=tab),
+        "loading_url": with_query(reverse("customers:loading", args=[customer.id]), tab=tab),
         "poll_seconds": POLL_SECONDS,
     }
 
 
-def _users_context(
-    request: HtmxHttpRequest, customer: CustomerRow, snapshot: CustomerSnapshot
-) -> dict[str, Any]:
+def _users_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str, Any]:
     query = UserListQuery.from_params(request.GET.dict())
-    rows = users_matching(snapshot=snapshot, query=query)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = users_page(customer.mirror, query, request.GET.get("page"))
     url = _tab_url("users", customer.id)
 
     def page_url(number: int) -> str:
@@ -240,6 +240,19 @@ def _users_context(
         "page": page,
         "pager": pager(page, page_url),
         "columns": _columns(url, query),
+    }
+
+
+def _deleted_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str, Any]:
+    search = clean_query(request.GET.get("q", ""))
+    page = deleted_page(customer.mirror, search, request.GET.get("page"))
+    now = timezone.now()
+    url = _tab_url("deleted", customer.id)
+    return {
+        "search": search,
+        "page": page,
+        "pager": pager(page, lambda number: with_query(url, q=search, page=number)),
+        "lines": [DeletedLine.of(row, now) for row in page.object_list],
     }
 
 

@@ -1,16 +1,21 @@
-"""The dashboard and its one search box."""
+"""The dashboard and its one search box, across every customer in the directory."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 
-from customers.services import customer_list, user_lookup
-from customers.views.common import with_query
+from customers.directory.queries import (
+    clean_query,
+    customer_get,
+    customers_matching,
+    directory_health,
+    users_search,
+)
+from customers.services import customers_ensure, user_lookup
+from customers.views.common import pager, with_query
 from portal.access import Capability, has_capability, require_capability
 from portal.audit import ACTION_LABELS, recent_activity
 from portal.clients import partner_center_for
@@ -19,16 +24,16 @@ from portal.partnercenter import PartnerCenterError
 from portal.problems import Problem, partner_center_problem
 from users.bulk.jobs import bulk_jobs_dashboard
 
-MAX_QUERY = 200
+# A search lists at most this many customers above the users (the customers list has the rest).
+SEARCH_CUSTOMERS = 10
 
 
 @require_capability(Capability.VIEW)
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The landing page: one search box and the panels; htmx's Refresh swaps only the panels."""
-    customers_count: int | None = None
     problem: Problem | None = None
     try:
-        customers_count = len(customer_list(pc=partner_center_for(request)))
+        customers_ensure(pc=partner_center_for(request))
     except PartnerCenterError as error:
         # The dashboard stays useful (search, recent activity): only its count panel says why.
         problem = partner_center_problem(request, error)
@@ -36,7 +41,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         template += "#panels"
     context = {
-        "customers_count": customers_count,
+        "health": directory_health(),
         "problem": problem,
         # StrEnum members hash as their values, so the stored string finds its label.
         "activity": [
@@ -53,26 +58,40 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_capability(Capability.VIEW)
 def search(request: HtmxHttpRequest) -> HttpResponse:
-    """The dashboard's search: a username lands on that user, anything else on the customers."""
-    query = request.GET.get("q", "").strip()[:MAX_QUERY]
-    customers_url = reverse("customers:list")
-    if "@" not in query:
-        return redirect(with_query(customers_url, q=query))
+    """The dashboard's search: an exact username opens that user; anything else lists the
+    customers whose name or a domain contains it and the users of every customer whose words
+    it starts, exact matches first."""
+    query = clean_query(request.GET.get("q", ""))
+    if not query:
+        return redirect("customers:dashboard")
+    problem: Problem | None = None
     try:
-        found = user_lookup(pc=partner_center_for(request), username=query)
+        customers_ensure(pc=partner_center_for(request))
     except PartnerCenterError as error:
         problem = partner_center_problem(request, error)
-        messages.error(request, problem.with_id)
-        return redirect("customers:dashboard")
-    domain = query.rpartition("@")[2]
-    if found is None:
-        messages.warning(request, f"No customer has the domain {domain}.")
-        return redirect(f"{customers_url}?{urlencode({'q': domain})}")
-    if found.user_id is None:
-        messages.info(
-            request,
-            f"No active user with the username {query} was found; here is the customer its "
-            "domain belongs to.",
-        )
-        return redirect("customers:users", customer_id=found.customer_id)
-    return redirect("users:detail", customer_id=found.customer_id, user_id=found.user_id)
+    username = "@" in query and " " not in query
+    username_customer = None
+    if username:
+        found = user_lookup(username=query)
+        if found is not None and found.user_id is not None:
+            return redirect("users:detail", customer_id=found.customer_id, user_id=found.user_id)
+        username_customer = customer_get(found.customer_id) if found else None
+    customers = customers_matching(query)
+    page = users_search(query, request.GET.get("page"))
+    url = reverse("customers:search")
+    health = directory_health()
+    context = {
+        "query": query,
+        "problem": problem,
+        "customers": list(customers[:SEARCH_CUSTOMERS]),
+        "customers_count": customers.count(),
+        "customers_url": with_query(reverse("customers:list"), q=query),
+        "page": page,
+        "pager": pager(page, lambda number: with_query(url, q=query, page=number)),
+        "health": health,
+        # A username nobody active has: the customer its domain names, if any.
+        "username": username,
+        "username_customer": username_customer,
+        "domain": query.rpartition("@")[2],
+    }
+    return render(request, "customers/search.html", context)

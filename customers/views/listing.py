@@ -1,4 +1,5 @@
-"""The customers list: the cached list of all customers, searched and paged here."""
+"""The customers list: the directory's customers, searched and paged in SQL, each with its user
+counts, delegated access and how fresh its mirror is."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from customers.services import CustomerRow, customer_search
-from customers.services import customer_list as customers_all
+from customers.directory.models import DirectoryCustomer
+from customers.directory.queries import PAGE_SIZE, clean_query, customers_matching
+from customers.services import customers_ensure, customers_refresh
 from customers.views.common import pager, with_query
 from portal.access import Capability, require_capability
 from portal.clients import partner_center_for
@@ -18,21 +20,19 @@ from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterError
 from portal.problems import Problem, partner_center_problem
 
-PAGE_SIZE = 50
-MAX_QUERY = 200
-
 
 @require_capability(Capability.VIEW)
 def customer_list(request: HtmxHttpRequest) -> HttpResponse:
-    """Customers whose company name or domain contains `q`, 50 a page; htmx gets the rows."""
-    query = request.GET.get("q", "").strip()[:MAX_QUERY]
-    rows: list[CustomerRow] = []
+    """Customers whose company name or one of whose domains contains `q`, 50 a page; htmx gets
+    the rows."""
+    query = clean_query(request.GET.get("q", ""))
     problem: Problem | None = None
     try:
-        rows = customer_search(pc=partner_center_for(request), query=query)
+        customers_ensure(pc=partner_center_for(request))
     except PartnerCenterError as error:
         problem = partner_center_problem(request, error)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    customers = customers_matching(query) if problem is None else DirectoryCustomer.objects.none()
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "query": query,
         "page": page,
@@ -48,13 +48,12 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_capability(Capability.VIEW)
 def customer_list_refresh(request: HtmxHttpRequest) -> HttpResponse:
     """Refresh: read the customers list from Partner Center again, then show it."""
-    query = request.POST.get("q", "").strip()[:MAX_QUERY]
+    query = clean_query(request.POST.get("q", ""))
     try:
-        customers_all(pc=partner_center_for(request), refresh=True)
+        customers_refresh(pc=partner_center_for(request))
     except PartnerCenterError as error:
-        problem = partner_center_problem(request, error)
-        messages.error(request, problem.message)
-    return redirect(with_query(reverse("customers:list"), q=query))
+        messages.error(request, partner_center_problem(request, error).with_id)
+    return redirect(with_query(_list_url(), q=query))
 
 
 def _list_url() -> str:

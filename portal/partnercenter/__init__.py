@@ -56,13 +56,17 @@ from portal.partnercenter.resources import (
 from portal.partnercenter.retry import (
     WEB_THROTTLE_WAIT_CAP,
     WORKER_THROTTLE_WAIT_CAP,
+    Pacer,
     RetryPolicy,
 )
 from portal.partnercenter.transport import SANDBOX_API_ROOT, sandbox_session
 
 
 def partner_center(
-    *, throttle_wait_cap: float | None = None, correlation_id: str | None = None
+    *,
+    throttle_wait_cap: float | None = None,
+    correlation_id: str | None = None,
+    pacer: Pacer | None = None,
 ) -> PartnerCenterClient:
     """A client configured from settings: the in-process sandbox in sandbox mode, Partner Center
     itself (`PARTNER_CENTER_BASE_URL`) in live mode.
@@ -70,10 +74,11 @@ def partner_center(
     `throttle_wait_cap` is how long, in seconds, the calls may wait out throttling before raising
     `Throttled`: the default suits a web request (`WEB_THROTTLE_WAIT_CAP`); a background job
     passes `WORKER_THROTTLE_WAIT_CAP`. Make one client per web request or job: its
-    `correlation_id` ties that unit's calls together in Partner Center's logs.
+    `correlation_id` ties that unit's calls together in Partner Center's logs. A `pacer` makes
+    every call wait for its turn in a shared rate (the directory's background budget).
     """
     cap = WEB_THROTTLE_WAIT_CAP if throttle_wait_cap is None else throttle_wait_cap
-    policy = RetryPolicy(throttle_wait_cap=cap)
+    policy = RetryPolicy(throttle_wait_cap=cap, pacer=pacer)
     if settings.SANDBOX_ENABLED:
         return PartnerCenterClient(
             api_root=SANDBOX_API_ROOT,
@@ -123,6 +128,7 @@ __all__ = [
     "LicenseWarning",
     "Link",
     "NotFound",
+    "Pacer",
     "Page",
     "PartnerCenterClient",
     "PartnerCenterError",

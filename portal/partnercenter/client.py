@@ -160,10 +160,13 @@ class PartnerCenterClient:
         attempt = _Attempts(self.policy, is_change=method not in READS)
         tokens = self._app_tokens if app_only and self._app_tokens else self._tokens
 
+        pacer = self.policy.pacer
         while True:
             sending["Authorization"] = (
                 f"Bearer {tokens.access_token(force_refresh=attempt.refresh_token)}"
             )
+            if pacer is not None:
+                pacer.before_call()
             try:
                 response = self._session.request(
                     method,
@@ -216,6 +219,8 @@ class PartnerCenterClient:
                     after_unknown_attempt=attempt.outcome_unknown,
                 )
             retry_after = _retry_after(response.headers.get("Retry-After"))
+            if status == 429 and pacer is not None:
+                pacer.throttled(retry_after)
             if attempt.retry_after_answer(status, retry_after):
                 continue
             raise error_for(

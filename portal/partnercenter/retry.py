@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 # Per call site: what a person waiting for a page will sit through, and what a worker will.
 WEB_THROTTLE_WAIT_CAP = 5.0
@@ -41,6 +42,15 @@ def sdk_backoff(attempt: int) -> float:
     return (2**attempt - 1) / 2
 
 
+class Pacer(Protocol):
+    """Paces a client's calls to a shared rate (e.g. the portal's budget of background calls):
+    `before_call` waits for the next slot, `throttled` hears of each 429 so the rate can slow."""
+
+    def before_call(self) -> None: ...
+
+    def throttled(self, retry_after: float | None) -> None: ...
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 4
@@ -49,6 +59,7 @@ class RetryPolicy:
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT
     sleep: Callable[[float], None] = field(default=lambda seconds: _sleep(seconds))
     clock: Callable[[], float] = field(default=lambda: _clock())
+    pacer: Pacer | None = None  # every attempt of every call waits its turn when set
 
     def with_throttle_wait_cap(self, seconds: float) -> RetryPolicy:
         return replace(self, throttle_wait_cap=seconds)
@@ -64,6 +75,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "WEB_THROTTLE_WAIT_CAP",
     "WORKER_THROTTLE_WAIT_CAP",
+    "Pacer",
     "RetryPolicy",
     "sdk_backoff",
 ]

@@ -17,6 +17,7 @@ import re
 import time
 import unicodedata
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -60,6 +61,8 @@ from portal.sandbox.seed_plan import (
     DELETED_ADMIN_USERNAME,
     LARGE_CUSTOMER_ACTIVE_USERS,
     LARGE_CUSTOMER_ID,
+    MANY_DELETED_CUSTOMER_ID,
+    MANY_DELETED_USERS,
     NEAR_PURGE_AGE,
     NEAR_PURGE_USER_ID,
     NEAR_PURGE_USERNAME,
@@ -90,6 +93,8 @@ __all__ = [
     "DELETED_ADMIN_USER_ID",
     "LARGE_CUSTOMER_ACTIVE_USERS",
     "LARGE_CUSTOMER_ID",
+    "MANY_DELETED_CUSTOMER_ID",
+    "MANY_DELETED_USERS",
     "NEARLY_FULL_SKU_CUSTOMER_ID",
     "NEARLY_FULL_SKU_ID",
     "NEAR_PURGE_AGE",
@@ -392,6 +397,17 @@ def build_rows(now: datetime) -> _Rows:
     return rows
 
 
+def build_plan_rows(plans: Iterable[CustomerPlan], now: datetime) -> _Rows:
+    """The rows of more customers (the scale seeds), without the default seed's special users."""
+    now = now.replace(microsecond=0)
+    rows = _Rows()
+    for plan in plans:
+        builder = _CustomerBuilder(plan, random.Random(f"{RANDOM_SEED}:{plan.key}"), now, rows)
+        builder.build()
+        builder.finish()
+    return rows
+
+
 # --- Entry points ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SeedResult:
@@ -430,6 +446,20 @@ def _counts() -> tuple[int, int, int]:
         users.filter(state=CustomerUser.ACTIVE).count(),
         users.filter(state=CustomerUser.INACTIVE).count(),
     )
+
+
+def sandbox_seed_more(plans: Sequence[CustomerPlan]) -> SeedResult:
+    """Add the customers of `plans` that the sandbox does not have yet (the scale seeds: one
+    large customer, or many more), each in its own transaction."""
+    started = time.perf_counter()
+    seeded = False
+    for plan in plans:
+        if Customer.objects.filter(pk=stable_id("customer", plan.key)).exists():
+            continue
+        with transaction.atomic(using=SANDBOX_DB):
+            build_plan_rows([plan], clock.now()).save()
+        seeded = True
+    return SeedResult(seeded, *_counts(), seconds=time.perf_counter() - started)
 
 
 def sandbox_seed(*, reset: bool = False) -> SeedResult:

@@ -117,6 +117,10 @@ _SMALL_ADMINS = (
     (GLOBAL_READER, 1),
 )
 
+# A customer with many deleted users: its Deleted users list needs several pages of 500.
+MANY_DELETED_CUSTOMER_ID: Final = stable_id("customer", "lucernepublishing")
+MANY_DELETED_USERS: Final = 1500
+
 CUSTOMERS: Final = (
     CustomerPlan(
         "contoso",
@@ -201,4 +205,64 @@ CUSTOMERS: Final = (
             (LICENSE_ADMINISTRATOR, 1),
         ),
     ),
+    CustomerPlan(
+        "lucernepublishing",
+        "Lucerne Publishing",
+        "CH",
+        40,
+        MANY_DELETED_USERS,
+        (SkuPlan(BUSINESS_STANDARD, 0.6, 700),),
+        _SMALL_ADMINS,
+    ),
 )
+
+
+# --- On demand only (`sandbox_seed --large N`, `--many N`): scale, not in the default seed -----
+LARGE_DEMAND_CUSTOMER_ID: Final = stable_id("customer", "litwareinc")
+MANY_USERS_EACH: Final = 2500
+_LARGE_ADMINS: Final = (
+    (GLOBAL_ADMINISTRATOR, 3),
+    (USER_ADMINISTRATOR, 5),
+    (HELPDESK_ADMINISTRATOR, 10),
+    (BILLING_ADMINISTRATOR, 2),
+    (GLOBAL_READER, 4),
+    (LICENSE_ADMINISTRATOR, 2),
+)
+_MANY_NAMES: Final = (
+    "Alpine", "Blue Yonder", "Coho", "Datum", "Fourth Coffee", "Graphic Design", "Humongous",
+    "Litware", "Lamna", "Margie's Travel", "Munson's Pickles", "Proseware", "Relecloud",
+    "School of Fine Art", "Southridge Video", "Trey Research", "VanArsdel", "Wingtip", "Woodgrove",
+    "Northwind Health",
+)  # fmt: skip
+
+
+def large_plan(users: int) -> CustomerPlan:
+    """One customer of `users` active users (Litware, Inc.)."""
+    return CustomerPlan(
+        "litwareinc",
+        "Litware, Inc.",
+        "US",
+        users,
+        max(users // 100, 1),
+        (SkuPlan(OFFICE_365_E3, 0.85, 1000), SkuPlan(EXCHANGE_ONLINE_PLAN_1, 0.1, 500)),
+        _LARGE_ADMINS,
+    )
+
+
+def many_plans(count: int) -> tuple[CustomerPlan, ...]:
+    """`count` more customers of `MANY_USERS_EACH` users each."""
+    plans = []
+    for number in range(1, count + 1):
+        name = f"{_MANY_NAMES[number % len(_MANY_NAMES)]} {number:03d}"
+        plans.append(
+            CustomerPlan(
+                f"sandboxcustomer{number:03d}",
+                name,
+                ("US", "GB", "DE", "SE", "NL", "FR")[number % 6],
+                MANY_USERS_EACH,
+                25,
+                (SkuPlan(BUSINESS_PREMIUM, 0.7, 100), SkuPlan(BUSINESS_BASIC, 0.2, 50)),
+                _SMALL_ADMINS,
+            )
+        )
+    return tuple(plans)

@@ -28,7 +28,10 @@ def seeded_sandbox(django_db_setup: None, django_db_blocker: DjangoDbBlocker) ->
 @pytest.fixture
 def cold_cache(settings: Settings) -> Iterator[None]:
     """No snapshot, no customers list; background loads are enqueued, never run by themselves."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
     cache.clear()
     yield
     cache.clear()

@@ -1,4 +1,6 @@
-"""The customers list, search, the dashboard's username lookup and opening a users snapshot."""
+"""The customers services on the directory: the customers list read once and then served from
+the database, opening a customer (a sync asked for, run by the worker), the dashboard's username
+lookup."""
 
 from __future__ import annotations
 
@@ -6,18 +8,18 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from django.core.cache import cache
 from django.db import transaction
-from django.tasks import default_task_backend
+from django.tasks import task_backends
 from pytest_django import DjangoDbBlocker
-from pytest_django.fixtures import Settings
 
-from customers import services, snapshots
-from customers.tasks import load_customer_snapshot
+from customers import services
+from customers.directory.models import DirectoryCustomer
+from customers.directory.queries import customers_matching
 from portal.partnercenter import PartnerCenterClient, SandboxTokenProvider
 from portal.partnercenter.transport import SANDBOX_API_ROOT, sandbox_session
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
+from tests.directory_data import synced
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -46,92 +48,95 @@ def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterat
             seed.sandbox_wipe()
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def counting() -> CountingClient:
     return CountingClient()
 
 
-def test_the_customers_list_is_read_once_then_served_from_the_cache(
+def test_the_customers_list_is_read_once_then_served_from_the_directory(
     counting: CountingClient,
 ) -> None:
-    first = services.customer_list(pc=counting.pc)
-    assert len(first) == len(seed.CUSTOMERS)
-    assert [row.company_name.casefold() for row in first] == sorted(
-        row.company_name.casefold() for row in first
-    )
+    services.customers_ensure(pc=counting.pc)
+    rows = list(customers_matching(""))
+    assert len(rows) == len(seed.CUSTOMERS)
+    assert [row.name_key for row in rows] == sorted(row.name_key for row in rows)
     calls = len(counting.calls)
-    assert services.customer_list(pc=counting.pc) == first
+    services.customers_ensure(pc=counting.pc)
     assert len(counting.calls) == calls
 
 
-def test_customer_search_matches_a_substring_of_name_or_domain_in_any_case(
+def test_customer_search_matches_a_substring_of_name_or_any_domain_in_any_case(
     counting: CountingClient,
 ) -> None:
-    everyone = services.customer_list(pc=counting.pc)
-    sample = everyone[0]
-    by_name = services.customer_search(pc=counting.pc, query=sample.company_name[1:4].upper())
-    assert sample in by_name
-    by_domain = services.customer_search(pc=counting.pc, query=sample.domain.split(".")[0][-3:])
-    assert sample in by_domain
-    assert services.customer_search(pc=counting.pc, query="  ") == everyone
-    assert services.customer_search(pc=counting.pc, query="no such company") == []
+    services.customers_ensure(pc=counting.pc)
+    sample = next(row for row in customers_matching("") if row.domain)
+    assert sample in customers_matching(sample.company_name[1:4].upper())
+    assert sample in customers_matching(sample.domain.split(".")[0][-3:])
+    assert list(customers_matching("  ")) == list(customers_matching(""))
+    assert not customers_matching("no such company").exists()
+    # Accents do not matter either way.
+    assert [row.company_name for row in customers_matching("bjorkdal")] == ["Björkdal Bygg AB"]
 
 
-def test_a_small_customer_is_read_inside_the_request(counting: CountingClient) -> None:
-    customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-    state = services.users_snapshot_open(pc=counting.pc, customer_id=customer_id)
-    assert isinstance(state, snapshots.CustomerSnapshot)
-    calls = len(counting.calls)
-    assert services.users_snapshot_open(pc=counting.pc, customer_id=customer_id) == state
-    assert len(counting.calls) == calls  # warm: no Partner Center call
-
-
-def test_a_large_customer_is_read_by_one_background_task(counting: CountingClient) -> None:
-    customer_id = str(seed.LARGE_CUSTOMER_ID)
-    state = services.users_snapshot_open(pc=counting.pc, customer_id=customer_id)
-    assert isinstance(state, snapshots.LoadProgress)
-    assert state.state == "loading"
-    again = services.users_snapshot_open(pc=counting.pc, customer_id=customer_id)
-    assert isinstance(again, snapshots.LoadProgress)
-    enqueued = default_task_backend.results  # type: ignore[attr-defined]
-    assert [result.args for result in enqueued] == [[customer_id]]
-    load_customer_snapshot.call(customer_id)
-    loaded = services.users_snapshot_open(pc=counting.pc, customer_id=customer_id)
-    assert isinstance(loaded, snapshots.CustomerSnapshot)
-    assert len(loaded.users) == 5000
-
-
-def test_refresh_drops_the_snapshot(counting: CountingClient) -> None:
-    customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-    services.users_snapshot_open(pc=counting.pc, customer_id=customer_id)
-    services.users_snapshot_refresh(customer_id=customer_id)
-    assert snapshots.snapshot_get(customer_id=customer_id) is None
-
-
-def test_a_username_leads_to_its_customer_and_user_in_any_case(
+def test_a_customer_that_disappears_from_partner_center_is_forgotten(
     counting: CountingClient,
 ) -> None:
-    customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-    snapshot = services.users_snapshot_open(pc=counting.pc, customer_id=customer_id)
-    assert isinstance(snapshot, snapshots.CustomerSnapshot)
-    user = snapshot.users[0]
-    found = services.user_lookup(pc=counting.pc, username=user.user_principal_name.upper())
-    assert found == services.UserLookup(customer_id, user.id)
+    contoso = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+    assert contoso.users.exists()
+    from portal.sandbox.models import Customer
+
+    Customer.objects.filter(pk=seed.CUSTOM_DOMAIN_CUSTOMER_ID).update(company_name="Zzz renamed")
+    Customer.objects.filter(pk=seed.NEARLY_FULL_SKU_CUSTOMER_ID).delete()
+    services.customers_refresh(pc=counting.pc)
+    assert not DirectoryCustomer.objects.filter(
+        tenant_id=str(seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+    ).exists()
+    contoso.refresh_from_db()
+    assert contoso.company_name == "Zzz renamed"
+    assert contoso.users.exists()  # kept: still the partner's
 
 
-def test_an_unknown_username_lands_on_the_customer_and_an_unknown_domain_nowhere(
-    counting: CountingClient,
+def test_opening_a_customer_never_read_queues_one_sync_a_worker_runs(
+    counting: CountingClient, no_directory_worker: None
 ) -> None:
-    customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-    found = services.user_lookup(pc=counting.pc, username=f"nobody@{seed.CUSTOM_DOMAIN}")
-    assert found == services.UserLookup(customer_id, None)
-    assert services.user_lookup(pc=counting.pc, username="someone@unknown.example") is None
-    assert services.user_lookup(pc=counting.pc, username="not-a-username") is None
+    customer = services.customer_open(pc=counting.pc, customer_id=str(seed.LARGE_CUSTOMER_ID))
+    assert customer is not None and not customer.mirror.mirrored
+    services.customer_users_open(customer.mirror)
+    services.customer_users_open(customer.mirror)  # looked at twice: still one sync queued
+    queued = task_backends["directory"].results  # type: ignore[attr-defined]
+    assert [result.args for result in queued] == [[str(seed.LARGE_CUSTOMER_ID), False]]
+    assert customer.mirror.sync_state == DirectoryCustomer.SYNC_QUEUED
+    from customers.directory.background import sync_customer_task
+
+    sync_customer_task.call(*queued[0].args)
+    customer.mirror.refresh_from_db()
+    assert customer.mirror.mirrored and customer.mirror.users_count == 5000
+
+
+def test_refresh_reads_the_customer_again(counting: CountingClient) -> None:
+    customer = services.customer_open(
+        pc=counting.pc, customer_id=str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+    )
+    assert customer is not None
+    services.customer_users_open(customer.mirror)
+    first = customer.mirror.synced_at
+    assert first is not None
+    assert services.customer_users_refresh(customer.mirror)
+    customer.mirror.refresh_from_db()
+    assert customer.mirror.synced_at is not None and customer.mirror.synced_at > first
+
+
+def test_a_username_leads_to_its_customer_and_user_in_any_case() -> None:
+    customer = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+    user = customer.users.filter(state="active").order_by("display_key").first()
+    assert user is not None
+    found = services.user_lookup(username=user.user_principal_name.upper())
+    assert found == services.UserLookup(customer.tenant_id, user.user_id)
+
+
+def test_an_unknown_username_lands_on_the_customer_and_an_unknown_domain_nowhere() -> None:
+    customer = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+    found = services.user_lookup(username=f"nobody@{seed.CUSTOM_DOMAIN}")
+    assert found == services.UserLookup(customer.tenant_id, None)
+    assert services.user_lookup(username="someone@unknown.example") is None
+    assert services.user_lookup(username="not-a-username") is None

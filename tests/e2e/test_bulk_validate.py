@@ -34,7 +34,10 @@ DOMAIN = seed.CUSTOM_DOMAIN
 
 @pytest.fixture(autouse=True)
 def _sandbox(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
     seed.sandbox_seed(reset=True)
     cache.clear()  # the cache table is not flushed between transactional tests
     yield

@@ -38,7 +38,10 @@ TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
 @pytest.fixture(autouse=True)
 def _sandbox_and_no_worker(settings: Settings) -> Iterator[None]:
     """Demo data, a cold cache, and background loads that only the test runs."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
     seed.sandbox_seed(reset=True)
     cache.clear()  # the cache table is not flushed between transactional tests
     yield

@@ -28,7 +28,10 @@ TICKET = "INC-4242"
 
 @pytest.fixture(autouse=True)
 def _sandbox(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
     seed.sandbox_seed(reset=True)
     cache.clear()
     yield

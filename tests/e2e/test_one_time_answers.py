@@ -33,7 +33,10 @@ CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 
 @pytest.fixture(autouse=True)
 def _sandbox(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
     seed.sandbox_seed(reset=True)
     cache.clear()
     yield

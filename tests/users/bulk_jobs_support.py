@@ -1,19 +1,19 @@
-"""What the bulk job tests start from: a sandbox customer, its snapshot, a saved draft."""
+"""What the bulk job tests start from: a sandbox customer, its mirror, a saved draft."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from customers.snapshots import CustomerSnapshot, snapshot_load
+from customers.directory.models import DirectoryCustomer
 from portal.audit import Actor
-from portal.partnercenter import partner_center
 from portal.sandbox.models import Customer, CustomerUser, FaultSettings
+from tests.directory_data import synced
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3, make_customer, make_sku, make_user
 from users.bulk.jobs import bulk_job_create
 from users.bulk.models import BulkJob, BulkRow
@@ -27,7 +27,7 @@ T0 = datetime(2026, 11, 28, 9, tzinfo=UTC)
 @dataclass
 class Scene:
     customer: Customer
-    snapshot: CustomerSnapshot
+    mirror: DirectoryCustomer
     staff: User
 
     @property
@@ -50,14 +50,12 @@ def make_scene(staff: User, *, basic_seats: int = 50, e3_seats: int = 1) -> Scen
     )
     make_sku(customer, OFFICE_E3, "Office 365 E3", "ENTERPRISEPACK", e3_seats)
     make_user(customer, "alice", "Alice Admin", usage_location="US")
-    snapshot = snapshot_load(pc=partner_center(), customer_id=str(customer.id))
-    return Scene(customer, snapshot, staff)
+    return Scene(customer, synced(str(customer.id)), staff)
 
 
 def believe_seats_left(scene: Scene, seats: int) -> None:
-    """Make the snapshot say every licence has `seats` left (as a stale snapshot would)."""
-    skus = tuple(replace(sku, available=seats) for sku in scene.snapshot.skus)
-    scene.snapshot = replace(scene.snapshot, skus=skus)
+    """Make the mirror say every licence has `seats` left (as an old mirror would)."""
+    scene.mirror.skus.update(available=seats)
 
 
 def draft_rows(count: int, *, start: int = 0) -> list[dict[str, Any]]:
@@ -94,7 +92,7 @@ def save_job(
 ) -> BulkJob:
     return bulk_job_create(
         draft=make_draft(scene, rows),
-        snapshot=scene.snapshot,
+        customer=scene.mirror,
         usage_location="GB",
         sku_ids=sku_ids,
         actor=scene.actor,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 
-from tests.users.bulk_support import DOMAIN, HEADER, NOW, SNAPSHOT, csv_data, validate
+from tests.users.bulk_support import CUSTOMER_ID, DOMAIN, HEADER, NOW, csv_data, validate
 from users.bulk.services import bulk_draft_create, bulk_draft_get, bulk_drafts_prune
 from users.models import BulkDraft
 
@@ -33,7 +33,7 @@ def test_a_valid_file_becomes_a_draft_of_its_rows_for_a_day(admin_agent: User) -
     draft.refresh_from_db()
     assert isinstance(draft.public_id, uuid.UUID)
     assert draft.created_by == admin_agent
-    assert draft.customer_id == SNAPSHOT.customer_id
+    assert draft.customer_id == CUSTOMER_ID
     assert draft.file_name == "new.csv"
     assert draft.rows == [
         {
@@ -67,16 +67,16 @@ def test_only_the_uploader_finds_the_draft_by_its_id_for_its_customer(
     draft = draft_for(admin_agent)
     found = bulk_draft_get(
         public_id=str(draft.public_id),
-        customer_id=SNAPSHOT.customer_id,
+        customer_id=CUSTOMER_ID,
         created_by=admin_agent,
         now=NOW,
     )
     assert found == draft
     for public_id, customer_id, staff in [
-        (draft.public_id, SNAPSHOT.customer_id, helpdesk_agent),
+        (draft.public_id, CUSTOMER_ID, helpdesk_agent),
         (draft.public_id, "another-customer", admin_agent),
-        (uuid.uuid4(), SNAPSHOT.customer_id, admin_agent),
-        ("not-a-uuid", SNAPSHOT.customer_id, admin_agent),
+        (uuid.uuid4(), CUSTOMER_ID, admin_agent),
+        ("not-a-uuid", CUSTOMER_ID, admin_agent),
     ]:
         assert (
             bulk_draft_get(public_id=public_id, customer_id=customer_id, created_by=staff, now=NOW)
@@ -95,7 +95,7 @@ def test_an_expired_draft_is_not_found_and_pruning_deletes_only_expired_ones(
     assert (
         bulk_draft_get(
             public_id=old.public_id,
-            customer_id=SNAPSHOT.customer_id,
+            customer_id=CUSTOMER_ID,
             created_by=admin_agent,
             now=a_day_later,
         )

@@ -45,7 +45,10 @@ HTMX = {"HX-Request": "true", "HX-Target": "bulk-job-status"}
 @pytest.fixture(autouse=True)
 def _no_worker(settings: Settings) -> Iterator[None]:
     """Nothing runs by itself: the tests run each job's task body when they mean to."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
     cache.clear()
     yield
     cache.clear()
@@ -140,7 +143,7 @@ def test_save_without_a_location_asks_for_it(client_: Client, scene: Scene) -> N
 
 
 def test_someone_elses_draft_is_not_found(client_: Client, scene: Scene) -> None:
-    other = Scene(scene.customer, scene.snapshot, _staff("ada", "Ada Other", "Admin agent"))
+    other = Scene(scene.customer, scene.mirror, _staff("ada", "Ada Other", "Admin agent"))
     draft = make_draft(other, 1)
     response = client_.post(save_url(scene), {"draft": draft.public_id, "usage_location": "GB"})
     assert response.status_code == 404

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from customers.directory.queries import skus_of
 from portal.audit import Action
 from portal.crypto import decrypt
 from portal.models import AuditRecord
@@ -84,10 +85,10 @@ def test_save_makes_a_job_with_its_rows_and_enqueues_its_task(scene: Scene) -> N
 def test_saving_the_same_draft_twice_returns_the_same_job(scene: Scene) -> None:
     draft = make_draft(scene, 2)
     first = bulk_job_create(
-        draft=draft, snapshot=scene.snapshot, usage_location="gb", actor=scene.actor
+        draft=draft, customer=scene.mirror, usage_location="gb", actor=scene.actor
     )
     again = bulk_job_create(
-        draft=draft, snapshot=scene.snapshot, usage_location="GB", actor=scene.actor
+        draft=draft, customer=scene.mirror, usage_location="GB", actor=scene.actor
     )
     assert first.pk == again.pk
     assert BulkJob.objects.count() == 1
@@ -101,7 +102,7 @@ def test_saving_the_same_draft_twice_returns_the_same_job(scene: Scene) -> None:
 def test_a_location_is_required(scene: Scene, location: str, message: str) -> None:
     with pytest.raises(BulkJobRefused) as refused:
         bulk_job_create(
-            draft=make_draft(scene), snapshot=scene.snapshot, usage_location=location,
+            draft=make_draft(scene), customer=scene.mirror, usage_location=location,
             actor=scene.actor,
         )  # fmt: skip
     assert str(refused.value) == message
@@ -110,7 +111,7 @@ def test_a_location_is_required(scene: Scene, location: str, message: str) -> No
 
 def test_a_licence_with_fewer_seats_than_users_is_refused(scene: Scene) -> None:
     assert [(o.name, o.seats_left, o.enough) for o in bulk_license_options(
-        snapshot=scene.snapshot, users=2
+        skus=skus_of(scene.mirror), users=2
     )] == [("Microsoft 365 Business Basic", 50, True), ("Office 365 E3", 1, False)]  # fmt: skip
     with pytest.raises(BulkJobRefused) as refused:
         save_job(scene, 2, sku_ids=(BUSINESS_BASIC, OFFICE_E3))
@@ -151,7 +152,7 @@ def test_the_worker_creates_every_user_with_its_licence_and_a_status_update(
 
 
 def test_a_licence_that_fails_after_the_create_is_said_with_the_create(scene: Scene) -> None:
-    believe_seats_left(scene, 5)  # one seat really: it went since the snapshot was read
+    believe_seats_left(scene, 5)  # one seat really: it went since the mirror was read
     job = run(save_job(scene, 2, sku_ids=(OFFICE_E3,)))
     first, second = job.rows.order_by("number")
     assert first.status_update == "Created, with Office 365 E3."

@@ -6,6 +6,9 @@ import pytest
 
 from tests.users.bulk_support import DOMAIN, HEADER, csv_data, fixture_bytes, validate
 
+# The customer lives in the directory (the database).
+pytestmark = pytest.mark.django_db
+
 SAVE_AS = 'In Excel choose File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)"'
 
 

@@ -10,6 +10,9 @@ import pytest
 from tests.users.bulk_support import DOMAIN, HEADER, csv_data, fixture_bytes, validate
 from users.bulk.services import bulk_annotated_csv, bulk_template_csv
 
+# The customer lives in the directory (the database).
+pytestmark = pytest.mark.django_db
+
 
 def read_back(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")

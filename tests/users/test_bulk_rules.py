@@ -13,6 +13,9 @@ from tests.users.bulk_support import (
     validate,
 )
 
+# The customer lives in the directory (the database).
+pytestmark = pytest.mark.django_db
+
 ALL_COLUMNS = "First name, Last name, Display name, Email, Status update"
 
 

@@ -1,4 +1,4 @@
-"""Bulk validation against a real snapshot, read from the seeded sandbox through the SDK."""
+"""Bulk validation against a real mirror, synced from the seeded sandbox through the SDK."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from django.core.cache import cache
 from django.db import transaction
 from pytest_django import DjangoDbBlocker
 
-from customers.snapshots import snapshot_get, snapshot_load, snapshot_store
-from portal.partnercenter import partner_center
+from customers.directory.models import DirectoryUser
+from customers.directory.queries import users_of
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
+from tests.directory_data import synced
 from tests.users.bulk_support import HEADER, csv_data
+from users.bulk.rules import RETENTION
 from users.bulk.services import bulk_upload_validate
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -35,33 +37,32 @@ def _empty_cache() -> Iterator[None]:
     cache.clear()
 
 
-def test_a_cached_snapshot_decides_taken_deleted_and_free_usernames() -> None:
-    customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-    snapshot_store(snapshot_load(pc=partner_center(), customer_id=customer_id))
-    snapshot = snapshot_get(customer_id=customer_id)
-    assert snapshot is not None
-    active = snapshot.users[0]
+def test_the_mirror_decides_taken_deleted_and_free_usernames() -> None:
+    customer = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+    active = users_of(customer).order_by("display_key")[0]
+    taken = set(users_of(customer).values_list("upn_key", flat=True))
     deleted = next(
         row
-        for row in snapshot.deleted_users
-        if snapshot.user_by_username(row.user_principal_name) is None
+        for row in users_of(customer, state=DirectoryUser.DELETED).order_by("deleted_at")
+        if row.upn_key not in taken
     )
     data = csv_data(
         HEADER,
         f"New,Person,New Person,new.person@{seed.CUSTOM_DOMAIN.upper()},",
         f"Again,Taken,Again Taken,{active.user_principal_name.upper()},",
         f"Again,Deleted,Again Deleted,{deleted.user_principal_name},",
-        f"On,Initial,On Initial,on.initial@{snapshot.initial_domain},",
+        f"On,Initial,On Initial,on.initial@{customer.domain},",
     )
-    validation = bulk_upload_validate(snapshot=snapshot, file_name="users.csv", data=data)
+    validation = bulk_upload_validate(customer=customer, file_name="users.csv", data=data)
     assert [row.ok for row in validation.rows] == [True, False, True, True]
     assert validation.rows[1].errors["email"] == (
         f"Email '{active.user_principal_name.upper()}' is already the username of "
         f"{active.display_name}, an active user of this customer. Choose another username.",
     )
     (warning,) = validation.rows[2].warnings["email"]
+    assert deleted.deleted_at is not None
     assert warning.startswith(
         f"Email '{deleted.user_principal_name}' is the username of {deleted.display_name}, "
         f"deleted on {deleted.deleted_at:%Y-%m-%d} and restorable until "
-        f"{deleted.purge_at:%Y-%m-%d}."
+        f"{deleted.deleted_at + RETENTION:%Y-%m-%d}."
     )

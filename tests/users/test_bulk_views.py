@@ -18,7 +18,8 @@ from django.test import Client
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
-from customers.snapshots import CustomerSnapshot, snapshot_get
+from customers.directory.models import DirectoryCustomer, DirectoryUser
+from customers.directory.queries import customer_get, domains_of, users_of
 from portal.models import AuditRecord
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
@@ -53,7 +54,10 @@ def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterat
 @pytest.fixture(autouse=True)
 def _cold_cache(settings: Settings) -> Iterator[None]:
     """A cold cache; a large customer's background load is enqueued and never runs by itself."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
     cache.clear()
     yield
     cache.clear()
@@ -114,10 +118,14 @@ def read_csv(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-def contoso() -> CustomerSnapshot:
-    snapshot = snapshot_get(customer_id=CONTOSO)
-    assert snapshot is not None
-    return snapshot
+def contoso() -> DirectoryCustomer:
+    customer = customer_get(CONTOSO)
+    assert customer is not None and customer.mirrored
+    return customer
+
+
+def contoso_domains() -> str:
+    return ", ".join(domains_of(contoso()))
 
 
 def plain(html: str) -> str:
@@ -170,7 +178,7 @@ def test_the_upload_page_offers_the_template_and_a_multipart_form_with_csrf(
     assert 'name="csrfmiddlewaretoken"' in page
     assert '<input type="file" name="file" id="bulk-file-input" accept=".csv,text/csv"' in page
     assert '<button type="submit" class="btn btn-primary">Validate</button>' in page
-    assert f"at one of Contoso Ltd's domains: {', '.join(contoso().domains)}" in page
+    assert f"at one of Contoso Ltd's domains: {contoso_domains()}" in page
     assert "Next: Location and Save" not in page
 
 
@@ -291,12 +299,10 @@ def test_a_warning_does_not_stop_the_file_and_is_shown_apart_from_errors(
     client: Client, admin_agent: User
 ) -> None:
     client.force_login(admin_agent)
-    client.get(upload_url())  # reads the snapshot
-    snapshot = contoso()
+    client.get(upload_url())  # reads the customer into the directory
+    active = set(users_of(contoso()).values_list("upn_key", flat=True))
     deleted = next(
-        row
-        for row in snapshot.deleted_users
-        if snapshot.user_by_username(row.user_principal_name) is None
+        row for row in users_of(contoso(), state=DirectoryUser.DELETED) if row.upn_key not in active
     )
     data = csv_data(HEADER, f"Again,Here,Again Here,{deleted.user_principal_name},")
     page = upload(client, data)
@@ -365,7 +371,7 @@ def test_a_bad_file_makes_no_draft_and_shows_each_error_next_to_its_cell(
     )
     assert "Error: " + rules.DISPLAY_NAME_REQUIRED in cell(4, 3)
     assert "(empty)" in cell(4, 3)
-    domains = ", ".join(contoso().domains)
+    domains = contoso_domains()
     assert cell(5, 4).endswith(
         UsernameProblem("domain", found=domains).message("Email 'lee.wong@elsewhere.example'") + " "
     )
@@ -394,7 +400,7 @@ def test_the_file_comes_back_with_the_exact_messages_behind_the_marker(
         4,
     )
     rows = read_csv(downloaded(response))
-    domains = ", ".join(contoso().domains)
+    domains = contoso_domains()
     assert rows == [
         ["First name", "Last name", "Display name", "Email", "Status update"],
         ["Tom", "Baker", "Tom Baker", f"tom.baker@{DOMAIN}", ""],
@@ -736,7 +742,7 @@ def test_the_form_posts_with_htmx_as_multipart_and_works_without_it(
 
 
 def test_a_customer_still_loading_is_said_and_validation_waits(
-    client: Client, admin_agent: User
+    client: Client, admin_agent: User, no_directory_worker: None
 ) -> None:
     client.force_login(admin_agent)
     page = client.get(upload_url(TAILSPIN)).content.decode()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
-from customers import snapshots
-from customers.services import users_snapshot_open
+from customers.directory.models import DirectoryUser
+from customers.directory.queries import customer_get, user_get, users_of
 from portal.audit import Action, Actor, AuditContext
 from portal.models import AuditRecord
 from portal.partnercenter import AlreadyExists, InvalidInput, NotFound, Unavailable, partner_center
@@ -23,6 +24,7 @@ from portal.sandbox.models import (
     RoleMember,
 )
 from tests.db_dump import dump_database
+from tests.directory_data import synced
 from tests.sandbox_data import (
     BUSINESS_BASIC,
     GLOBAL_ADMIN,
@@ -300,14 +302,96 @@ def test_an_outage_leaves_the_form_resubmittable_with_the_same_id(scene: Scene) 
     assert [r.outcome for r in records(Action.USER_CREATE)] == ["failed", "succeeded"]
 
 
-def test_adding_a_user_updates_a_warm_snapshot(scene: Scene) -> None:
+# --- Write-through: every change shows in the directory at once -----------------------------
+
+
+def _mirror(scene: Scene) -> Any:
+    customer = synced(scene.customer_id)
+    return customer_get(customer.tenant_id)
+
+
+def test_adding_a_user_writes_it_through_with_its_roles_and_licences(scene: Scene) -> None:
+    mirror = _mirror(scene)
+    users_before = mirror.users_count
+    result = services.user_create(
+        pc=partner_center(),
+        audit=scene.audit,
+        new=new_user(
+            role_ids=(HELPDESK_ADMIN,),
+            sku_ids=(BUSINESS_BASIC,),
+            privileged_confirmed=frozenset({HELPDESK_ADMIN}),
+        ),
+        request_id="form-7",
+        role_names=scene.role_names,
+    )
+    assert result.user is not None and result.user.id
+    row = user_get(customer_get(scene.customer_id), result.user.id)  # type: ignore[arg-type]
+    assert row is not None and row.state == DirectoryUser.ACTIVE
+    assert row.user_principal_name == "carol@contoso.com"
+    assert row.roles == "Helpdesk Administrator"
+    assert row.written_at is not None
+    assert customer_get(scene.customer_id).users_count == users_before + 1  # type: ignore[union-attr]
+    assert services_licenses(scene, result.user.id) == [BUSINESS_BASIC]
+    # Word search finds it straight away.
+    found = users_of(customer_get(scene.customer_id), search="carol sing")  # type: ignore[arg-type]
+    assert [user.user_principal_name for user in found] == ["carol@contoso.com"]
+
+
+def services_licenses(scene: Scene, user_id: str) -> list[str]:
+    from customers.directory.queries import licenses_of
+
+    mirror = customer_get(scene.customer_id)
+    assert mirror is not None
+    return licenses_of(mirror, [user_id]).get(user_id, [])
+
+
+def test_update_delete_and_restore_write_through(scene: Scene) -> None:
+    _mirror(scene)
     pc = partner_center()
-    warm = users_snapshot_open(pc=pc, customer_id=scene.customer_id)
-    assert isinstance(warm, snapshots.CustomerSnapshot)
-    services.user_create(pc=pc, audit=scene.audit, new=new_user(), request_id="form-7")
-    after = snapshots.snapshot_get(customer_id=scene.customer_id)
-    assert after is not None
-    assert after.user_by_username("carol@contoso.com") is not None
+    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    services.user_update(
+        pc=pc,
+        audit=scene.audit,
+        user_id=str(scene.bob.pk),
+        fingerprint=details.fingerprint,
+        changes=_changes(
+            display_name="Robert Builder",
+            role_ids=frozenset({HELPDESK_ADMIN}),
+            sku_ids=frozenset({BUSINESS_BASIC}),
+            privileged_confirmed=frozenset({HELPDESK_ADMIN}),
+        ),
+        role_names=scene.role_names,
+    )
+    mirror = customer_get(scene.customer_id)
+    assert mirror is not None
+    row = user_get(mirror, str(scene.bob.pk))
+    assert row is not None
+    assert (row.display_name, row.roles) == ("Robert Builder", "Helpdesk Administrator")
+    assert services_licenses(scene, str(scene.bob.pk)) == [BUSINESS_BASIC]
+
+    services.user_delete(
+        pc=pc, audit=scene.audit, user_id=str(scene.bob.pk), username="bob@contoso.onmicrosoft.com"
+    )
+    row = user_get(mirror, str(scene.bob.pk))
+    assert row is not None and row.state == DirectoryUser.DELETED and row.deleted_at
+    mirror.refresh_from_db()
+    deleted_before = mirror.deleted_count
+
+    services.users_restore(pc=pc, audit=scene.audit, users=[row])
+    row = user_get(mirror, str(scene.bob.pk))
+    assert row is not None and row.state == DirectoryUser.ACTIVE and row.deleted_at is None
+    mirror.refresh_from_db()
+    assert mirror.deleted_count == deleted_before - 1
+
+
+def test_the_user_page_writes_what_it_read_live(scene: Scene) -> None:
+    _mirror(scene)
+    CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Changed In Partner Center")
+    services.user_details(
+        pc=partner_center(), customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
+    row = user_get(customer_get(scene.customer_id), str(scene.bob.pk))  # type: ignore[arg-type]
+    assert row is not None and row.display_name == "Changed In Partner Center"
 
 
 # --- Update ------------------------------------------------------------------------------------
@@ -616,9 +700,7 @@ def test_delete_then_restore_with_a_result_per_user(scene: Scene) -> None:
     taken = deleted(make_user(_customer(scene), "dup", "Dup One"), days_ago=2)
     make_user(_customer(scene), "dup", "Dup Two")
     rows = [
-        snapshots.DeletedUserRow(
-            str(user.pk), user.user_principal_name, user.display_name, user.soft_deletion_time
-        )  # type: ignore[arg-type]
+        services.DeletedUser(str(user.pk), user.user_principal_name)
         for user in (scene.bob, purged, taken)
     ]
     results = services.users_restore(pc=pc, audit=scene.audit, users=rows)

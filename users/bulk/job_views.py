@@ -29,8 +29,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from customers.services import CustomerRow, users_snapshot_open
-from customers.snapshots import CustomerSnapshot
+from customers.directory.queries import skus_of
+from customers.services import CustomerRow
 from customers.views.common import customer_or_404
 from portal.access import Capability, require_capability
 from portal.audit import Actor
@@ -63,10 +63,6 @@ DRAFT_GONE: Final = (
     "This upload is no longer kept (a validated file is kept for a day, for whoever uploaded "
     "it). Upload the file again."
 )
-STILL_READING: Final = (
-    "The customer's users are being read from Partner Center again, and Save needs their "
-    "licences. Select Save again in a moment."
-)
 PASSWORDS_WARNING: Final = (
     "The temporary passwords won't be available later: download them now. They are erased "
     "after 24 hours."
@@ -96,7 +92,6 @@ def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         )
         if draft is None:
             return _save_page(request, customer, None, None, notice=DRAFT_GONE, status=404)
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
     except PartnerCenterError as error:
         problem = partner_center_problem(
             request, error, company_name=customer.company_name if customer else ""
@@ -104,10 +99,7 @@ def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         context = {"customer": customer, "customer_id": str(customer_id), "problem": problem}
         response = render(request, "users/bulk/jobs/save.html", context, status=problem.status)
         return problem.apply_headers(response)
-    if not isinstance(state, CustomerSnapshot):
-        form = BulkSaveForm(request.POST or None, initial={"draft": draft.public_id})
-        return _save_page(request, customer, draft, form, notice=STILL_READING)
-    options = bulk_license_options(snapshot=state, users=len(draft.rows))
+    options = bulk_license_options(skus=skus_of(customer.mirror), users=len(draft.rows))
     if request.method == "GET":
         initial = {"draft": draft.public_id, "ticket": ticket_from_link(request)}
         form = BulkSaveForm(initial=initial, license_options=options)
@@ -117,7 +109,7 @@ def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         try:
             job = bulk_job_create(
                 draft=draft,
-                snapshot=state,
+                customer=customer.mirror,
                 usage_location=form.cleaned_data["usage_location"],
                 sku_ids=form.cleaned_data["skus"],
                 ticket=form.cleaned_data["ticket"],

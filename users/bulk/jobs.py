@@ -27,7 +27,8 @@ from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 from django_countries import countries
 
-from customers.snapshots import CustomerSnapshot
+from customers.directory.models import DirectoryCustomer
+from customers.directory.queries import SkuRow, skus_of
 from portal.audit import Action, Actor, AuditContext
 from portal.csvsafe import csv_bytes, csv_stream
 from users.bulk.models import BulkJob, BulkRow
@@ -68,18 +69,18 @@ class LicenseOption:
     enough: bool  # seats for every user of the upload
 
 
-def bulk_license_options(*, snapshot: CustomerSnapshot, users: int) -> list[LicenseOption]:
+def bulk_license_options(*, skus: Sequence[SkuRow], users: int) -> list[LicenseOption]:
     """The customer's subscribed licences with seats left, and whether they cover `users`."""
     return [
         LicenseOption(sku.id, sku.name, sku.available, sku.available >= users)
-        for sku in sorted(snapshot.skus, key=lambda sku: sku.name.casefold())
+        for sku in sorted(skus, key=lambda sku: sku.name.casefold())
     ]
 
 
 def bulk_job_create(
     *,
     draft: BulkDraft,
-    snapshot: CustomerSnapshot,
+    customer: DirectoryCustomer,
     usage_location: str,
     actor: Actor,
     sku_ids: Sequence[str] = (),
@@ -89,13 +90,13 @@ def bulk_job_create(
     """Save: turn a validated draft into a job and enqueue the task that creates its users.
 
     The Location is required (an ISO country code); each licence must be one of the
-    customer's with a seat left for every user (seats as of the snapshot). Raises
+    customer's with a seat left for every user (seats as last read). Raises
     BulkJobRefused otherwise. Saving the same draft again returns the job it already made, so
     a double click or a reload creates nothing twice.
     """
     now = now or timezone.now()
-    if snapshot.customer_id != draft.customer_id:
-        raise ValueError("The snapshot is of another customer than the draft.")
+    if customer.tenant_id != draft.customer_id:
+        raise ValueError("The customer is not the draft's.")
     existing = BulkJob.objects.filter(draft_public_id=draft.public_id).first()
     if existing is not None:
         return existing
@@ -104,14 +105,14 @@ def bulk_job_create(
         raise BulkJobRefused("Choose the Location of the new users.")
     if len(location) != 2 or countries.alpha2(location) != location:
         raise BulkJobRefused(f"'{usage_location}' is not a country code.")
-    skus = _chosen_skus(snapshot, sku_ids, users=len(draft.rows))
+    skus = _chosen_skus(skus_of(customer), sku_ids, users=len(draft.rows))
 
     try:
         with transaction.atomic():
             job = BulkJob.objects.create(
                 draft_public_id=draft.public_id,
                 customer_id=draft.customer_id,
-                customer_name=snapshot.company_name,
+                customer_name=customer.company_name,
                 created_by=actor.user,
                 created_by_username=actor.username,
                 ticket=ticket,
@@ -151,9 +152,9 @@ def bulk_job_create(
 
 
 def _chosen_skus(
-    snapshot: CustomerSnapshot, sku_ids: Sequence[str], *, users: int
+    available: Sequence[SkuRow], sku_ids: Sequence[str], *, users: int
 ) -> list[dict[str, str]]:
-    by_id = {sku.id.lower(): sku for sku in snapshot.skus}
+    by_id = {sku.id.lower(): sku for sku in available}
     chosen: list[dict[str, str]] = []
     for sku_id in dict.fromkeys(sku_ids):  # each once, in the order given
         sku = by_id.get(sku_id.lower())

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from customers.snapshots import CustomerSnapshot, DeletedUserRow, UserRow
 from users.bulk.reading import COLUMNS, Record
 from users.usernames import ascii_lower, username_problems
 
@@ -27,6 +26,8 @@ ROW: Final = "row"
 KEYS: Final = (FIRST_NAME, LAST_NAME, DISPLAY_NAME, EMAIL, STATUS_UPDATE)
 COLUMN_NAMES: Final = dict(zip(KEYS, COLUMNS, strict=True))
 _KEY_OF: Final = {name.casefold(): key for key, name in COLUMN_NAMES.items()}
+
+RETENTION: Final = timedelta(days=30)  # a deleted user can be restored this long
 
 MARKER: Final = "[Partner Portal]"
 """How the portal's own annotations in Status update begin.
@@ -100,26 +101,27 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class Known:
+    """A user of the customer with a username the file names (from the directory)."""
+
+    display_name: str
+    user_principal_name: str
+    deleted_at: datetime | None = None
+
+    @property
+    def purge_at(self) -> datetime:
+        assert self.deleted_at is not None
+        return self.deleted_at + RETENTION
+
+
+@dataclass(frozen=True)
 class Customer:
-    """What the rules need from a customer's snapshot, indexed once per upload."""
+    """What the rules need of a customer: its domains, and its users with the usernames the file
+    names (looked up once per upload), by username in ASCII lower case."""
 
-    snapshot: CustomerSnapshot
-    deleted: Mapping[str, DeletedUserRow]  # username in ASCII lower case -> restorable user
-
-    @classmethod
-    def from_snapshot(cls, snapshot: CustomerSnapshot, now: datetime) -> Customer:
-        return cls(
-            snapshot=snapshot,
-            # Sorted oldest first, so the latest deletion of a reused username wins.
-            deleted={
-                ascii_lower(row.user_principal_name): row
-                for row in snapshot.deleted_users
-                if row.purge_at > now
-            },
-        )
-
-    def active(self, username: str) -> UserRow | None:
-        return self.snapshot.user_by_username(username)
+    domains: tuple[str, ...]
+    active: Mapping[str, Known]
+    deleted: Mapping[str, Known]  # the latest restorable deletion of each username
 
 
 @dataclass(frozen=True)
@@ -235,13 +237,13 @@ def _email_check(
     first = first_rows.setdefault(ascii_lower(email), number)
     errors += [
         problem.message(f"Email '{shown}'")
-        for problem in username_problems(email, customer.snapshot.domains)
+        for problem in username_problems(email, customer.domains)
     ]
     if first != number:
         errors.append(DUPLICATE_EMAIL.format(email=shown, first=first))
     if errors:
         return errors, []
-    active = customer.active(email)
+    active = customer.active.get(ascii_lower(email))
     if active is not None:
         name = active.display_name or active.user_principal_name
         return [ACTIVE_USERNAME.format(email=shown, name=name)], []
@@ -251,7 +253,7 @@ def _email_check(
         warning = DELETED_USERNAME.format(
             email=shown,
             name=name,
-            deleted=f"{deleted.deleted_at.astimezone(UTC):%Y-%m-%d}",
+            deleted=f"{(deleted.purge_at - RETENTION).astimezone(UTC):%Y-%m-%d}",
             purge=f"{deleted.purge_at.astimezone(UTC):%Y-%m-%d}",
         )
         return [], [warning]

@@ -1,6 +1,6 @@
 """Bulk upload, step one: validate a CSV of users, keep it as a draft, give it back annotated.
 
-Validation reads the file and the customer's snapshot (domains, active and deleted usernames) and
+Validation reads the file and the customer's mirror (domains, active and deleted usernames) and
 writes nothing to Partner Center. Its result is a structure a view renders as it is: every row with
 its errors per column and its warnings apart, the file's own problems, and a summary with counts
 and how the file was read. A file that validates becomes a `BulkDraft`.
@@ -9,7 +9,7 @@ and how the file was read. A file that validates becomes a `BulkDraft`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -17,10 +17,11 @@ from typing import Final
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from customers.snapshots import CustomerSnapshot
+from customers.directory.models import DirectoryCustomer, DirectoryUser
+from customers.directory.queries import domains_of, users_by_username
 from portal.audit import Action, AuditContext
 from portal.csvsafe import csv_bytes, csv_stream
-from users.bulk.reading import COLUMNS, FileRefused, csv_file_read
+from users.bulk.reading import COLUMNS, FileRefused, Record, csv_file_read
 from users.bulk.rules import (
     DISPLAY_NAME,
     EMAIL,
@@ -30,6 +31,7 @@ from users.bulk.rules import (
     STATUS_UPDATE,
     Columns,
     Customer,
+    Known,
     RowResult,
     columns_match,
     row_check,
@@ -91,21 +93,21 @@ def bulk_upload_refused(*, customer_id: str, file_name: str, message: str) -> Va
 
 
 def bulk_upload_validate(
-    *, snapshot: CustomerSnapshot, file_name: str, data: bytes, now: datetime | None = None
+    *, customer: DirectoryCustomer, file_name: str, data: bytes, now: datetime | None = None
 ) -> Validation:
-    """Check an uploaded CSV against every bulk rule and the customer's snapshot.
+    """Check an uploaded CSV against every bulk rule and the customer's mirror.
 
-    No Partner Center call: domains and usernames come from the snapshot, so a 100-row file is
-    checked in milliseconds however many users the customer has. Rows are checked even when
-    there are too many of them, so one round of fixes covers everything; when the columns are
-    wrong the rows are listed but not checked, since their cells cannot be told apart.
+    No Partner Center call: domains and the usernames the file names are looked up in the
+    directory, so a 100-row file is checked in milliseconds however many users the customer has.
+    When the columns are wrong the rows are listed but not checked, since their cells cannot be
+    told apart.
     """
     name = _file_name(file_name)
     try:
         read = csv_file_read(data)
     except FileRefused as refused:
         return bulk_upload_refused(
-            customer_id=snapshot.customer_id, file_name=name, message=refused.message
+            customer_id=customer.tenant_id, file_name=name, message=refused.message
         )
 
     columns = columns_match(read.header)
@@ -116,10 +118,10 @@ def bulk_upload_validate(
             for record in read.records
         )
     else:
-        customer = Customer.from_snapshot(snapshot, now or timezone.now())
+        known = _known(customer, read.records, columns, now or timezone.now())
         first_rows: dict[str, int] = {}
         rows = tuple(
-            row_check(record=record, columns=columns, customer=customer, first_rows=first_rows)
+            row_check(record=record, columns=columns, customer=known, first_rows=first_rows)
             for record in read.records
         )
     with_errors = sum(1 for row in rows if not row.ok)
@@ -134,7 +136,7 @@ def bulk_upload_validate(
         notes=read.notes,
     )
     return Validation(
-        customer_id=snapshot.customer_id,
+        customer_id=customer.tenant_id,
         file_name=name,
         header=read.header.cells,
         columns=columns,
@@ -142,6 +144,24 @@ def bulk_upload_validate(
         file_errors=tuple(file_errors),
         summary=summary,
     )
+
+
+def _known(
+    customer: DirectoryCustomer, records: Sequence[Record], columns: Columns, now: datetime
+) -> Customer:
+    """The customer's domains, and its users with the usernames the file names."""
+    emails = [row_values(record, columns).get(EMAIL, "") for record in records]
+    active: dict[str, Known] = {}
+    deleted: dict[str, Known] = {}
+    # Oldest deletion first, so the latest deletion of a reused username wins.
+    for key, rows in users_by_username(customer, [email for email in emails if email]).items():
+        for row in rows:
+            known = Known(row.display_name, row.user_principal_name, row.deleted_at)
+            if row.state == DirectoryUser.ACTIVE:
+                active[key] = known
+            elif known.purge_at > now:
+                deleted[key] = known
+    return Customer(tuple(domains_of(customer)), active, deleted)
 
 
 def bulk_annotated_csv(validation: Validation) -> bytes:

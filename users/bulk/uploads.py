@@ -14,7 +14,7 @@ reading limit), while an annotated file grows with every message (a 1 MB file of
 rows would come back several times larger); and validating them again at download time gives
 back the customer as it is then — a username someone took in the meantime shows up — through
 the same code that made the page, so the page and the file cannot drift apart. The cost is one
-snapshot read, which is free while the snapshot is warm.
+lookup of the file's usernames in the directory.
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customers.services import CustomerRow, users_snapshot_open
-from customers.snapshots import CustomerSnapshot, LoadProgress
-from customers.views.common import customer_or_404
+from customers.directory.models import DirectoryCustomer
+from customers.directory.queries import domains_of, skus_of
+from customers.services import CustomerRow, customer_users_open
+from customers.views.common import customer_or_404, sync_problem
 from portal.access import Capability, require_capability
 from portal.audit import Actor, AuditContext
 from portal.clients import partner_center_for
@@ -59,8 +60,8 @@ MAX_UNREAD_BYTES: Final = 20 * 1024 * 1024
 
 TEMPLATE_FILE_NAME: Final = "upload-users-template.csv"
 STILL_READING: Final = (
-    "The customer's users are being read from Partner Center again, and validation needs them "
-    "to check every email. Choose the file and select Validate again in a moment."
+    "The customer's users are being read from Partner Center for the first time, and validation "
+    "needs them to check every email. Choose the file and select Validate again in a moment."
 )
 NOT_KEPT: Final = (
     "That file is no longer kept: the portal keeps a checked file for an hour, for whoever "
@@ -99,10 +100,14 @@ def _upload_page(
     customer: CustomerRow | None = None
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
     except PartnerCenterError as error:
         return _problem_page(request, customer_id, customer, error)
-    context = _page_context(customer, state)
+    mirror = customer_users_open(customer.mirror)
+    if not mirror.mirrored and mirror.sync_state == DirectoryCustomer.SYNC_FAILED:
+        problem = sync_problem(request, mirror)
+        failed = {**_page_context(customer), "problem": problem}
+        return _render(request, failed, status=problem.status)
+    context = _page_context(customer)
     posted = request.method == "POST" and not refused_size  # a refused body is never read
     form = BulkUploadForm(request.POST, request.FILES) if posted else None
     handler = request.upload_handlers[0]  # done by now (request.POST above)
@@ -118,19 +123,19 @@ def _upload_page(
         )
     elif form is not None:
         context["form"] = form
-        if not isinstance(state, CustomerSnapshot):
+        if not mirror.mirrored:
             context["notice"] = STILL_READING
         elif form.is_valid():
-            context.update(_validated(request, customer, state, form.cleaned_data["file"]))
+            context.update(_validated(request, customer, mirror, form.cleaned_data["file"]))
     return _render(request, context, status=status)
 
 
 def _validated(
-    request: HtmxHttpRequest, customer: CustomerRow, snapshot: CustomerSnapshot, upload: Any
+    request: HtmxHttpRequest, customer: CustomerRow, mirror: DirectoryCustomer, upload: Any
 ) -> dict[str, Any]:
     """Validate the upload; a valid file becomes a draft, a faulty one is kept for its download."""
     validation = bulk_upload_validate(
-        snapshot=snapshot, file_name=upload.name or "", data=upload_bytes(upload)
+        customer=mirror, file_name=upload.name or "", data=upload_bytes(upload)
     )
     if upload.size > MAX_FILE_BYTES:
         # Only the first 1 MB + 1 byte was read, so the service can only say "over 1 MB"; the
@@ -141,7 +146,7 @@ def _validated(
     staff = _staff(request)
     if validation.ok:
         draft = bulk_draft_create(validation=validation, created_by=staff)
-        options = bulk_license_options(snapshot=snapshot, users=len(draft.rows))
+        options = bulk_license_options(skus=skus_of(mirror), users=len(draft.rows))
         save_form = BulkSaveForm(
             initial={"draft": draft.public_id, "ticket": ticket_from_link(request)},
             license_options=options,
@@ -182,19 +187,16 @@ def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> H
     customer: CustomerRow | None = None
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
-        kept = bulk_upload_kept(token=token, staff=_staff(request), customer_id=customer.id)
-        if kept is None:
-            context = _page_context(customer, None)
-            context["notice"] = NOT_KEPT
-            return _render(request, context, status=404)
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
     except PartnerCenterError as error:
         return _problem_page(request, customer_id, customer, error)
-    if not isinstance(state, CustomerSnapshot):
-        context = _page_context(customer, state)
-        context["retry_url"] = request.get_full_path()
-        return _render(request, context)
-    validation = bulk_upload_validate(snapshot=state, file_name=kept.file_name, data=kept.data)
+    kept = bulk_upload_kept(token=token, staff=_staff(request), customer_id=customer.id)
+    if kept is None:
+        context = _page_context(customer)
+        context["notice"] = NOT_KEPT
+        return _render(request, context, status=404)
+    validation = bulk_upload_validate(
+        customer=customer.mirror, file_name=kept.file_name, data=kept.data
+    )
     stem = validation.file_name.rsplit(".", 1)[0] or "users"
     audit = AuditContext(Actor.from_request(request), customer.id, customer.company_name)
     content = bulk_annotated_export(validation=validation, audit=audit)
@@ -204,15 +206,13 @@ def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> H
 # --- Rendering ----------------------------------------------------------------------------------
 
 
-def _page_context(
-    customer: CustomerRow, state: CustomerSnapshot | LoadProgress | None
-) -> dict[str, Any]:
-    snapshot = state if isinstance(state, CustomerSnapshot) else None
+def _page_context(customer: CustomerRow) -> dict[str, Any]:
+    mirror = customer.mirror
     return {
         "customer": customer,
         "company_name": customer.company_name,
-        "domains": snapshot.domains if snapshot else (),
-        "loading": state is not None and snapshot is None,
+        "domains": domains_of(mirror) if mirror.mirrored else (),
+        "loading": not mirror.mirrored,
         "retry_url": reverse("users:bulk_upload", args=[customer.id]),
         "form": BulkUploadForm(),
         "columns": ", ".join(COLUMNS),

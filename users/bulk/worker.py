@@ -31,7 +31,8 @@ from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from customers.snapshots import snapshot_drop
+from customers.directory.text import ascii_lower
+from customers.directory.writes import directory_user_licenses, directory_user_write
 from portal.audit import Action
 from portal.crypto import decrypt, encrypt
 from portal.partnercenter import (
@@ -235,8 +236,6 @@ class _Run:
             )
         self.result.finished = bool(finished)
         self.result.lost_lease = not finished
-        # The users list must show the new users: read the customer again next time.
-        snapshot_drop(customer_id=self.job.customer_id)
 
     # --- One row ----------------------------------------------------------------------------------
 
@@ -312,17 +311,19 @@ class _Run:
             return False
         row.user_id = created.id or ""
         BulkRow.objects.filter(pk=row.pk).update(user_id=row.user_id, adopted=row.adopted)
+        # The users list shows it as soon as its row is done, with no Partner Center call.
+        directory_user_write(tenant_id=self.job.customer_id, user=created)
         return True
 
     def _look_up(self, username: str) -> CustomerUser | None:
         """The active user with this username, read live (Partner Center has no user search:
         one listing per run, read again when a later conflict is not in it)."""
-        key = username.casefold()
+        key = ascii_lower(username)
         with self._lookup_lock:
             if key not in self._known_users:
                 users = self.pc.customers.by_id(self.job.customer_id).users.iter_all()
                 self._known_users = {
-                    (user.user_principal_name or "").casefold(): user for user in users
+                    ascii_lower(user.user_principal_name or ""): user for user in users
                 }
             return self._known_users.get(key)
 
@@ -344,6 +345,9 @@ class _Run:
             row.license_error = str(error)
             return
         row.license_state, row.license_error = BulkRow.LICENSE_ASSIGNED, ""
+        directory_user_licenses(
+            tenant_id=self.job.customer_id, user_id=row.user_id, sku_ids=sku_ids
+        )
 
     def _finish_row(self, row: BulkRow) -> None:
         now = self.clock()
@@ -450,7 +454,7 @@ class _Run:
 def _matches(user: CustomerUser, row: BulkRow) -> bool:
     """Whether a user found by username is the one this row sent (then it is adopted)."""
     return (
-        (user.user_principal_name or "").casefold() == row.email.casefold()
+        ascii_lower(user.user_principal_name or "") == ascii_lower(row.email)
         and (user.display_name or "") == row.display_name
         and (user.first_name or "") == row.first_name
         and (user.last_name or "") == row.last_name

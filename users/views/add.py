@@ -16,8 +16,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 
-from customers.services import CustomerRow, users_snapshot_open
-from customers.snapshots import CustomerSnapshot
+from customers.directory.queries import choices_of
+from customers.services import CustomerRow, customer_users_open
 from customers.views.common import customer_or_404
 from portal.access import Capability, require_capability
 from portal.clients import partner_center_for
@@ -30,7 +30,6 @@ from users.services import (
     NewUser,
     PrivilegedRoleNotConfirmed,
     new_request_id,
-    role_names_of,
     user_create,
 )
 from users.views.common import audit_for, error_message, read_once
@@ -50,7 +49,6 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     customer: CustomerRow | None = None
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
     except PartnerCenterError as error:
         company = customer.company_name if customer else ""
         problem = partner_center_problem(request, error, company_name=company)
@@ -58,11 +56,12 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         context["problem"] = problem
         response = _render(request, "users/add.html", context, status=problem.status)
         return problem.apply_headers(response)
-    if not isinstance(state, CustomerSnapshot):
+    found = choices_of(customer_users_open(customer.mirror))
+    if found is None:
         context = {"customer": customer, "customer_id": customer.id}
         context["waiting"] = True
         return _render(request, "users/add.html", context)
-    choices: dict[str, Any] = {"domains": state.domains, "roles": state.roles, "skus": state.skus}
+    choices: dict[str, Any] = {"domains": found.domains, "roles": found.roles, "skus": found.skus}
 
     if request.method != "POST":
         form = AddUserForm(initial={"ticket": ticket_from_link(request)}, **choices)
@@ -95,7 +94,7 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
             audit=audit_for(request, customer, data["ticket"]),
             new=new,
             request_id=request_id,
-            role_names=role_names_of(state),
+            role_names=found.role_names,
         )
     except PrivilegedRoleNotConfirmed as confirm:
         # Nothing was sent: the same form, with the same one-time id, asks for a yes.

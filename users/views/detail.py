@@ -1,7 +1,7 @@
 """The user page and its actions: Submit (update), Reset password, Delete user account.
 
 Each action first reads the user live (`user_details`): the protected-account rule needs its
-directory roles as Partner Center has them now, not as a snapshot remembers them.
+directory roles as Partner Center has them now, not as the directory remembers them.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from customers.services import CustomerRow, users_snapshot_open
-from customers.snapshots import CustomerSnapshot
+from customers.directory.queries import Choices, choices_of
+from customers.services import CustomerRow, customer_users_open
 from customers.views.common import customer_or_404
 from portal.access import (
     HELPDESK_UPDATE_FIELDS,
@@ -52,7 +52,6 @@ from users.services import (
     Step,
     UserChanges,
     UserDetails,
-    role_names_of,
 )
 from users.views.common import (
     NOT_FOUND,
@@ -83,7 +82,7 @@ class Page:
 
     customer: CustomerRow
     details: UserDetails
-    snapshot: CustomerSnapshot | None
+    choices: Choices | None  # the customer's domains, roles and SKUs (None: never read yet)
     may: dict[str, bool] = field(default_factory=dict)
 
     @property
@@ -110,16 +109,15 @@ def _page(
     def may(action: Capability) -> bool:
         return can_act_on_user(staff, action, target_holds_directory_role=protected)
 
-    snapshot = None
     # Only the fields an Admin agent alone may change need the customer's domains, roles and
     # licences; the others need nothing but the user.
+    choices = None
     if may(Capability.UPDATE_USER) and can_change_roles_or_licenses(staff):
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
-        snapshot = state if isinstance(state, CustomerSnapshot) else None
+        choices = choices_of(customer_users_open(customer.mirror))
     return Page(
         customer,
         details,
-        snapshot,
+        choices,
         may={
             "update": may(Capability.UPDATE_USER),
             "reset": may(Capability.RESET_PASSWORD),
@@ -128,7 +126,7 @@ def _page(
             and can_update_user(staff, fields=["user_principal_name"]),
             "change_roles": may(Capability.UPDATE_USER)
             and can_change_roles_or_licenses(staff)
-            and snapshot is not None,
+            and choices is not None,
         },
     )
 
@@ -302,8 +300,8 @@ def _update_form(
 ) -> UpdateUserForm:
     person = page.details.user
     alias, _, domain = (person.user_principal_name or "").rpartition("@")
-    snapshot = page.snapshot
-    domains = list(snapshot.domains) if snapshot else []
+    choices = page.choices
+    domains = list(choices.domains) if choices else []
     if domain and domain.casefold() not in {name.casefold() for name in domains}:
         domains.insert(0, domain)
     allowed: set[str] = set(HELPDESK_UPDATE_FIELDS)
@@ -328,8 +326,8 @@ def _update_form(
         initial=initial,
         allowed=allowed,
         domains=domains,
-        roles=snapshot.roles if snapshot else (),
-        skus=snapshot.skus if snapshot else (),
+        roles=choices.roles if choices else (),
+        skus=choices.skus if choices else (),
         held_skus=page.details.sku_ids,
         held_roles=[role_id for role_id, _ in page.details.roles],
     )
@@ -362,7 +360,7 @@ def _offered(form: UpdateUserForm, name: str) -> frozenset[str] | None:
 
 
 def _role_names(page: Page) -> dict[str, str]:
-    names = role_names_of(page.snapshot) if page.snapshot else {}
+    names = page.choices.role_names if page.choices else {}
     return {**names, **dict(page.details.roles)}
 
 
@@ -394,7 +392,7 @@ def _conflict(
             )
         )
     role_names = _role_names(page)
-    sku_names = {sku.id: sku.name for sku in page.snapshot.skus} if page.snapshot else {}
+    sku_names = page.choices.sku_names if page.choices else {}
     for label, names, was, now_held, chosen in (
         ("Admin roles", role_names, loaded.role_ids, conflict.current_role_ids, changes.role_ids),
         ("Licences", sku_names, loaded.sku_ids, conflict.current_sku_ids, changes.sku_ids),
@@ -463,9 +461,9 @@ def _render(
         "reset_already": reset_already,
         "delete_url": f"{delete_url}?ticket={ticket}" if ticket else delete_url,
         "activity": user_activity(page.customer.id, page.user_id),
-        "snapshot_missing": page.may["update"]
+        "choices_missing": page.may["update"]
         and can_change_roles_or_licenses(request.user)
-        and page.snapshot is None,
+        and page.choices is None,
     }
     return render(request, "users/detail.html", context, status=status)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Final
 from uuid import UUID
 
 from django.contrib import messages
@@ -11,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from customers.services import users_snapshot_open
-from customers.snapshots import CustomerSnapshot
+from customers.directory.queries import deleted_users
+from customers.services import customer_users_open
 from customers.views.common import customer_or_404, with_query
 from portal.access import Capability, can_act_on_user, require_capability
 from portal.clients import partner_center_for
@@ -21,6 +22,9 @@ from portal.partnercenter import PartnerCenterError
 from users.forms import RestoreForm
 from users.services import RestoreResult, users_restore, users_split_protected
 from users.views.common import PROTECTED, audit_for, error_message
+
+# One Restore covers at most a page of the Deleted users tab, and then some.
+MAX_RESTORE: Final = 500
 
 
 @require_POST
@@ -33,11 +37,9 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
         company = customer.company_name
-        state = users_snapshot_open(pc=pc, customer_id=customer.id)
-        if not isinstance(state, CustomerSnapshot):
-            messages.info(request, "The deleted users are still being read. Try again shortly.")
-            return redirect(deleted_url)
-        rows = {row.id: row for row in state.deleted_users}
+        posted = request.POST.getlist("users")[:MAX_RESTORE]
+        mirror = customer_users_open(customer.mirror)
+        rows = {row.user_id: row for row in deleted_users(mirror, posted)}
         form = RestoreForm(request.POST, user_ids=rows)
         if not form.is_valid():
             for errors in form.errors.values():
@@ -51,7 +53,7 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
             allowed += protected
         else:
             refused = [
-                RestoreResult(row.id, row.user_principal_name, False, PROTECTED)
+                RestoreResult(row.user_id, row.user_principal_name, False, PROTECTED)
                 for row in protected
             ]
         if refused and not allowed:
@@ -65,7 +67,7 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
     by_id = {result.user_id: result for result in [*results, *refused]}
     context = {
         "customer": customer,
-        "results": [by_id[row.id] for row in chosen],
+        "results": [by_id[row.user_id] for row in chosen],
         "restored": sum(result.restored for result in results),
         "ticket": ticket,
     }

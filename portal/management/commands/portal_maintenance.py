@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from portal.maintenance import maintenance_run
+from portal.maintenance import directory_sweep_run, maintenance_run
 
 
 class Command(BaseCommand):
@@ -29,8 +29,14 @@ class Command(BaseCommand):
             default=15.0,
             help="Seconds between rounds with --loop (default: 15).",
         )
+        parser.add_argument(
+            "--no-sweep",
+            action="store_false",
+            dest="sweep",
+            help="Do not read old customers into the directory (another loop does).",
+        )
 
-    def handle(self, *args: Any, loop: bool, interval: float, **options: Any) -> None:
+    def handle(self, *args: Any, loop: bool, interval: float, sweep: bool, **options: Any) -> None:
         stop = threading.Event()
         if loop:
 
@@ -46,5 +52,10 @@ class Command(BaseCommand):
             report = maintenance_run()
             if options["verbosity"] >= 2 or report.failures or not loop:
                 self.stdout.write(report.summary())
+            if sweep:
+                # Within the round's time, so the other steps still come round every interval.
+                swept = directory_sweep_run(seconds=max(interval * 2, 1.0))
+                if swept and (options["verbosity"] >= 2 or not loop):
+                    self.stdout.write(swept)
             if not loop or stop.wait(max(interval, 0.1)):
                 break

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -64,7 +65,13 @@ def list_customers(request: HttpRequest) -> Answer:
         collection(
             items,
             self_uri="/customers",
-            next_uri=paging.next_uri("/customers?seekOperation=Next"),
+            # A filtered list's next link keeps its filter, which the token's scope names.
+            next_uri=paging.next_uri(
+                "/customers?"
+                + urlencode({"seekOperation": "Next", "filter": request.GET.get("filter", "")})
+                if search
+                else "/customers?seekOperation=Next"
+            ),
             continuation_token=token,
         ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -91,12 +92,17 @@ def list_users(request: HttpRequest, customer_id: str) -> Answer:
         CustomerUser.objects.filter(customer=customer, state=state), position
     )
     base = f"/customers/{customer.id}/users"
+    # The next link keeps the filter: its token belongs to the filtered collection (a next page
+    # of the deleted users is a page of the deleted users).
+    query = {"seekOperation": "Next"}
+    if state != CustomerUser.ACTIVE:
+        query["filter"] = request.GET.get("filter", "")
     return Answer(
         200,
         collection(
             [without_nulls(resources.user(user)) for user in rows],
             self_uri=base,
-            next_uri=paging.next_uri(f"{base}?seekOperation=Next"),
+            next_uri=paging.next_uri(f"{base}?{urlencode(query)}"),
             continuation_token=paging.token(following) if following else None,
         ),
     )

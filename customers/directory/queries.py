@@ -1,0 +1,388 @@
+"""The reads pages make: lists, search, sort, paging, counts and lookups, each an indexed query on
+a customer's current generation. Nothing here calls Partner Center or loads a whole customer.
+
+Search is by words: every word of what was typed must start a word of the user's display name,
+first or last name or username (split at spaces and `. _ - @`), folded the same way on both
+sides (`customers.directory.text`), so "jane", "Jane Do", "lopez" (for López) and "jdoe@fab"
+all find their user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from django.core.paginator import Page, Paginator
+from django.db import connections
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+
+from customers.directory.models import (
+    DirectoryCustomer,
+    DirectoryDomain,
+    DirectoryRole,
+    DirectorySku,
+    DirectoryUser,
+    DirectoryUserLicenses,
+    DirectoryWord,
+)
+from customers.directory.sync import mirrored_customers, mode
+from customers.directory.text import ascii_lower, fold, prefix_range, query_words
+
+# How long a search may be: the boxes say 200, anything longer is someone typing into the URL.
+MAX_QUERY: Final = 200
+PAGE_SIZE: Final = 50
+
+SortKey = Literal["name", "username", "location", "roles"]
+SORT_KEYS: Final[tuple[SortKey, ...]] = ("name", "username", "location", "roles")
+# Every order ends with the username, unique within a state, so paging is stable.
+_ORDER: Final[dict[SortKey, tuple[str, ...]]] = {
+    "name": ("display_key", "upn_key"),
+    "username": ("upn_key",),
+    "location": ("usage_location", "display_key", "upn_key"),
+    "roles": ("roles_key", "display_key", "upn_key"),
+}
+
+
+def clean_query(raw: str) -> str:
+    return raw.strip()[:MAX_QUERY]
+
+
+@dataclass(frozen=True)
+class UserListQuery:
+    """What a users list is asked for: a search, a sort column and direction."""
+
+    search: str = ""
+    sort: SortKey = "name"
+    descending: bool = False
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> UserListQuery:
+        """Read `q`, `sort` and `dir` leniently: anything unknown falls back to the default."""
+        sort = params.get("sort", "name")
+        return cls(
+            search=clean_query(params.get("q", "")),
+            sort=sort if sort in SORT_KEYS else "name",
+            descending=params.get("dir") == "desc",
+        )
+
+
+# --- Customers ---------------------------------------------------------------------------------
+
+
+def customer_get(tenant_id: str) -> DirectoryCustomer | None:
+    """A customer of this mode by its Partner Center id."""
+    return mirrored_customers().filter(tenant_id=str(tenant_id).lower()).first()
+
+
+def customers_matching(query: str) -> QuerySet[DirectoryCustomer]:
+    """Customers whose company name contains `query` (folded) or one of whose domains does
+    (ASCII lower case), by company name."""
+    customers = mirrored_customers().order_by("name_key", "tenant_id")
+    query = clean_query(query)
+    if not query:
+        return customers
+    by_domain = DirectoryDomain.objects.filter(name_key__contains=ascii_lower(query))
+    return customers.filter(
+        Q(name_key__contains=fold(query)) | Q(pk__in=by_domain.values("customer_id"))
+    )
+
+
+def customer_by_domain(domain: str) -> DirectoryCustomer | None:
+    """The customer one of whose domains is exactly `domain` (any case)."""
+    found = DirectoryDomain.objects.filter(
+        name_key=ascii_lower(domain.strip()), customer__mode=mode()
+    ).select_related("customer")
+    row = found.first()
+    return row.customer if row else None
+
+
+@dataclass(frozen=True)
+class DirectoryHealth:
+    """How much of the partner's customers list is mirrored, and how fresh."""
+
+    customers: int
+    mirrored: int
+    no_access: int
+    oldest: datetime | None  # the least recently read mirror
+    reading: int  # syncs queued or under way
+
+
+def directory_health() -> DirectoryHealth:
+    customers = mirrored_customers()
+    mirrored = customers.filter(synced_at__isnull=False)
+    oldest = mirrored.order_by("synced_at").values_list("synced_at", flat=True).first()
+    return DirectoryHealth(
+        customers=customers.count(),
+        mirrored=mirrored.count(),
+        no_access=customers.filter(access=DirectoryCustomer.ACCESS_NONE).count(),
+        oldest=oldest,
+        reading=customers.filter(
+            sync_state__in=[DirectoryCustomer.SYNC_QUEUED, DirectoryCustomer.SYNC_RUNNING]
+        ).count(),
+    )
+
+
+def domains_of(customer: DirectoryCustomer) -> list[str]:
+    """The customer's domains, in alphabetical order."""
+    rows = customer.domains.order_by("name_key")
+    return [row.name for row in rows]
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    """A directory role as forms offer it: `id` is Partner Center's."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SkuRow:
+    """A subscribed SKU as forms offer it, with its seats as last read."""
+
+    id: str
+    name: str
+    part_number: str
+    available: int
+    total: int
+    consumed: int
+
+
+def roles_of(customer: DirectoryCustomer) -> list[RoleRow]:
+    """The customer's directory roles, by name."""
+    rows: Iterable[DirectoryRole] = customer.roles.order_by("name")
+    return [RoleRow(row.role_id, row.name) for row in rows]
+
+
+def skus_of(customer: DirectoryCustomer) -> list[SkuRow]:
+    """The customer's subscribed SKUs, by name."""
+    rows: Iterable[DirectorySku] = customer.skus.order_by("name")
+    return [
+        SkuRow(row.sku_id, row.name, row.part_number, row.available, row.total, row.consumed)
+        for row in rows
+    ]
+
+
+def role_names(customer: DirectoryCustomer) -> dict[str, str]:
+    """Role id → name, for naming roles in steps and audit records."""
+    return dict(customer.roles.values_list("role_id", "name"))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What forms offer for a customer: its domains, directory roles and subscribed SKUs."""
+
+    domains: list[str]
+    roles: list[RoleRow]
+    skus: list[SkuRow]
+
+    @property
+    def role_names(self) -> dict[str, str]:
+        return {role.id: role.name for role in self.roles}
+
+    @property
+    def sku_names(self) -> dict[str, str]:
+        return {sku.id: sku.name for sku in self.skus}
+
+
+def choices_of(customer: DirectoryCustomer) -> Choices | None:
+    """The customer's choices, or None while it has never been read."""
+    if not customer.mirrored:
+        return None
+    return Choices(domains_of(customer), roles_of(customer), skus_of(customer))
+
+
+def deleted_users(customer: DirectoryCustomer, user_ids: Iterable[str]) -> list[DirectoryUser]:
+    """The customer's deleted users among `user_ids`, in the order of the Deleted users tab."""
+    return list(
+        DirectoryUser.objects.filter(
+            customer=customer,
+            generation=customer.generation,
+            state=DirectoryUser.DELETED,
+            user_id__in=[str(user_id) for user_id in user_ids],
+        ).order_by("deleted_at", "display_key")
+    )
+
+
+# --- Users of one customer ---------------------------------------------------------------------
+
+
+def users_of(
+    customer: DirectoryCustomer, *, state: str = DirectoryUser.ACTIVE, search: str = ""
+) -> QuerySet[DirectoryUser]:
+    """The customer's users in `state` (current generation), those matching `search` if any."""
+    users = DirectoryUser.objects.filter(
+        customer=customer, generation=customer.generation, state=state
+    )
+    for word in query_words(search):
+        matching = DirectoryWord.objects.filter(
+            _starts_with(word), customer=customer, generation=customer.generation
+        )
+        users = users.filter(pk__in=matching.values("user_id"))
+    return users
+
+
+def users_page(
+    customer: DirectoryCustomer,
+    query: UserListQuery,
+    number: str | int | None,
+    *,
+    state: str = DirectoryUser.ACTIVE,
+    per_page: int = PAGE_SIZE,
+) -> Page[DirectoryUser]:
+    """One page of the customer's users, searched and sorted as `query` asks."""
+    users = users_of(customer, state=state, search=query.search)
+    columns = _ORDER[query.sort]
+    order = [f"-{column}" if query.descending else column for column in columns]
+    known = None
+    if not query.search:
+        known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
+    return _paginate(users.order_by(*order), number, per_page, count=known)
+
+
+def deleted_page(
+    customer: DirectoryCustomer, search: str, number: str | int | None, *, per_page: int = PAGE_SIZE
+) -> Page[DirectoryUser]:
+    """Deleted users, soonest purge (earliest deletion) first."""
+    users = users_of(customer, state=DirectoryUser.DELETED, search=search)
+    known = None if search else customer.deleted_count
+    return _paginate(
+        users.order_by("deleted_at", "display_key", "upn_key"), number, per_page, count=known
+    )
+
+
+def users_for_export(customer: DirectoryCustomer, query: UserListQuery) -> Iterator[DirectoryUser]:
+    """Every user of the list as shown (search and order), read in chunks."""
+    columns = _ORDER[query.sort]
+    order = [f"-{column}" if query.descending else column for column in columns]
+    users = users_of(customer, search=query.search).order_by(*order)
+    return users.iterator(chunk_size=2000)
+
+
+def user_get(customer: DirectoryCustomer, user_id: str) -> DirectoryUser | None:
+    return DirectoryUser.objects.filter(
+        customer=customer, generation=customer.generation, user_id=str(user_id)
+    ).first()
+
+
+def users_by_username(
+    customer: DirectoryCustomer, usernames: Iterable[str]
+) -> dict[str, list[DirectoryUser]]:
+    """The customer's users (active and deleted) with these usernames, by username in ASCII
+    lower case; deleted ones soonest deleted last."""
+    keys = {ascii_lower(name) for name in usernames}
+    rows = DirectoryUser.objects.filter(
+        customer=customer, generation=customer.generation, upn_key__in=keys
+    ).order_by("upn_key", "deleted_at")
+    found: dict[str, list[DirectoryUser]] = {}
+    for row in rows:
+        found.setdefault(row.upn_key, []).append(row)
+    return found
+
+
+def licenses_of(customer: DirectoryCustomer, user_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The licences (SKU ids) known for these users; a user not read yet is absent."""
+    rows = DirectoryUserLicenses.objects.filter(customer=customer, user_id__in=list(user_ids))
+    return {row.user_id: list(row.sku_ids) for row in rows}
+
+
+# --- Users of every customer -------------------------------------------------------------------
+
+
+def user_by_username(username: str) -> DirectoryUser | None:
+    """The active user with exactly this username in any mirrored customer (current mirrors)."""
+    return (
+        _current_users()
+        .filter(upn_key=ascii_lower(username.strip()), state=DirectoryUser.ACTIVE)
+        .select_related("customer")
+        .first()
+    )
+
+
+def users_search(query: str, number: str | int | None, *, per_page: int = PAGE_SIZE) -> Page[Any]:
+    """Users of every mirrored customer matching `query` by words, active and deleted: exact
+    matches (the whole display name, username, or first or last name) first, then by name."""
+    words = query_words(query)
+    if not words:
+        return _paginate(DirectoryUser.objects.none(), number, per_page, count=0)
+    users = _current_users()
+    for word in words:
+        users = users.filter(
+            pk__in=DirectoryWord.objects.filter(_starts_with(word)).values("user_id")
+        )
+    folded, lowered = fold(query.strip()), ascii_lower(query.strip())
+    exact = Case(
+        When(
+            Q(display_key=folded)
+            | Q(upn_key=lowered)
+            | Q(first_name__iexact=query.strip())
+            | Q(last_name__iexact=query.strip()),
+            then=Value(0),
+        ),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    ordered = (
+        users.select_related("customer")
+        .annotate(exact=exact)
+        .order_by("exact", "display_key", "upn_key", "customer__name_key")
+    )
+    return _paginate(ordered, number, per_page)
+
+
+def _current_users() -> QuerySet[DirectoryUser]:
+    return DirectoryUser.objects.filter(
+        customer__mode=mode(), generation=F("customer__generation"), customer__generation__gt=0
+    )
+
+
+def _starts_with(word: str) -> Q:
+    """Words starting with `word`, as each database can answer from an index: LIKE 'word%' on
+    PostgreSQL (a pattern-ops index, whatever the collation), a range on SQLite, which compares
+    code points."""
+    if connections["default"].vendor == "postgresql":
+        return Q(word__startswith=word)
+    low, high = prefix_range(word)
+    return Q(word__gte=low, word__lt=high)
+
+
+# --- Paging ------------------------------------------------------------------------------------
+
+
+class _Rows:
+    """A queryset as a paginator's list: rows fetched by id after the page's ids are found on
+    the index alone (cheap deep in the list), and a count given when it is already known."""
+
+    ordered = True
+
+    def __init__(self, queryset: QuerySet[Any], count: int | None) -> None:
+        self.queryset = queryset
+        self.known = count
+
+    def count(self) -> int:
+        return self.known if self.known is not None else self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        ids = list(self.queryset.values_list("pk", flat=True)[index])
+        rows = self.queryset.model._default_manager.filter(pk__in=ids)
+        if self.queryset.query.select_related:
+            rows = rows.select_related(*_related(self.queryset))
+        by_id = {row.pk: row for row in rows}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _related(queryset: QuerySet[Any]) -> list[str]:
+    related = queryset.query.select_related
+    return list(related) if isinstance(related, dict) else []
+
+
+def _paginate(
+    queryset: QuerySet[Any], number: str | int | None, per_page: int, *, count: int | None = None
+) -> Page[Any]:
+    paginator: Paginator[Any] = Paginator(_Rows(queryset, count), per_page)  # type: ignore[arg-type]
+    return paginator.get_page(number)

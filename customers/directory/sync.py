@@ -1,0 +1,536 @@
+"""Reading Partner Center into the directory.
+
+`directory_customers_sync` reads the partner's customers list: new customers appear, renamed ones
+change, and a customer Partner Center no longer returns is forgotten with everything mirrored of
+it. `directory_customer_sync` reads one customer: its profile, domains, directory roles with their
+members, subscribed SKUs, and its active and deleted users. The lists that do not depend on each
+other are read at the same time (`PORTAL_DIRECTORY_SYNC_CONCURRENCY`), the users page after page
+of 500 (continuation tokens only go forward), written as they arrive into a new generation, and
+the customer is switched to that generation in one short transaction; then the old generation is
+deleted in batches. A page sees the old mirror or the new one, never a mixture.
+
+At most one sync of a customer runs at once across every process: a sync claims the customer
+with a conditional update and renews its lease as it goes. A change the portal wrote through
+after a sync began (Add user, a delete, a role...) wins over what that sync read: the switch
+carries such rows over into the new generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.directory.models import (
+    DirectoryCustomer,
+    DirectoryDomain,
+    DirectoryRole,
+    DirectoryRoleMember,
+    DirectorySku,
+    DirectoryUser,
+    DirectoryUserLicenses,
+    DirectoryWord,
+)
+from customers.directory.text import ascii_lower, joined, sort_key, user_words
+from portal.partnercenter import (
+    CompanyProfile,
+    CustomerUser,
+    Forbidden,
+    PartnerCenterClient,
+    PartnerCenterError,
+    SubscribedSku,
+)
+from portal.partnercenter import (
+    DirectoryRole as RoleResource,
+)
+
+logger = logging.getLogger("portal.directory")
+
+# A running sync renews its lease with every page; one silent this long is taken to have died.
+LEASE: Final = timedelta(seconds=120)
+BATCH: Final = 1000
+NO_ACCESS: Final = (
+    "The partner has no delegated admin access to {company}: ask the customer to approve a "
+    "delegated admin relationship in Partner Center."
+)
+
+
+def mode() -> str:
+    """The mode rows are read and shown in: switching sandbox → live shows nothing of sandbox."""
+    return str(settings.PARTNER_CENTER_MODE)
+
+
+def mirrored_customers() -> Any:
+    """This mode's customers (a queryset)."""
+    return DirectoryCustomer.objects.filter(mode=mode())
+
+
+# --- The customers list ----------------------------------------------------------------------
+
+
+def directory_customers_sync(*, pc: PartnerCenterClient) -> int:
+    """Mirror the partner's customers list; forget the customers it no longer returns.
+
+    Returns how many customers the partner has. Raises PartnerCenterError (nothing changes).
+    """
+    now = timezone.now()
+    listed = {customer.id: customer for customer in pc.customers.iter_all()}
+    known = {row.tenant_id: row for row in mirrored_customers()}
+    with transaction.atomic():
+        changed: list[DirectoryCustomer] = []
+        for tenant_id, customer in listed.items():
+            name = customer.company_profile.company_name or tenant_id
+            domain = customer.company_profile.domain or ""
+            row = known.get(tenant_id)
+            if row is None:
+                continue
+            row.company_name, row.name_key = name, sort_key(name)
+            row.domain, row.listed_at = domain, now
+            changed.append(row)
+        DirectoryCustomer.objects.bulk_update(
+            changed, ["company_name", "name_key", "domain", "listed_at"], batch_size=BATCH
+        )
+        new = [
+            DirectoryCustomer(
+                mode=mode(),
+                tenant_id=tenant_id,
+                company_name=customer.company_profile.company_name or tenant_id,
+                name_key=sort_key(customer.company_profile.company_name or tenant_id),
+                domain=customer.company_profile.domain or "",
+                listed_at=now,
+            )
+            for tenant_id, customer in listed.items()
+            if tenant_id not in known
+        ]
+        created = DirectoryCustomer.objects.bulk_create(new, batch_size=BATCH)
+        DirectoryDomain.objects.bulk_create(
+            [
+                DirectoryDomain(
+                    customer=row, name=row.domain, name_key=ascii_lower(row.domain), is_initial=True
+                )
+                for row in created
+                if row.domain
+            ],
+            batch_size=BATCH,
+        )
+    gone = [row for tenant_id, row in known.items() if tenant_id not in listed]
+    for row in gone:
+        directory_forget(customer=row)
+    return len(listed)
+
+
+def directory_forget(*, customer: DirectoryCustomer) -> None:
+    """Delete everything the directory holds about one customer, in batches."""
+    for generation in _generations(customer):
+        _delete_generation(customer, generation)
+    customer.delete()
+
+
+def directory_forget_all() -> int:
+    """Empty the directory (every mode); returns how many customers it held."""
+    customers = list(DirectoryCustomer.objects.all())
+    for customer in customers:
+        directory_forget(customer=customer)
+    return len(customers)
+
+
+# --- One customer ----------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    tenant_id: str
+    users: int = 0
+    deleted: int = 0
+    generation: int = 0
+    seconds: float = 0.0
+    claimed: bool = True  # False: another sync of this customer was under way
+
+
+def directory_customer_claim(
+    customer: DirectoryCustomer, *, now: datetime | None = None
+) -> DirectoryCustomer | None:
+    """Claim the customer's sync for this process, or None when another one holds it."""
+    now = now or timezone.now()
+    claimed = (
+        DirectoryCustomer.objects.filter(pk=customer.pk)
+        .filter(
+            ~Q(sync_state=DirectoryCustomer.SYNC_RUNNING) | Q(sync_heartbeat_at__lt=now - LEASE)
+        )
+        .update(
+            sync_state=DirectoryCustomer.SYNC_RUNNING,
+            sync_started_at=now,
+            sync_heartbeat_at=now,
+            sync_users_read=0,
+            sync_calls=0,
+            sync_error="",
+            sync_correlation_id="",
+        )
+    )
+    return DirectoryCustomer.objects.get(pk=customer.pk) if claimed else None
+
+
+def directory_customer_sync(
+    *,
+    pc: PartnerCenterClient,
+    customer: DirectoryCustomer,
+    concurrency: int | None = None,
+    calls: Callable[[], int] = lambda: 0,
+) -> SyncResult:
+    """Read one customer from Partner Center into a new generation and switch to it.
+
+    Returns without reading when another process is syncing the customer (`claimed` False).
+    Raises PartnerCenterError after recording the failure on the customer (the old mirror stays).
+    `calls` tells how many Partner Center calls were made so far (for the page's progress).
+    """
+    started = timezone.now()
+    clock = time.perf_counter()
+    claimed = directory_customer_claim(customer, now=started)
+    if claimed is None:
+        return SyncResult(customer.tenant_id, claimed=False)
+    customer = claimed
+    for generation in _generations(customer):
+        if generation > customer.generation:  # a crashed sync's leftovers
+            _delete_generation(customer, generation)
+    new = customer.generation + 1
+    writer = _GenerationWriter(customer, new, started, calls)
+    try:
+        read = _read_customer(
+            pc,
+            customer.tenant_id,
+            writer,
+            concurrency or settings.PORTAL_DIRECTORY_SYNC_CONCURRENCY,
+        )
+        writer.finish(read)
+        _switch(customer, new, started, read, writer)
+    except BaseException as error:
+        _delete_generation(customer, new)
+        _record_failure(customer, error)
+        raise
+    _delete_generation(customer, new - 1)
+    customer.refresh_from_db()
+    return SyncResult(
+        customer.tenant_id,
+        users=customer.users_count,
+        deleted=customer.deleted_count,
+        generation=new,
+        seconds=time.perf_counter() - clock,
+    )
+
+
+@dataclass
+class _Read:
+    """What a sync read besides the active users (which are written as they come)."""
+
+    profile: CompanyProfile
+    domains: list[str]
+    roles: list[RoleResource]
+    members: dict[str, list[str]]  # user id -> role ids
+    skus: list[SubscribedSku]
+    deleted: list[CustomerUser]
+
+
+def _read_customer(
+    pc: PartnerCenterClient, tenant_id: str, writer: _GenerationWriter, concurrency: int
+) -> _Read:
+    """Every list of one customer: the small independent ones on other threads (when
+    `concurrency` > 1), the active users here, page by page into `writer`."""
+    customer = pc.customers.by_id(tenant_id)
+    # The profile first: a customer without delegated access answers 403 here, before anything.
+    profile = customer.company_profile()
+    jobs: dict[str, Callable[[], Any]] = {
+        "domains": customer.domains,
+        "roles": lambda: _roles_and_members(pc, tenant_id),
+        "skus": customer.subscribed_skus.list,
+        "deleted": lambda: list(customer.users.iter_deleted()),
+    }
+    results: dict[str, Any] = {}
+    if concurrency <= 1:
+        results = {name: job() for name, job in jobs.items()}
+        writer.add_active(customer.users.iter_all())
+    else:
+        with ThreadPoolExecutor(max_workers=concurrency - 1) as pool:
+            futures: dict[str, Future[Any]] = {
+                name: pool.submit(_on_own_connections, job) for name, job in jobs.items()
+            }
+            try:
+                writer.add_active(customer.users.iter_all())
+            finally:
+                results = {name: future.result() for name, future in futures.items()}
+    roles, members = results["roles"]
+    return _Read(profile, results["domains"], roles, members, results["skus"], results["deleted"])
+
+
+def _on_own_connections[T](job: Callable[[], T]) -> T:
+    try:
+        return job()
+    finally:
+        connections.close_all()  # this thread's own: threads do not share connections
+
+
+def _roles_and_members(
+    pc: PartnerCenterClient, tenant_id: str
+) -> tuple[list[RoleResource], dict[str, list[str]]]:
+    roles = pc.customers.by_id(tenant_id).directory_roles
+    found = roles.list()
+    members: dict[str, list[str]] = {}
+    for role in found:
+        for member in roles.by_id(role.id).user_members.iter_all(size=500):
+            members.setdefault(member.id, []).append(role.id)
+    return found, members
+
+
+class _GenerationWriter:
+    """Writes a sync's users into its generation, in batches as pages arrive."""
+
+    def __init__(
+        self,
+        customer: DirectoryCustomer,
+        generation: int,
+        started: datetime,
+        calls: Callable[[], int],
+    ) -> None:
+        self.customer = customer
+        self.generation = generation
+        self.started = started
+        self.calls = calls
+        self.user_ids: set[str] = set()
+
+    def add_active(self, users: Iterator[CustomerUser]) -> None:
+        batch: list[CustomerUser] = []
+        for user in users:
+            batch.append(user)
+            if len(batch) >= BATCH:
+                self._write(batch, DirectoryUser.ACTIVE)
+                batch = []
+        if batch:
+            self._write(batch, DirectoryUser.ACTIVE)
+        self._progress()
+
+    def finish(self, read: _Read) -> None:
+        """The deleted users, then who holds which role."""
+        deleted = [user for user in read.deleted if user.id and user.id not in self.user_ids]
+        for start in range(0, len(deleted), BATCH):
+            self._write(deleted[start : start + BATCH], DirectoryUser.DELETED)
+        names = {role.id: role.name for role in read.roles}
+        rows = DirectoryUser.objects.filter(
+            customer=self.customer, generation=self.generation, user_id__in=list(read.members)
+        )
+        memberships = []
+        for row in rows:
+            role_ids = read.members[row.user_id]
+            row.roles = joined(names.get(role_id, role_id) for role_id in role_ids)
+            row.roles_key = sort_key(row.roles)
+            memberships += [DirectoryRoleMember(user=row, role_id=role_id) for role_id in role_ids]
+        DirectoryUser.objects.bulk_update(list(rows), ["roles", "roles_key"], batch_size=BATCH)
+        DirectoryRoleMember.objects.bulk_create(memberships, batch_size=BATCH)
+
+    def _write(self, users: list[CustomerUser], state: str) -> None:
+        fresh = [user for user in users if user.id and user.id not in self.user_ids]
+        self.user_ids.update(user.id for user in fresh if user.id)
+        rows = [user_row(self.customer, self.generation, user, state) for user in fresh]
+        with transaction.atomic():
+            created = DirectoryUser.objects.bulk_create(rows, batch_size=BATCH)
+            DirectoryWord.objects.bulk_create(words_of(created), batch_size=BATCH * 4)
+        self._progress()
+
+    def _progress(self) -> None:
+        DirectoryCustomer.objects.filter(pk=self.customer.pk).update(
+            sync_users_read=len(self.user_ids),
+            sync_heartbeat_at=timezone.now(),
+            sync_calls=self.calls(),
+        )
+
+
+def user_row(
+    customer: DirectoryCustomer,
+    generation: int,
+    user: CustomerUser,
+    state: str,
+    *,
+    now: datetime | None = None,
+    roles: Iterable[str] = (),
+) -> DirectoryUser:
+    """A directory row for a user as Partner Center described it."""
+    upn = user.user_principal_name or ""
+    display = user.display_name or upn
+    role_text = joined(roles)
+    deleted = state == DirectoryUser.DELETED
+    return DirectoryUser(
+        customer=customer,
+        generation=generation,
+        user_id=user.id or "",
+        user_principal_name=upn,
+        upn_key=ascii_lower(upn),
+        display_name=display,
+        display_key=sort_key(display),
+        first_name=user.first_name or "",
+        last_name=user.last_name or "",
+        usage_location=(user.usage_location or "").upper(),
+        roles=role_text,
+        roles_key=sort_key(role_text),
+        state=state,
+        deleted_at=(user.soft_deletion_time or now or timezone.now()) if deleted else None,
+        confirmed_at=now or timezone.now(),
+    )
+
+
+def words_of(rows: Iterable[DirectoryUser]) -> list[DirectoryWord]:
+    return [
+        DirectoryWord(customer_id=row.customer_id, generation=row.generation, user=row, word=word)
+        for row in rows
+        for word in user_words(
+            display_name=row.display_name,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            user_principal_name=row.user_principal_name,
+        )
+    ]
+
+
+def _switch(
+    customer: DirectoryCustomer,
+    new: int,
+    started: datetime,
+    read: _Read,
+    writer: _GenerationWriter,
+) -> None:
+    """Make generation `new` the customer's mirror, in one short transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = DirectoryCustomer.objects.select_for_update().get(pk=customer.pk)
+        old = locked.generation
+        # What the portal wrote through since this sync began wins over what it read.
+        for row in DirectoryUser.objects.filter(
+            customer=locked, generation=old, written_at__gte=started
+        ):
+            DirectoryUser.objects.filter(
+                customer=locked, generation=new, user_id=row.user_id
+            ).delete()
+            copy_user(row, new)
+        DirectoryDomain.objects.filter(customer=locked).delete()
+        initial = read.profile.domain or locked.domain
+        DirectoryDomain.objects.bulk_create(
+            DirectoryDomain(
+                customer=locked,
+                name=name,
+                name_key=ascii_lower(name),
+                is_initial=ascii_lower(name) == ascii_lower(initial),
+            )
+            for name in read.domains or [initial]
+        )
+        DirectoryRole.objects.filter(customer=locked).delete()
+        DirectoryRole.objects.bulk_create(
+            DirectoryRole(customer=locked, role_id=role.id, name=role.name) for role in read.roles
+        )
+        DirectorySku.objects.filter(customer=locked).delete()
+        DirectorySku.objects.bulk_create(sku_row(locked, sku, now) for sku in read.skus)
+        users = DirectoryUser.objects.filter(customer=locked, generation=new)
+        locked.generation = new
+        locked.users_count = users.filter(state=DirectoryUser.ACTIVE).count()
+        locked.deleted_count = users.filter(state=DirectoryUser.DELETED).count()
+        locked.synced_at = started
+        locked.access = DirectoryCustomer.ACCESS_DELEGATED
+        if read.profile.company_name:
+            locked.company_name = read.profile.company_name
+            locked.name_key = sort_key(read.profile.company_name)
+        locked.sync_state = DirectoryCustomer.SYNC_IDLE
+        locked.sync_heartbeat_at = None
+        locked.sync_users_read = locked.users_count
+        locked.sync_calls = writer.calls()
+        locked.save()
+        DirectoryUserLicenses.objects.filter(customer=locked).exclude(
+            user_id__in=users.values("user_id")
+        ).delete()
+
+
+def sku_row(customer: DirectoryCustomer, sku: SubscribedSku, now: datetime) -> DirectorySku:
+    product = sku.product_sku
+    return DirectorySku(
+        customer=customer,
+        sku_id=product.id,
+        name=product.name or product.sku_part_number or product.id,
+        part_number=product.sku_part_number or "",
+        available=sku.available_units or 0,
+        total=sku.total_units or 0,
+        consumed=sku.consumed_units or 0,
+        confirmed_at=now,
+    )
+
+
+def copy_user(row: DirectoryUser, generation: int) -> DirectoryUser:
+    """`row` (with its words and role memberships) as a row of another generation."""
+    role_ids = list(row.memberships.values_list("role_id", flat=True))
+    copy = DirectoryUser.objects.get(pk=row.pk)
+    copy.pk = None
+    copy.generation = generation
+    copy.save()
+    DirectoryWord.objects.bulk_create(words_of([copy]))
+    DirectoryRoleMember.objects.bulk_create(
+        DirectoryRoleMember(user=copy, role_id=role_id) for role_id in role_ids
+    )
+    return copy
+
+
+def _record_failure(customer: DirectoryCustomer, error: BaseException) -> None:
+    fields: dict[str, Any] = {
+        "sync_state": DirectoryCustomer.SYNC_FAILED,
+        "sync_heartbeat_at": None,
+        "sync_error": str(error)[:2000] if isinstance(error, PartnerCenterError) else "",
+    }
+    if isinstance(error, PartnerCenterError):
+        fields["sync_correlation_id"] = error.correlation_id or ""
+    if isinstance(error, Forbidden):
+        fields["access"] = DirectoryCustomer.ACCESS_NONE
+        fields["sync_error"] = NO_ACCESS.format(company=customer.company_name)
+    if not isinstance(error, PartnerCenterError):
+        logger.exception("The sync of customer %s failed", customer.tenant_id)
+        fields["sync_error"] = "The sync stopped unexpectedly; it will be tried again."
+    DirectoryCustomer.objects.filter(pk=customer.pk).update(**fields)
+
+
+def _generations(customer: DirectoryCustomer) -> list[int]:
+    return sorted(
+        set(
+            DirectoryUser.objects.filter(customer=customer)
+            .values_list("generation", flat=True)
+            .distinct()
+        )
+    )
+
+
+def _delete_generation(customer: DirectoryCustomer, generation: int) -> None:
+    """Delete one generation's users, a batch per short transaction."""
+    rows = DirectoryUser.objects.filter(customer=customer, generation=generation)
+    while ids := list(rows.values_list("pk", flat=True)[:BATCH]):
+        with transaction.atomic():
+            DirectoryWord.objects.filter(user_id__in=ids).delete()
+            DirectoryRoleMember.objects.filter(user_id__in=ids).delete()
+            DirectoryUser.objects.filter(pk__in=ids).delete()
+
+
+__all__ = [
+    "LEASE",
+    "NO_ACCESS",
+    "SyncResult",
+    "copy_user",
+    "directory_customer_claim",
+    "directory_customer_sync",
+    "directory_customers_sync",
+    "directory_forget",
+    "directory_forget_all",
+    "mirrored_customers",
+    "mode",
+    "sku_row",
+    "user_row",
+    "words_of",
+]
