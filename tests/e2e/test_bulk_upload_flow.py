@@ -23,12 +23,11 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from customers.snapshots import snapshot_load
 from portal.audit import Actor
-from portal.partnercenter import partner_center
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from portal.sandbox.models import Customer
+from tests.directory_data import synced
 from tests.e2e.test_customers import http_errors
 from tests.e2e.test_layout import assert_accessible, sign_in
 from tests.users.bulk_jobs_support import Scene, make_draft
@@ -167,14 +166,14 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
 def test_a_finished_upload_waits_on_the_dashboard_until_its_passwords_are_downloaded(
     page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
 ) -> None:
-    snapshot = snapshot_load(pc=partner_center(), customer_id=CONTOSO)
-    scene = Scene(Customer.objects.get(id=CONTOSO), snapshot, admin_agent)
+    mirror = synced(CONTOSO)
+    scene = Scene(Customer.objects.get(id=CONTOSO), mirror, admin_agent)
     rows = [
         {"row": 2, "first_name": "", "last_name": "", "display_name": "Kim Lee",
          "email": f"kim.lee@{DOMAIN}"},
     ]  # fmt: skip
     job = bulk_job_create(
-        draft=make_draft(scene, rows), snapshot=snapshot, usage_location="FR",
+        draft=make_draft(scene, rows), customer=mirror, usage_location="FR",
         actor=Actor.for_command(admin_agent),
     )  # fmt: skip
     bulk_job_run(job_id=job.pk, concurrency=1)

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from customers.snapshots import snapshot_get
+from customers.directory.models import DirectoryUser
+from customers.directory.queries import customer_get, users_of
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.conftest import STAFF_PASSWORD
@@ -48,12 +49,13 @@ def _sandbox(settings: Settings) -> Iterator[None]:
 
 def deleted_username() -> str:
     """A username of Contoso's deleted users that no active user has taken: a warning."""
-    snapshot = snapshot_get(customer_id=CONTOSO)
-    assert snapshot is not None, "the upload page reads the snapshot"
+    mirror = customer_get(CONTOSO)
+    assert mirror is not None and mirror.mirrored, "the upload page reads the customer"
+    taken = set(users_of(mirror).values_list("upn_key", flat=True))
     return next(
         row.user_principal_name
-        for row in snapshot.deleted_users
-        if snapshot.user_by_username(row.user_principal_name) is None
+        for row in users_of(mirror, state=DirectoryUser.DELETED).order_by("deleted_at")
+        if row.upn_key not in taken
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def test_sign_in_see_the_dashboard_and_sign_out(
 
 
 @pytest.mark.django_db(databases=["default", "sandbox"])
-def test_the_dashboard_search_lands_on_the_customers_list(
+def test_the_dashboard_search_lists_customers_and_users(
     page: Page,
     live_server: LiveServer,
     sales_agent: User,
@@ -99,9 +100,15 @@ def test_the_dashboard_search_lands_on_the_customers_list(
     browser_problems: list[str],
 ) -> None:
     sign_in(page, live_server, "sofia")
-    page.get_by_label("Company name, domain or username").fill("Contoso")
+    page.get_by_label("Company name, domain, username or a user's name").fill("Contoso")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(f"{live_server.url}/customers/?q=Contoso")
+    expect(page).to_have_url(f"{live_server.url}/search/?q=Contoso")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search")
+    expect(page.get_by_role("heading", name=re.compile(r"^Customers \(\d+\)$"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Users \(\d+\)$"))).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "search.png", full_page=True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Customers")
     assert_accessible(page)
     page.screenshot(path=screenshots / "customers.png", full_page=True)
@@ -195,9 +202,10 @@ def test_everything_works_without_javascript(
         page.get_by_role("link", name="Refresh").click()
         expect(page).to_have_url(f"{live_server.url}/")
         expect(page.locator("#dashboard-panels")).to_have_count(1)
-        page.get_by_label("Company name, domain or username").fill("contoso.com")
+        page.get_by_label("Company name, domain, username or a user's name").fill("contoso")
         page.get_by_role("button", name="Search").click()
-        expect(page).to_have_url(f"{live_server.url}/customers/?q=contoso.com")
+        expect(page).to_have_url(f"{live_server.url}/search/?q=contoso")
+        expect(page.get_by_role("heading", name=re.compile(r"^Users \(\d+\)$"))).to_be_visible()
         page.get_by_role("button", name="Sign out").click()
         expect(page).to_have_url(f"{live_server.url}/sign-in/")
     finally:

@@ -62,7 +62,7 @@ def test_the_add_user_password_is_focused_guarded_and_the_list_refreshed(
     sign_in(page, live_server, "amara")
     page.goto(f"{live_server.url}/customers/{CONTOSO}/?q=nora")
     results = page.locator("#users-results")
-    expect(results).to_contain_text("No user's display name or username contains")
+    expect(results).to_contain_text("No user matches “nora”")
 
     _add_a_user(page, "nora.one")
     dialog = page.get_by_role("dialog")

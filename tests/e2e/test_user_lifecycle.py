@@ -61,9 +61,9 @@ def test_add_update_delete_and_restore_a_user(
     sign_in(page, live_server, "amara")
 
     # 1. Dashboard → Customers → the customer → Users and licenses.
-    page.get_by_label("Company name, domain or username").fill("Contoso")
+    page.get_by_label("Company name, domain, username or a user's name").fill("Contoso")
     page.get_by_role("button", name="Search").click()
-    page.locator("#customer-results").get_by_role("link", name="Contoso Ltd").click()
+    page.get_by_role("region", name="Customers").get_by_role("link", name="Contoso Ltd").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contoso Ltd")
     users_url = page.url
     page.wait_for_load_state("load")

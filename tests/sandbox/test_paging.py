@@ -143,3 +143,32 @@ def test_customers_page_and_filter_by_company_name_or_domain(api: Api, tenant: T
     assert [c["id"] for c in by_domain.json()["items"]] == [tenant.id]
     wrong = api.get('/customers?filter={"Field":"Domain","Value":"x","Operator":"equals"}')
     assert wrong.code == 3000
+
+
+def test_the_deleted_users_next_link_keeps_its_filter_to_the_last_page(
+    api: Api, tenant: Tenant
+) -> None:
+    """A customer with 1,500 deleted users pages to the end (the next link once dropped the
+    filter, and its token then belonged to another collection)."""
+    _add_users(tenant, 1600)
+    CustomerUser.objects.filter(
+        customer=tenant.customer, user_principal_name__gte="user0100"
+    ).update(state=CustomerUser.INACTIVE, soft_deletion_time=timezone.now())
+    deleted = _walk(
+        api,
+        f"{tenant.users}?size=500"
+        '&filter={"Field":"UserState","Value":"Inactive","Operator":"equals"}',
+    )
+    assert len(deleted) == 1500
+    assert len({item["id"] for item in deleted}) == 1500
+    assert {item["state"] for item in deleted} == {"inactive"}
+
+
+def test_a_filtered_customers_list_pages_to_the_end(api: Api) -> None:
+    for number in range(7):
+        make_customer(f"Fabrikam {number}", f"fabrikam{number}.onmicrosoft.com")
+    found = _walk(
+        api,
+        '/customers?size=3&filter={"Field":"CompanyName","Value":"fabrikam","Operator":"starts_with"}',
+    )
+    assert len(found) == 7

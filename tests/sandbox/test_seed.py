@@ -15,7 +15,7 @@ from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
 from portal.routers import SANDBOX_DB
-from portal.sandbox import clock, seed
+from portal.sandbox import clock, seed, seed_plan
 from portal.sandbox.models import (
     Customer,
     CustomerUser,
@@ -312,3 +312,35 @@ def test_it_refuses_to_seed_in_live_mode(settings: Settings) -> None:
     with pytest.raises(CommandError, match="live mode"):
         call_command("sandbox_seed")
     assert not Customer.objects.exists()
+
+
+def test_it_has_a_customer_with_1500_deleted_users() -> None:
+    customer = Customer.objects.get(id=seed.MANY_DELETED_CUSTOMER_ID)
+    assert customer.users.filter(state=INACTIVE).count() == seed.MANY_DELETED_USERS == 1500
+
+
+def test_large_adds_one_customer_of_that_many_users_once() -> None:
+    out = StringIO()
+    call_command("sandbox_seed", "--large", "1200", stdout=out)
+    large = Customer.objects.get(id=seed_plan.LARGE_DEMAND_CUSTOMER_ID)
+    assert large.users.filter(state=ACTIVE).count() == 1200
+    assert "Added 1 customer(s)" in out.getvalue()
+    again = StringIO()
+    call_command("sandbox_seed", "--large", "1200", stdout=again)
+    assert "already there: nothing changed" in again.getvalue()
+    assert Customer.objects.filter(id=seed_plan.LARGE_DEMAND_CUSTOMER_ID).count() == 1
+
+
+def test_many_adds_that_many_customers_of_2500_users() -> None:
+    before = Customer.objects.count()
+    call_command("sandbox_seed", "--many", "2", stdout=StringIO())
+    assert Customer.objects.count() == before + 2
+    added = Customer.objects.filter(company_name__endswith=" 001") | Customer.objects.filter(
+        company_name__endswith=" 002"
+    )
+    assert [c.users.filter(state=ACTIVE).count() for c in added] == [2500, 2500]
+
+
+def test_large_and_many_need_a_positive_number() -> None:
+    with pytest.raises(CommandError, match="--many takes a number of at least 1"):
+        call_command("sandbox_seed", "--many", "0")

@@ -420,3 +420,21 @@ def test_the_results_file_has_every_rows_status_update_marked_for_re_upload(
         f"First1,Last1,'=HYPERLINK(),user1@{DOMAIN},"
         f"[Partner Portal] Not created: user1@{DOMAIN} is already taken.",
     ]
+
+
+def test_each_created_row_is_written_through_and_listed_with_no_partner_center_call(
+    scene: Scene, caplog: pytest.LogCaptureFixture
+) -> None:
+    from customers.directory.queries import UserListQuery, licenses_of, users_page
+
+    before = scene.mirror.users_count
+    job = run(save_job(scene, 5, sku_ids=(BUSINESS_BASIC,)))
+    scene.mirror.refresh_from_db()
+    assert scene.mirror.users_count == before + 5  # the mirror was never dropped
+    caplog.set_level("DEBUG", logger="portal.sandbox")
+    caplog.clear()
+    page = users_page(scene.mirror, UserListQuery(search="first3"), 1)
+    assert [row.user_principal_name for row in page.object_list] == ["user3@contoso.com"]
+    assert not [r for r in caplog.records if r.name == "portal.sandbox"]  # no call
+    created = job.rows.get(number=5)
+    assert licenses_of(scene.mirror, [created.user_id]) == {created.user_id: [BUSINESS_BASIC]}

@@ -1,0 +1,313 @@
+"""The directory: syncs (whole or not at all, one at a time, write-throughs kept), word search,
+modes, the background budget and the sweep — against the seeded sandbox through the SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import transaction
+from pytest_django import DjangoDbBlocker
+from pytest_django.fixtures import Settings
+
+from customers.directory import sync as directory_sync
+from customers.directory.background import directory_sweep
+from customers.directory.budget import BackgroundBudget, CallCounter
+from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryWord
+from customers.directory.queries import (
+    customer_get,
+    customers_matching,
+    user_by_username,
+    users_of,
+    users_search,
+)
+from customers.directory.sync import directory_customer_claim, directory_customer_sync
+from customers.directory.writes import directory_user_write
+from portal.partnercenter import (
+    WORKER_THROTTLE_WAIT_CAP,
+    Forbidden,
+    Unavailable,
+    partner_center,
+)
+from portal.partnercenter import CustomerUser as UserResource
+from portal.routers import SANDBOX_DB
+from portal.sandbox import seed
+from portal.sandbox.models import CustomerUser, FaultSettings
+from tests.directory_data import synced
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        seed.sandbox_seed(reset=True)
+        yield
+        with transaction.atomic(using=SANDBOX_DB):
+            seed.sandbox_wipe()
+
+
+def names(customer: DirectoryCustomer) -> set[str]:
+    return set(
+        DirectoryUser.objects.filter(customer=customer, generation=customer.generation).values_list(
+            "display_name", flat=True
+        )
+    )
+
+
+def generations(customer: DirectoryCustomer) -> set[int]:
+    return set(DirectoryUser.objects.filter(customer=customer).values_list("generation", flat=True))
+
+
+# --- A sync is whole or not at all ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["5xx", "lost answers and 429s"])
+def test_a_sync_under_faults_leaves_the_old_mirror_or_the_new_never_a_mixture(
+    fault: str, sdk_sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tailspin = str(seed.LARGE_CUSTOMER_ID)
+    mirror = synced(tailspin)
+    before = names(mirror)
+    CustomerUser.objects.filter(customer_id=tailspin).update(display_name="Renamed Meanwhile")
+    pc = partner_center(throttle_wait_cap=WORKER_THROTTLE_WAIT_CAP)
+    if fault == "5xx":
+        # The first thousand users arrive, then Partner Center fails every call: the sync
+        # stops halfway through the users.
+        def fail_from_now(self: object) -> None:
+            FaultSettings.objects.update(error_rate=1.0)
+
+        monkeypatch.setattr(directory_sync._GenerationWriter, "_progress", fail_from_now)
+        with pytest.raises(Unavailable):
+            directory_customer_sync(pc=pc, customer=mirror, concurrency=1)
+        mirror.refresh_from_db()
+        assert names(mirror) == before  # the old mirror, whole
+        assert "Renamed Meanwhile" not in names(mirror)
+        assert generations(mirror) == {mirror.generation}  # the half-read one is gone
+        assert mirror.sync_state == DirectoryCustomer.SYNC_FAILED and mirror.sync_error
+    else:
+        settings = FaultSettings.current()
+        settings.lost_response_rate = 1.0  # reads change nothing: nothing to lose
+        settings.throttle_rate = 0.3
+        settings.save()
+        directory_customer_sync(pc=pc, customer=mirror, concurrency=1)
+        mirror.refresh_from_db()
+        assert names(mirror) == {"Renamed Meanwhile"}  # the new mirror, whole
+        assert generations(mirror) == {mirror.generation}
+        assert sdk_sleeps, "some 429s were waited out"
+
+
+def test_a_write_through_during_a_sync_survives_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    mirror = synced(CONTOSO)
+    alice = DirectoryUser.objects.filter(
+        customer=mirror, generation=mirror.generation, state="active"
+    ).order_by("display_key")[0]
+    calls = {"n": 0}
+    original = directory_sync._GenerationWriter._progress
+
+    def write_during(self: directory_sync._GenerationWriter) -> None:
+        # While the sync is reading, the portal changes a user and adds one (as Submit and
+        # Add user would), writing Partner Center's answers through.
+        calls["n"] += 1
+        if calls["n"] == 1:
+            directory_user_write(
+                tenant_id=CONTOSO,
+                user=UserResource(
+                    id=alice.user_id,
+                    user_principal_name=alice.user_principal_name,
+                    display_name="Written Through",
+                ),
+            )
+            directory_user_write(
+                tenant_id=CONTOSO,
+                user=UserResource(
+                    id="00000000-0000-4000-8000-00000000c0de",
+                    user_principal_name="new.joiner@contoso.com",
+                    display_name="New Joiner",
+                ),
+            )
+        original(self)
+
+    monkeypatch.setattr(directory_sync._GenerationWriter, "_progress", write_during)
+    directory_customer_sync(pc=partner_center(), customer=mirror, concurrency=1)
+    mirror.refresh_from_db()
+    after = names(mirror)
+    assert "Written Through" in after
+    assert alice.display_name not in after or alice.display_name == "Written Through"
+    assert "New Joiner" in after
+    assert users_of(mirror, search="written thr").count() == 1
+
+
+def test_two_syncs_of_one_customer_started_at_once_run_once() -> None:
+    mirror = synced(CONTOSO)
+    assert directory_customer_claim(mirror) is not None
+    counter = CallCounter()
+    second = directory_customer_sync(pc=partner_center(pacer=counter), customer=mirror)
+    assert not second.claimed and counter.calls == 0
+    # A claim whose holder went silent past the lease is taken over.
+    DirectoryCustomer.objects.filter(pk=mirror.pk).update(
+        sync_heartbeat_at=datetime.now(UTC) - directory_sync.LEASE - timedelta(seconds=1)
+    )
+    assert directory_customer_sync(pc=partner_center(), customer=mirror).claimed
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+def test_concurrent_syncs_in_threads_make_one_generation(settings: Settings) -> None:
+    import threading
+
+    seed.sandbox_seed(reset=True)
+    try:
+        mirror = synced(CONTOSO)
+        start = mirror.generation
+        barrier = threading.Barrier(3)
+        results: list[bool] = []
+
+        def run() -> None:
+            from django.db import connections
+
+            try:
+                barrier.wait()
+                results.append(
+                    directory_customer_sync(
+                        pc=partner_center(), customer=mirror, concurrency=2
+                    ).claimed
+                )
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=run) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        mirror.refresh_from_db()
+        assert results.count(True) >= 1
+        assert mirror.generation == start + results.count(True)
+        assert generations(mirror) == {mirror.generation}
+        assert (
+            mirror.users_count
+            == CustomerUser.objects.filter(customer_id=CONTOSO, state="active").count()
+        )
+    finally:
+        with transaction.atomic(using=SANDBOX_DB):
+            seed.sandbox_wipe()
+
+
+def test_a_customer_without_delegated_access_is_marked_and_keeps_nothing() -> None:
+    synced(CONTOSO)  # the customers list
+    adatum = customer_get(ADATUM)
+    assert adatum is not None
+    with pytest.raises(Forbidden):
+        directory_customer_sync(pc=partner_center(), customer=adatum)
+    adatum.refresh_from_db()
+    assert adatum.access == DirectoryCustomer.ACCESS_NONE and not adatum.mirrored
+    assert "no delegated admin access to Adatum Corporation" in adatum.sync_error
+    assert not DirectoryUser.objects.filter(customer=adatum).exists()
+
+
+# --- Search --------------------------------------------------------------------------------------
+
+
+def test_word_prefix_search_with_accents_and_cases_across_customers() -> None:
+    mirror = synced(CONTOSO)
+    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    for customer in (mirror, tailspin):
+        user = DirectoryUser.objects.filter(customer=customer, state="active").first()
+        assert user is not None
+    lopez = DirectoryUser.objects.filter(
+        customer=tailspin, generation=tailspin.generation, last_name="López"
+    ).first()
+    assert lopez is not None, "the seed has a López"
+    first = lopez.first_name
+    for query in ("lopez", "LÓPEZ", f"{first[:2]} lop", lopez.user_principal_name[:6]):
+        found = users_of(tailspin, search=query)
+        assert found.filter(pk=lopez.pk).exists(), query
+    # Every word must match the start of a word: "opez" starts none.
+    assert not users_of(tailspin, search="opez").filter(pk=lopez.pk).exists()
+    # The dashboard's search spans customers and says where each user is.
+    page = users_search("lopez", 1)
+    assert page.paginator.count >= 1
+    assert {row.customer.tenant_id for row in page.object_list} <= {CONTOSO, tailspin.tenant_id}
+    # "jdoe@fab"-style: the username's words.
+    alias, _, domain = lopez.user_principal_name.partition("@")
+    assert users_search(f"{alias}@{domain[:4]}", 1).paginator.count >= 1
+
+
+def test_exact_matches_come_first_in_the_dashboard_search() -> None:
+    synced(str(seed.LARGE_CUSTOMER_ID))
+    tailspin = customer_get(str(seed.LARGE_CUSTOMER_ID))
+    assert tailspin is not None
+    sample = users_of(tailspin).order_by("display_key")[100]
+    page = users_search(sample.display_name, 1)
+    assert page.object_list[0].display_name == sample.display_name
+
+
+def test_a_customer_is_found_by_any_of_its_domains() -> None:
+    synced(CONTOSO)
+    assert [row.tenant_id for row in customers_matching(seed.CUSTOM_DOMAIN)] == [CONTOSO]
+    assert [row.tenant_id for row in customers_matching("CONTOSO.COM")] == [CONTOSO]
+
+
+def test_rows_read_in_sandbox_mode_never_show_in_live_mode(settings: Settings) -> None:
+    mirror = synced(CONTOSO)
+    user = users_of(mirror).first()
+    assert user is not None
+    settings.PARTNER_CENTER_MODE = "live"
+    assert customer_get(CONTOSO) is None
+    assert not customers_matching("").exists()
+    assert user_by_username(user.user_principal_name) is None
+    assert users_search(user.display_name, 1).paginator.count == 0
+
+
+def test_the_search_index_holds_every_word_of_a_user() -> None:
+    mirror = synced(CONTOSO)
+    user = users_of(mirror).exclude(first_name="").first()
+    assert user is not None
+    words = set(DirectoryWord.objects.filter(user=user).values_list("word", flat=True))
+    alias, _, domain = user.user_principal_name.partition("@")
+    assert alias.split(".")[0] in words
+    assert domain.split(".")[0] in words
+
+
+# --- The background budget and the sweep -----------------------------------------------------
+
+
+def test_the_budget_spaces_calls_and_slows_down_after_a_429() -> None:
+    clock = [datetime(2026, 12, 1, 9, tzinfo=UTC)]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    budget = BackgroundBudget(calls_per_second=20, sleep=sleep, now=lambda: clock[0])
+    for _ in range(5):
+        budget.before_call()
+    assert slept == pytest.approx([0.05] * 4)  # 20 a second: one every 50 ms
+    budget.throttled(2.0)
+    budget.before_call()
+    assert slept[-1] == pytest.approx(2.0)  # Retry-After first
+    budget.before_call()
+    assert slept[-1] == pytest.approx(0.1)  # then half the rate
+    # A second budget (another process) shares the same slots.
+    other = BackgroundBudget(calls_per_second=20, sleep=sleep, now=lambda: clock[0])
+    other.before_call()
+    assert slept[-1] == pytest.approx(0.1)
+
+
+def test_the_sweep_reads_every_customer_due_then_nothing(sdk_sleeps: list[float]) -> None:
+    report = directory_sweep(seconds=120, budget=CallCounter())
+    assert report.customers_listed == len(seed.CUSTOMERS)
+    assert len(report.synced) == len(seed.CUSTOMERS) - 1
+    assert report.failed == [ADATUM]
+    assert report.calls > len(seed.CUSTOMERS)
+    again = directory_sweep(seconds=120, budget=CallCounter())
+    assert again.synced == [] and again.failed == [] and again.customers_listed is None
+    assert all(
+        row.mirrored or row.access == DirectoryCustomer.ACCESS_NONE
+        for row in DirectoryCustomer.objects.all()
+    )
