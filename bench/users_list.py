@@ -1,172 +1,199 @@
-"""Measures the Users and licenses page of the 5,000-user customer, served by gunicorn.
+"""The directory's pages at scale: a page must cost the same for 50,000 users as for 50.
 
-Run: .venv/bin/python bench/users_list.py [--requests 100] [--workers 2]
+Run: .venv/bin/python bench/users_list.py [--database sqlite|postgres] [--rounds 3]
+        [--requests 30] [--large 50000] [--many 200]
 
-It works in a throw-away data directory (file-backed SQLite databases, migrated and seeded),
-warms the customer's snapshot the way the background task would, signs a staff member in, starts
-gunicorn on a free localhost port and times, over N requests each: the users page, a search, a
-later page, and the sign-in page (a trivial page of the same portal, the baseline). It also
-counts the Partner Center calls each warm page view makes (the goal is none): the sandbox logs
-every call it answers at DEBUG on `portal.sandbox`, and gunicorn's output is read for them.
+Two throw-away portals are built side by side: "default", the default sandbox seed, and
+"scale", the default seed plus one customer of `--large` users (Litware, Inc.) and `--many`
+more customers of 2,500 users (500,000 users for 200). Each is read into its directory by the
+maintenance loop's sweep (timed, not a figure here: bench/directory_sync.py measures syncs).
+Both are then served by gunicorn with docker/gunicorn.conf.py and DEBUG=false, a superuser is
+signed in, no sync is due, and every case below is timed against its baseline in the same run:
+rounds of `--requests` passes, each pass over every case in a new random order; the figure is
+the median of the rounds' medians, with the p95 of all requests.
+
+  - Users and licenses of the 50,000-user customer (page 1, page 900, a search, each sort)
+    ÷ the same view of Contoso (48 users), both on the scale portal;
+  - Deleted users of Lucerne Publishing (1,500 deleted: page 1, a search) ÷ the same for Wide
+    World Importers (5 deleted);
+  - a user's page in the 50,000-user customer ÷ in Contoso (live reads, sandbox latency 0);
+  - the dashboard's search for a common first name over every customer ÷ the same search on
+    the default portal;
+  - Contoso's users list ÷ the sign-in page (a page of the same app with no data);
+  - Partner Center calls per warm view (every page but the user page, which reads live),
+    counted from every web process's log;
+  - the largest web worker's RSS after 1,000 more requests mixing every page.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import requests
+from portal_run import Case, Portal, interleaved, line, median, p95, rss_mb
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+SEARCH_NAME = "maria"  # a first name the seed gives one person in about ninety
 
 
-def prepare(data_dir: str) -> tuple[str, str]:
-    """Migrate, seed, warm the snapshot and sign in; returns (session cookie, customer id)."""
-    import django
-
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
-    from django.test import Client
-
-    from customers.tasks import load_customer_snapshot
-    from portal.sandbox import seed
-
-    call_command("migrate", verbosity=0)
-    call_command("migrate", database="sandbox", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("sandbox_seed", verbosity=0)
-    customer_id = str(seed.LARGE_CUSTOMER_ID)
-    load_customer_snapshot.call(customer_id)  # what the worker does on the first view
-    staff = User.objects.create_superuser("bench", password=None)  # signs in by session only
-    client = Client()
-    client.force_login(staff)
-    return client.cookies["sessionid"].value, customer_id
-
-
-def timed(session: object, url: str, count: int) -> list[float]:
-    import requests
-
-    assert isinstance(session, requests.Session)
-    timings = []
-    for _ in range(count):
-        started = time.perf_counter()
-        response = session.get(url, allow_redirects=False)
-        timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-    return timings
-
-
-def summary(name: str, timings: list[float]) -> str:
-    ordered = sorted(timings)
-    p95 = ordered[max(0, round(len(ordered) * 0.95) - 1)]
-    return (
-        f"{name:<34} median {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   "
-        f"(n={len(ordered)})"
+def build(portal: Portal, *, large: int, many: int) -> float:
+    """Migrate, seed and read everything into the directory; returns the seconds it took."""
+    started = time.perf_counter()
+    portal.migrate()
+    portal.manage("sandbox_seed")
+    if large:
+        portal.manage("sandbox_seed", "--large", str(large))
+    if many:
+        portal.manage("sandbox_seed", "--many", str(many))
+    portal.python(
+        "from customers.directory.background import directory_sweep\n"
+        "from customers.directory.budget import CallCounter\n"
+        "report = directory_sweep(seconds=36000, budget=CallCounter())\n"
+        "print(report.summary())\n"
     )
+    return time.perf_counter() - started
 
 
-def sandbox_calls(log: Path) -> int:
-    return sum(" portal.sandbox sandbox " in line for line in log.read_text().splitlines())
+def ids(portal: Portal) -> dict[str, str]:
+    """Tenant ids and a user id of each customer the cases use."""
+    out = portal.python(
+        "from portal.sandbox import seed, seed_plan\n"
+        "from customers.directory.queries import customer_get, users_of\n"
+        "for key, tenant in [('contoso', seed.CUSTOM_DOMAIN_CUSTOMER_ID),"
+        " ('large', seed_plan.LARGE_DEMAND_CUSTOMER_ID),"
+        " ('lucerne', seed.MANY_DELETED_CUSTOMER_ID),"
+        " ('wwi', seed.stable_id('customer', 'wideworldimporters'))]:\n"
+        "    customer = customer_get(str(tenant))\n"
+        "    if customer is None:\n"
+        "        continue\n"
+        "    user = users_of(customer).order_by('display_key')[customer.users_count // 2]\n"
+        "    print(key, customer.tenant_id, user.user_id, customer.users_count,"
+        " customer.deleted_count)\n"
+    )
+    found: dict[str, str] = {}
+    for row in out.split("\n"):
+        if row.strip():
+            key, tenant, user, users, deleted = row.split()
+            found[key], found[f"{key}-user"] = tenant, user
+            found[f"{key}-counts"] = f"{users} users, {deleted} deleted"
+    return found
+
+
+def ratio(case: Case, baseline: Case) -> str:
+    return f"{median(case) / median(baseline):.2f}×"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--large", type=int, default=50000)
+    parser.add_argument("--many", type=int, default=200)
+    parser.add_argument("--mixed", type=int, default=1000)
     args = parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="portal-bench-users-")
-    env = {
-        **os.environ,
-        "PORTAL_DATA_DIR": data_dir,
-        "STATIC_ROOT": str(Path(data_dir) / "static"),
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "PORTAL_SNAPSHOT_TTL": "3600",  # the snapshot must outlive the run
-        "DEBUG": "false",
-    }
-    os.environ.update({**env, "LOG_LEVEL": "warning"})
-    # gunicorn logs at debug, so the sandbox's per-call log lines can be counted.
-    env["LOG_LEVEL"] = "debug"
-    sys.path.insert(0, str(ROOT))
-    cookie, customer_id = prepare(data_dir)
-
-    import requests
-
-    port = free_port()
-    log = Path(data_dir) / "gunicorn.log"
-    base = f"http://127.0.0.1:{port}"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    default = Portal("default", args.database, args.postgres)
+    scale = Portal("scale", args.database, args.postgres)
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/sign-in/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        signed_in = requests.Session()
-        signed_in.cookies.set("sessionid", cookie)
+        built_default = build(default, large=0, many=0)
+        built_scale = build(scale, large=args.large, many=args.many)
+        found = ids(scale)
+        default.serve()
+        scale.serve()
+        signed_in, small_signed_in = scale.session(), default.session()
         anonymous = requests.Session()
-        users = f"{base}/customers/{customer_id}/"
-        pages = {
-            "users page (warm)": users,
-            "search ?q=ann": f"{users}?q=ann",
-            "later page ?page=40": f"{users}?page=40",
-            "sort by username desc, page 7": f"{users}?sort=username&dir=desc&page=7",
-        }
-        # Warm every worker's connections and the customers list (which does call Partner
-        # Center: proof that the calls are counted).
-        for url in pages.values():
-            timed(signed_in, url, args.workers * 2)
-        warming_calls = sandbox_calls(log)
-        before = warming_calls
-        results = {name: timed(signed_in, url, args.requests) for name, url in pages.items()}
-        warm_views = args.requests * len(pages)
-        calls = sandbox_calls(log) - before
-        results["sign-in page (baseline)"] = timed(anonymous, f"{base}/sign-in/", args.requests)
 
-        body = signed_in.get(users).text
-        assert "of 5,000" in body, "the users page did not show the 5,000 users"
-        print(f"gunicorn, {args.workers} sync workers, file-backed SQLite (database cache)")
-        for name, timings in results.items():
-            print(summary(name, timings))
-        print(f"Partner Center calls while warming up (the customers list): {warming_calls}")
-        print(
-            f"Partner Center calls during {warm_views} warm page views: {calls} "
-            f"({calls / warm_views:.2f} per view)"
+        big, contoso = found["large"], found["contoso"]
+        cases: dict[str, tuple[Case, Case]] = {}
+
+        def pair(name: str, path_big: str, path_small: str, *, small_portal: bool = False) -> None:
+            base_small = default if small_portal else scale
+            session_small = small_signed_in if small_portal else signed_in
+            cases[name] = (
+                Case(f"{name}: scale", signed_in, f"{scale.url}{path_big}"),
+                Case(f"{name}: baseline", session_small, f"{base_small.url}{path_small}"),
+            )
+
+        users_big, users_small = f"/customers/{big}/", f"/customers/{contoso}/"
+        for label, query in [
+            ("users list, page 1", ""),
+            ("users list, page 900", "?page=900"),
+            (f"users list, search '{SEARCH_NAME}'", f"?q={SEARCH_NAME}"),
+            ("users list, sort by name desc", "?dir=desc"),
+            ("users list, sort by username", "?sort=username"),
+            ("users list, sort by location", "?sort=location"),
+            ("users list, sort by admin roles", "?sort=roles&dir=desc"),
+        ]:
+            pair(label, f"{users_big}{query}", f"{users_small}{query}")
+        deleted_big = f"/customers/{found['lucerne']}/deleted/"
+        deleted_small = f"/customers/{found['wwi']}/deleted/"
+        pair("deleted users, page 1", deleted_big, deleted_small)
+        pair("deleted users, search 'a'", f"{deleted_big}?q=a", f"{deleted_small}?q=a")
+        pair(
+            f"dashboard search '{SEARCH_NAME}'",
+            f"/search/?q={SEARCH_NAME}",
+            f"/search/?q={SEARCH_NAME}",
+            small_portal=True,
         )
+        floor = (
+            Case("users list (Contoso, 48 users)", signed_in, f"{scale.url}{users_small}"),
+            Case("sign-in page (baseline)", anonymous, f"{scale.url}/sign-in/"),
+        )
+        user_pages = (
+            Case("user page: 50,000-user customer", signed_in,
+                 f"{scale.url}{users_big}users/{found['large-user']}/"),
+            Case("user page: Contoso", signed_in,
+                 f"{scale.url}{users_small}users/{found['contoso-user']}/"),
+        )  # fmt: skip
+
+        # Warm every worker (connections, templates) before anything counts.
+        warm_cases = [case for both in cases.values() for case in both] + list(floor)
+        for case in warm_cases + list(user_pages):
+            for _ in range(6):
+                case.once()
+        calls_before = scale.sandbox_calls() + default.sandbox_calls()
+        interleaved(warm_cases, rounds=args.rounds, requests_each=args.requests)
+        warm_views = sum(len(case.timings) for case in warm_cases)
+        calls = scale.sandbox_calls() + default.sandbox_calls() - calls_before
+        interleaved(user_pages, rounds=args.rounds, requests_each=args.requests)
+
+        mixed = [*warm_cases, *user_pages]
+        for number in range(args.mixed):
+            mixed[number % len(mixed)].once()
+        rss = [rss_mb(pid) for pid in scale.worker_pids()]
+
+        print(f"Database: {args.database}; gunicorn {scale.worker_pids().__len__()} workers "
+              f"(docker/gunicorn.conf.py), DEBUG=false")  # fmt: skip
+        counts = found.get("large-counts")
+        print(f"Built in {built_default:.0f} s (default) and {built_scale:.0f} s (scale: "
+              f"{counts} in the large customer, +{args.many} customers)")  # fmt: skip
+        print()
+        print(f"{'Figure':<58} {'ratio':>7}   goal")
+        for name, (case, baseline) in cases.items():
+            goal = "≤ 1.5×" if name.startswith("dashboard") else "≤ 1.3×"
+            print(f"{name:<58} {ratio(case, baseline):>7}   {goal}")
+        print(f"{'user page ÷ user page':<58} {ratio(*user_pages):>7}   ≤ 1.3×")
+        print(f"{'users list (48 users) p50 ÷ sign-in page':<58} {ratio(*floor):>7}   ≤ 4×")
+        print(f"{'Partner Center calls per warm view':<58} {calls / warm_views:>7.2f}   0 "
+              f"({calls} calls in {warm_views} views)")  # fmt: skip
+        print(f"{'largest web worker RSS after ' + str(args.mixed) + ' mixed requests':<58} "
+              f"{max(rss):>5.0f} MB   ≤ 150 MB (all workers: "
+              f"{', '.join(f'{value:.0f}' for value in rss)} MB)")  # fmt: skip
+        print()
+        for both in cases.values():
+            for case in both:
+                print(line(case))
+        for case in (*floor, *user_pages):
+            print(line(case))
+        mean = statistics.mean(floor[0].medians)
+        print(f"(p95 of the sign-in page {p95(floor[1]):.1f} ms; "
+              f"rounds' medians of the users list {mean:.1f} ms)")  # fmt: skip
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        default.stop()
+        scale.stop()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from customers.directory.models import DirectoryCustomer, DirectoryDomain, DirectoryUser
-from customers.directory.sync import mode, user_row, words_of
+from customers.directory.sync import index_words, mode, user_row
 from customers.directory.text import ascii_lower, sort_key
 from customers.directory.writes import _recount
 from portal.partnercenter import USER_INACTIVE, CustomerUser
@@ -73,9 +73,7 @@ def mirror(
         for person in people
     ]
     DirectoryUser.objects.bulk_create(rows)
-    from customers.directory.models import DirectoryWord
-
-    DirectoryWord.objects.bulk_create(words_of(DirectoryUser.objects.filter(customer=customer)))
+    index_words(DirectoryUser.objects.filter(customer=customer))
     _recount(customer)
     return customer
 

@@ -10,13 +10,16 @@ Partner Center freely, like any page; a sync of a mirror that is merely old (ope
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
@@ -43,6 +46,8 @@ logger = logging.getLogger("portal.directory")
 QUEUE: Final = "directory"
 # After a failed sync the sweep tries the customer again this much later, not at every round.
 RETRY_AFTER_FAILURE: Final = timedelta(minutes=15)
+# How many customers the sweep reads at once (never more than a sync's own concurrency).
+SWEEP_PARALLEL: Final = 2
 # A person waiting for a customer never read goes before a mirror that is only old.
 _WAITED_FOR: Final = 50
 
@@ -133,10 +138,16 @@ def directory_sweep(
     seconds: float,
     now: Callable[[], datetime] = timezone.now,
     budget: CallCounter | None = None,
+    parallel: int | None = None,
 ) -> SweepReport:
-    """Read the customers whose mirror is older than `PORTAL_DIRECTORY_MAX_AGE` (oldest first,
-    never read first), within `seconds`, every call from the background budget."""
+    """Read the customers whose mirror is older than `PORTAL_DIRECTORY_MAX_AGE` (never read
+    first, then oldest first), within `seconds`, every call from the background budget.
+
+    `parallel` customers are read at once, so the budget's rate, not one customer's latency,
+    sets the pace; a customer another process is reading is left to it.
+    """
     deadline = time.monotonic() + seconds
+    parallel = parallel or min(SWEEP_PARALLEL, settings.PORTAL_DIRECTORY_SYNC_CONCURRENCY)
     counter = budget or BackgroundBudget()
     pc = background_client(counter)
     report = SweepReport()
@@ -144,18 +155,43 @@ def directory_sweep(
     listed = mirrored_customers().order_by("listed_at").values_list("listed_at", flat=True).first()
     if listed is None or now() - listed > max_age:
         report.customers_listed = directory_customers_sync(pc=pc)
-    while time.monotonic() < deadline:
-        customer = _oldest_due(now(), max_age)
-        if customer is None:
-            break
-        try:
-            report.synced.append(
-                directory_customer_sync(pc=pc, customer=customer, calls=lambda: counter.calls)
-            )
-        except PartnerCenterError:
-            report.failed.append(customer.tenant_id)
+    lock = threading.Lock()
+
+    def sweep() -> None:
+        while time.monotonic() < deadline:
+            customer = _oldest_due(now(), max_age)
+            if customer is None:
+                return
+            try:
+                result = directory_customer_sync(
+                    pc=pc, customer=customer, calls=lambda: counter.calls
+                )
+            except PartnerCenterError:
+                with lock:
+                    report.failed.append(customer.tenant_id)
+                continue
+            if result.claimed:
+                with lock:
+                    report.synced.append(result)
+
+    if parallel <= 1:
+        sweep()
+    else:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            for future in [pool.submit(_own_connections(sweep)) for _ in range(parallel)]:
+                future.result()
     report.calls = counter.calls
     return report
+
+
+def _own_connections(job: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        finally:
+            connections.close_all()
+
+    return run
 
 
 def _oldest_due(now: datetime, max_age: timedelta) -> DirectoryCustomer | None:

@@ -13,6 +13,7 @@ serialises it, PostgreSQL locks the row.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,12 +26,14 @@ from django.utils import timezone
 from customers.directory.models import DirectoryBudget
 
 MAX_SLOWDOWN: Final = 32.0
+SLOTS_AT_ONCE: Final = 5
 RECOVERY: Final = timedelta(seconds=60)
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class CallCounter:
-    """A pacer that only counts: every attempt of every call, retries included."""
+    """A pacer that only counts: every attempt of every call, retries included (threads of one
+    sync share it; a lost count now and then would only blur a progress figure)."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -44,7 +47,12 @@ class CallCounter:
 
 
 class BackgroundBudget(CallCounter):
-    """Paces calls to the shared background rate (see the module's docstring)."""
+    """Paces calls to the shared background rate (see the module's docstring).
+
+    Slots are reserved a few at a time (`SLOTS_AT_ONCE`) in one transaction and handed out
+    here, to this process's threads in turn: the shared row is written once per few calls, not
+    once per call, so a sync's own writes (SQLite has one writer) never hold its calls up.
+    """
 
     def __init__(
         self,
@@ -58,25 +66,38 @@ class BackgroundBudget(CallCounter):
         self.sleep = sleep
         self.now = now
         self.waited = 0.0
+        self._slots: list[datetime] = []
+        self._lock = threading.Lock()
 
     def before_call(self) -> None:
-        super().before_call()
-        now = self.now()
+        with self._lock:
+            super().before_call()
+            if not self._slots:
+                self._slots = self._reserve(self.now())
+            start = self._slots.pop(0)
+        wait = (start - self.now()).total_seconds()
+        if wait > 0:
+            self.waited += wait
+            self.sleep(wait)
+
+    def _reserve(self, now: datetime) -> list[datetime]:
         with transaction.atomic():
             budget = _budget()
             if budget.slowdown > 1 and budget.throttled_at and now - budget.throttled_at > RECOVERY:
                 budget.slowdown = max(budget.slowdown / 2, 1.0)
                 budget.throttled_at = now
+            interval = timedelta(seconds=budget.slowdown / self.rate)
+            # Slowed down, one slot at a time: the next 429 must be heard at once.
+            count = SLOTS_AT_ONCE if budget.slowdown == 1 else 1
             start = max(now, budget.next_call_at)
-            budget.next_call_at = start + timedelta(seconds=budget.slowdown / self.rate)
+            budget.next_call_at = start + interval * count
             budget.save(update_fields=["next_call_at", "slowdown", "throttled_at"])
-        wait = (start - now).total_seconds()
-        if wait > 0:
-            self.waited += wait
-            self.sleep(wait)
+        return [start + interval * number for number in range(count)]
 
     def throttled(self, retry_after: float | None) -> None:
-        super().throttled(retry_after)
+        with self._lock:
+            super().throttled(retry_after)
+            self._slots = []  # reserved at the old rate
         now = self.now()
         with transaction.atomic():
             budget = _budget()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Final
 
 MAX_WORD: Final = 64
@@ -46,6 +47,7 @@ def ascii_lower(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
+@lru_cache(maxsize=65536)  # names repeat: first names, last names, domains
 def fold(text: str) -> str:
     """`text` without accents, in case-folded NFC: what sorting and search compare."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPELLED))

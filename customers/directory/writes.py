@@ -19,9 +19,8 @@ from customers.directory.models import (
     DirectoryRoleMember,
     DirectoryUser,
     DirectoryUserLicenses,
-    DirectoryWord,
 )
-from customers.directory.sync import mirrored_customers, user_row, words_of
+from customers.directory.sync import index_words, mirrored_customers, user_row
 from customers.directory.text import joined, sort_key
 from portal.partnercenter import CustomerUser
 
@@ -59,7 +58,7 @@ def directory_user_write(
                 row.deleted_at = existing.deleted_at or now
             existing.delete()  # its words and memberships go with it
         row.save()
-        DirectoryWord.objects.bulk_create(words_of([row]))
+        index_words([row])
         DirectoryRoleMember.objects.bulk_create(
             DirectoryRoleMember(user=row, role_id=role_id) for role_id in role_ids
         )
