@@ -55,7 +55,8 @@ def main() -> None:
     call_command("createcachetable", verbosity=0)
     call_command("sandbox_seed", verbosity=0)
 
-    from customers.snapshots import snapshot_load
+    from customers.directory.models import DirectoryCustomer
+    from customers.directory.sync import directory_customer_sync, directory_customers_sync
     from portal.audit import Actor
     from portal.partnercenter import partner_center
     from portal.sandbox import seed
@@ -66,7 +67,10 @@ def main() -> None:
     from users.models import BulkDraft
 
     customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-    snapshot = snapshot_load(pc=partner_center(), customer_id=customer_id)
+    pc = partner_center()
+    directory_customers_sync(pc=pc)
+    directory_customer_sync(pc=pc, customer=DirectoryCustomer.objects.get(tenant_id=customer_id))
+    customer = DirectoryCustomer.objects.get(tenant_id=customer_id)
     staff = User.objects.create_user("bench", password=None)
     now = timezone.now()
     rows = [
@@ -102,7 +106,7 @@ def main() -> None:
     try:
         started = time.perf_counter()
         job = bulk_job_create(
-            draft=draft, snapshot=snapshot, usage_location="US", actor=Actor.for_command(staff)
+            draft=draft, customer=customer, usage_location="US", actor=Actor.for_command(staff)
         )
         if worker is None:
             bulk_job_run(job_id=job.pk)

@@ -5,10 +5,10 @@ Run: .venv/bin/python bench/scale_out.py [--uploads 6] [--users 40] [--latency-m
 
 It makes throw-away databases (`portal_h_prod_scale_<random>`, and its `_sandbox` twin, made by
 `portal_setup`), starts every process through `docker/entrypoint` as the containers would (two
-`web` on their own ports, two `worker`, one `maintenance`, all started together, so the set-up
-lock is exercised too), waits for both web processes' /healthz, then — signed in to both web
-processes as a staff member — uploads, validates and saves several bulk uploads at once over
-HTTP, alternating the web processes, and checks:
+`web` on their own ports, two `worker`, one `directory`, one `maintenance`, all started together,
+so the set-up lock is exercised too), waits for both web processes' /healthz, then — signed in
+to both web processes as a staff member — uploads, validates and saves several bulk uploads at
+once over HTTP, alternating the web processes, and checks:
 - every row processed exactly once (each row final, one create request id per row, no row
   created twice in the sandbox: one user per username);
 - no duplicate users; every job finished; nothing stalled in /healthz afterwards;
@@ -97,7 +97,7 @@ def main() -> None:
         )
         started = time.perf_counter()
         roles = [("web", {"PORT": str(port)}) for port in ports]
-        roles += [("worker", {}), ("worker", {}), ("maintenance", {})]
+        roles += [("worker", {}), ("worker", {}), ("directory", {}), ("maintenance", {})]
         for number, (role, extra) in enumerate(roles):
             log = (work / f"{number}-{role}.log").open("wb")
             processes.append(
@@ -118,8 +118,9 @@ def main() -> None:
         logs = "".join(path.read_text() for path in sorted(work.glob("*.log")))
         applied = logs.count("portal_setup: applied")
         print(
-            f"5 processes up in {time.perf_counter() - started:.1f} s; migrations applied by "
-            f"{applied} of 5 concurrent starts (advisory lock); /healthz ok on ports {ports}"
+            f"{len(roles)} processes up in {time.perf_counter() - started:.1f} s; migrations "
+            f"applied by {applied} of {len(roles)} concurrent starts (advisory lock); /healthz "
+            f"ok on ports {ports}"
         )
 
         os.environ.update({k: v for k, v in env.items() if k != "PATH"})

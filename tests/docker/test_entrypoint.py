@@ -1,5 +1,5 @@
 """docker/entrypoint, outside a container: migrations once under concurrent starts, then
-gunicorn, the worker and the maintenance loop.
+gunicorn, the two workers and the maintenance loop.
 
 These start real processes on throw-away databases of their own (a temporary SQLite directory,
 or `portal_h_prod_*` PostgreSQL databases that are dropped afterwards), not on pytest-django's:
@@ -145,7 +145,7 @@ def wait_for(condition: object, timeout: float = 60.0) -> None:
     raise AssertionError("timed out")
 
 
-def test_web_worker_and_maintenance_start_and_healthz_answers(tmp_path: Path) -> None:
+def test_web_workers_and_maintenance_start_and_healthz_answers(tmp_path: Path) -> None:
     port = free_port()
     env = base_env(
         tmp_path,
@@ -197,7 +197,12 @@ def test_web_worker_and_maintenance_start_and_healthz_answers(tmp_path: Path) ->
         )
         assert check.returncode == 0
 
-        for role, started in (("worker", "Starting worker"), ("maintenance", "")):
+        roles = (
+            ("worker", "Starting worker"),
+            ("directory", "Starting worker"),
+            ("maintenance", ""),
+        )
+        for role, started in roles:
             process = start(role, env, tmp_path / f"{role}.log")
             processes.append(process)
             log = tmp_path / f"{role}.log"

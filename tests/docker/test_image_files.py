@@ -85,17 +85,17 @@ def test_the_schema_would_catch_a_mistake(path: tuple[str, ...], value: object) 
     assert schema_errors(document)
 
 
-def test_compose_runs_web_worker_maintenance_and_postgres_health_gated() -> None:
+def test_compose_runs_web_workers_maintenance_and_postgres_health_gated() -> None:
     services = compose()["services"]
-    assert {"db", "web", "worker", "maintenance", "redis"} <= set(services)
+    assert {"db", "web", "worker", "directory", "maintenance", "redis"} <= set(services)
     assert services["redis"]["profiles"] == ["redis"]  # optional
     assert "postgres-data:/var/lib/postgresql/data" in services["db"]["volumes"]
     assert "postgres-data" in compose()["volumes"]
     assert services["web"]["depends_on"] == {"db": {"condition": "service_healthy"}}
-    for name in ("worker", "maintenance"):
+    for name in ("worker", "directory", "maintenance"):
         assert services[name]["depends_on"] == {"web": {"condition": "service_healthy"}}
-    commands = {name: services[name]["command"] for name in ("web", "worker", "maintenance")}
-    assert commands == {"web": ["web"], "worker": ["worker"], "maintenance": ["maintenance"]}
+    roles = ("web", "worker", "directory", "maintenance")
+    assert {name: services[name]["command"] for name in roles} == {name: [name] for name in roles}
     assert services["web"]["ports"] == ["${PORTAL_HTTP_PORT:-80}:8000"]
 
 
