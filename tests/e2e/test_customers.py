@@ -28,7 +28,8 @@ from pytest_django.live_server_helper import LiveServer
 from customers.directory.background import sync_customer_task
 from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import customer_get, users_of
-from customers.directory.sync import LEASE
+from customers.directory.sync import LEASE, directory_customers_sync
+from portal.partnercenter import partner_center
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.e2e.test_layout import assert_accessible, sign_in
@@ -237,3 +238,39 @@ def test_the_cold_load_finishes_without_javascript(
         expect(page.get_by_text("reading again")).to_be_visible()
     finally:
         context.close()
+
+
+def test_find_a_user_by_words_across_customers_without_accents(
+    page: Page, live_server: LiveServer, helpdesk_agent: User, screenshots: Path
+) -> None:
+    # Every customer read, as the sweep would have done.
+    directory_customers_sync(pc=partner_center())
+    tenants = (TAILSPIN, seed.CUSTOM_DOMAIN_CUSTOMER_ID, seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+    for tenant in tenants:
+        sync_customer_task.call(str(tenant), False)
+    tailspin = customer_get(TAILSPIN)
+    assert tailspin is not None
+    first = users_of(tailspin, search="López").order_by("display_key").first()
+    assert first is not None, "the seed gives Tailspin Toys some López"
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server, "hugo")
+    search = page.get_by_label("Company name, domain, username or a user's name")
+    # No accent, lower case, and only the start of the first name.
+    search.fill(f"{first.first_name[:3].lower()} lopez")
+    search.press("Enter")
+    users = page.get_by_role("region", name=re.compile(r"^Users"))
+    row = users.get_by_role("row").filter(has_text=first.user_principal_name)
+    expect(row).to_contain_text("Tailspin Toys")
+    expect(row).to_contain_text("Active")
+    expect(users.get_by_role("row").first).to_contain_text("Display name")  # a header, then rows
+    # Customers never read are said to be unsearched, not silently missing.
+    expect(users.get_by_role("note")).to_contain_text("customers are mirrored")
+    assert_accessible(page)
+    page.screenshot(path=screenshots / "search-users.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=screenshots / "search-users-narrow.png", full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+    row.get_by_role("link", name=first.display_name).click()
+    expect(page).to_have_url(f"{live_server.url}/customers/{TAILSPIN}/users/{first.user_id}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(first.display_name)
