@@ -27,7 +27,7 @@ def seeded_sandbox(django_db_setup: None, django_db_blocker: DjangoDbBlocker) ->
 
 @pytest.fixture
 def cold_cache(settings: Settings) -> Iterator[None]:
-    """No snapshot, no customers list; background loads are enqueued, never run by themselves."""
+    """An empty directory, not even the customers list; syncs are queued, never run."""
     settings.TASKS = {
         **settings.TASKS,
         "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},

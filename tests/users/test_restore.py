@@ -61,7 +61,7 @@ def test_restore_many_at_once_with_a_result_per_user(
     client: Client, admin_agent: User, scene: Scene, ticket_links: None
 ) -> None:
     signed_in(client, admin_agent)
-    client.get(scene.deleted_url())  # the tab as the staff member saw it (a warm snapshot)
+    client.get(scene.deleted_url())  # the tab as the staff member saw it (a warm mirror)
     taken = make_user(scene.customer, "dora", "Dora the Second")  # took Dora's username since
     gone = CustomerUser.objects.get(pk=scene.eve.pk)
     gone.delete()  # purged since the tab was shown

@@ -106,11 +106,11 @@ def test_a_protected_account_is_read_only_for_a_helpdesk_agent_and_says_why(
     assert not audit("user_reset_password")
 
 
-def test_protection_is_read_live_not_from_the_snapshot(
+def test_protection_is_read_live_not_from_the_directory(
     client: Client, helpdesk_agent: User, scene: Scene
 ) -> None:
     signed_in(client, helpdesk_agent)
-    client.get(scene.users_url())  # a warm snapshot in which Bob holds no role
+    client.get(scene.users_url())  # a warm mirror in which Bob holds no role
     scene.bob.role_members.create(role=scene.customer.roles.get(role_id=HELPDESK_ADMIN))
     assert client.post(scene.user_url(scene.bob, "reset-password"), {}).status_code == 403
 
