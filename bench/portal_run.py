@@ -185,6 +185,11 @@ class Portal:
             with psycopg.connect(self.postgres, autocommit=True) as connection:
                 for name in (self.db_name, f"{self.db_name}_sandbox"):
                     connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if sys.exc_info()[0] is not None:  # stopping because the run failed: keep the logs
+            kept = Path(tempfile.mkdtemp(prefix=f"bench-logs-{self.name.replace(' ', '-')}-"))
+            for log in self.data_dir.glob("*.log"):
+                shutil.copy(log, kept)
+            print(f"{self.name}: logs kept in {kept}", file=sys.stderr)
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 

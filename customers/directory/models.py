@@ -127,7 +127,10 @@ class DirectoryUser(models.Model):
     ACTIVE = "active"
     DELETED = "deleted"
 
-    customer = models.ForeignKey(DirectoryCustomer, on_delete=models.CASCADE, related_name="users")
+    # No index of its own: the unique constraint below starts with the customer.
+    customer = models.ForeignKey(
+        DirectoryCustomer, on_delete=models.CASCADE, related_name="users", db_index=False
+    )
     generation = models.PositiveIntegerField()
     user_id = models.CharField(max_length=64)
     user_principal_name = models.CharField(max_length=255)
@@ -197,7 +200,10 @@ class DirectoryWord(models.Model):
     search: every word of a query must start one of a user's words. The customer and generation
     are repeated here so a customer's search reads its own words only."""
 
-    customer = models.ForeignKey(DirectoryCustomer, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: directory_word_prefix starts with the customer.
+    customer = models.ForeignKey(
+        DirectoryCustomer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     generation = models.PositiveIntegerField()
     user = models.ForeignKey(DirectoryUser, on_delete=models.CASCADE, related_name="words")
     word = models.CharField(max_length=64, db_index=True)
@@ -215,8 +221,8 @@ class DirectoryUserLicenses(models.Model):
     """A user's licences, where known: Partner Center lists them one user per call, so they are
     learnt when a user is opened or changed through the portal (not by a sync)."""
 
-    customer = models.ForeignKey(
-        DirectoryCustomer, on_delete=models.CASCADE, related_name="user_licenses"
+    customer = models.ForeignKey(  # indexed by the unique constraint below, which it starts
+        DirectoryCustomer, on_delete=models.CASCADE, related_name="user_licenses", db_index=False
     )
     user_id = models.CharField(max_length=64)
     sku_ids = models.JSONField(default=list)
