@@ -197,8 +197,9 @@ class DirectoryRoleMember(models.Model):
 
 class DirectoryWord(models.Model):
     """A word of a user's display, first or last name or username (folded), for word-prefix
-    search: every word of a query must start one of a user's words. The customer and generation
-    are repeated here so a customer's search reads its own words only."""
+    search: every word of a query must start one of a user's words. The customer, generation
+    and display key are repeated here so a customer's search reads its own words only and the
+    search across customers finds, orders and counts its users from this table alone."""
 
     # No index of its own: directory_word_prefix starts with the customer.
     customer = models.ForeignKey(
@@ -206,11 +207,25 @@ class DirectoryWord(models.Model):
     )
     generation = models.PositiveIntegerField()
     user = models.ForeignKey(DirectoryUser, on_delete=models.CASCADE, related_name="words")
-    word = models.CharField(max_length=64, db_index=True)
+    word = models.CharField(max_length=64)
+    display_key = models.CharField(max_length=255, default="")  # the user's, for order
 
     class Meta:
+        # The pattern operator classes let PostgreSQL answer LIKE 'word%' from the index
+        # whatever the database's collation; SQLite ignores them and is asked for a range
+        # instead. The search across customers reads directory_word_any alone (it covers every
+        # column the search needs), never the users of every customer.
         indexes = [
-            models.Index(fields=["customer", "generation", "word"], name="directory_word_prefix"),
+            models.Index(
+                fields=["customer", "generation", "word"],
+                opclasses=["int8_ops", "int4_ops", "varchar_pattern_ops"],
+                name="directory_word_prefix",
+            ),
+            models.Index(
+                fields=["word", "customer", "generation", "user", "display_key"],
+                opclasses=["varchar_pattern_ops", "int8_ops", "int4_ops", "int8_ops", "text_ops"],
+                name="directory_word_any",
+            ),
         ]
 
     def __str__(self) -> str:

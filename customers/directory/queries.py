@@ -9,14 +9,16 @@ all find their user.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 from typing import Any, Final, Literal
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 
 from customers.directory.models import (
     DirectoryCustomer,
@@ -239,7 +241,7 @@ def users_page(
     known = None
     if not query.search:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
-    return _paginate(users.order_by(*order), number, per_page, count=known)
+    return _paginate(_Rows(users.order_by(*order), known), number, per_page)
 
 
 def deleted_page(
@@ -248,9 +250,8 @@ def deleted_page(
     """Deleted users, soonest purge (earliest deletion) first."""
     users = users_of(customer, state=DirectoryUser.DELETED, search=search)
     known = None if search else customer.deleted_count
-    return _paginate(
-        users.order_by("deleted_at", "display_key", "upn_key"), number, per_page, count=known
-    )
+    ordered = users.order_by("deleted_at", "display_key", "upn_key")
+    return _paginate(_Rows(ordered, known), number, per_page)
 
 
 def users_for_export(customer: DirectoryCustomer, query: UserListQuery) -> Iterator[DirectoryUser]:
@@ -303,39 +304,46 @@ def user_by_username(username: str) -> DirectoryUser | None:
 
 def users_search(query: str, number: str | int | None, *, per_page: int = PAGE_SIZE) -> Page[Any]:
     """Users of every mirrored customer matching `query` by words, active and deleted: exact
-    matches (the whole display name, username, or first or last name) first, then by name."""
+    matches first (the whole display name, then every word whole: "maria" before "Mariana"),
+    then by name and customer.
+
+    Found, ordered and counted from the words alone (their index covers every column used), so
+    a common first name over 500,000 users reads the few thousand words it matches and nothing
+    else; the page's 50 users are then read by key."""
     words = query_words(query)
     if not words:
-        return _paginate(DirectoryUser.objects.none(), number, per_page, count=0)
-    users = _current_users()
-    for word in words:
-        users = users.filter(
-            pk__in=DirectoryWord.objects.filter(_starts_with(word)).values("user_id")
+        return _paginate(_Rows(DirectoryUser.objects.none(), 0), number, per_page)
+    starts = [_starts_with(word) for word in words]
+    matching = DirectoryWord.objects.filter(
+        reduce(operator.or_, starts), customer__mode=mode(), generation=F("customer__generation")
+    )
+    wholes = {f"whole{i}": _any(Q(word=word)) for i, word in enumerate(words)}
+    found = matching.values("user_id", "display_key", "customer__name_key").annotate(**wholes)
+    users = matching.values("user_id").distinct()
+    if len(words) > 1:  # a user must have a word starting each (with one, every row does)
+        has = {f"has{i}": _any(start) for i, start in enumerate(starts)}
+        found = found.annotate(**has).filter(**dict.fromkeys(has, 1))
+        users = matching.values("user_id").annotate(**has).filter(**dict.fromkeys(has, 1))
+    found = found.annotate(
+        rank=Case(
+            When(display_key=fold(query.strip()), then=Value(0)),
+            When(Q(**dict.fromkeys(wholes, 1)), then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
         )
-    folded, lowered = fold(query.strip()), ascii_lower(query.strip())
-    exact = Case(
-        When(
-            Q(display_key=folded)
-            | Q(upn_key=lowered)
-            | Q(first_name__iexact=query.strip())
-            | Q(last_name__iexact=query.strip()),
-            then=Value(0),
-        ),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    ordered = (
-        users.select_related("customer")
-        .annotate(exact=exact)
-        .order_by("exact", "display_key", "upn_key", "customer__name_key")
-    )
-    return _paginate(ordered, number, per_page)
+    ).order_by("rank", "display_key", "customer__name_key", "user_id")
+    return _paginate(_FoundUsers(found, users), number, per_page)
 
 
 def _current_users() -> QuerySet[DirectoryUser]:
     return DirectoryUser.objects.filter(
         customer__mode=mode(), generation=F("customer__generation"), customer__generation__gt=0
     )
+
+
+def _any(condition: Q) -> Max:
+    """1 when any of a group's rows meets `condition`, else 0."""
+    return Max(Case(When(condition, then=1), default=0))
 
 
 def _starts_with(word: str) -> Q:
@@ -376,13 +384,28 @@ class _Rows:
         return [by_id[pk] for pk in ids if pk in by_id]
 
 
+class _FoundUsers(_Rows):
+    """A page of `users_search`: its users (with their customers) read by key from the ordered
+    words, counted by `users` (one row a user, cheaper than the ordered rows)."""
+
+    def __init__(self, found: QuerySet[Any], users: QuerySet[Any]) -> None:
+        super().__init__(found, None)
+        self.users = users
+
+    def count(self) -> int:
+        return self.users.count()
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        ids = list(self.queryset.values_list("user_id", flat=True)[index])
+        by_id = DirectoryUser.objects.select_related("customer").in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def _related(queryset: QuerySet[Any]) -> list[str]:
     related = queryset.query.select_related
     return list(related) if isinstance(related, dict) else []
 
 
-def _paginate(
-    queryset: QuerySet[Any], number: str | int | None, per_page: int, *, count: int | None = None
-) -> Page[Any]:
-    paginator: Paginator[Any] = Paginator(_Rows(queryset, count), per_page)  # type: ignore[arg-type]
+def _paginate(rows: _Rows, number: str | int | None, per_page: int) -> Page[Any]:
+    paginator: Paginator[Any] = Paginator(rows, per_page)  # type: ignore[arg-type]
     return paginator.get_page(number)

@@ -246,6 +246,48 @@ def test_exact_matches_come_first_in_the_dashboard_search() -> None:
     assert page.object_list[0].display_name == sample.display_name
 
 
+def test_the_dashboard_search_orders_the_whole_name_then_whole_words_then_prefixes() -> None:
+    synced(CONTOSO)
+    tailspin = str(seed.LARGE_CUSTOMER_ID)
+    synced(tailspin)
+    people = [
+        (CONTOSO, "Zyxa Quorbel-Ames", "zyxa.qa"),  # every word whole, the name longer
+        (tailspin, "Zyxabeth Quorbel", "zq"),  # a word only started
+        (tailspin, "Zyxa Quorbel", "zyxa.q"),  # the whole name
+        (CONTOSO, "Zyxa Quorbel", "zyxa.quorbel"),  # the same name at another customer
+        (CONTOSO, "Zyxa Other", "zyxa.other"),  # one word only: not found
+    ]
+    for number, (tenant, name, alias) in enumerate(people):
+        directory_user_write(
+            tenant_id=tenant,
+            user=UserResource(
+                id=f"00000000-0000-4000-8000-0000000051{number:02d}",
+                user_principal_name=f"{alias}@example.com",
+                display_name=name,
+            ),
+        )
+    page = users_search("zyxa QUÒRBEL", 1)
+    found = [(row.display_name, row.customer.company_name) for row in page.object_list]
+    contoso, tailspin_name = customer_get(CONTOSO), customer_get(tailspin)
+    assert contoso is not None and tailspin_name is not None
+    exact = sorted(
+        [("Zyxa Quorbel", contoso.company_name), ("Zyxa Quorbel", tailspin_name.company_name)]
+    )
+    assert found == [
+        *exact,
+        ("Zyxa Quorbel-Ames", contoso.company_name),
+        ("Zyxabeth Quorbel", tailspin_name.company_name),
+    ]
+    assert page.paginator.count == 4
+    # Paged: the second page of two a page starts where the first ended.
+    assert [
+        row.display_name for row in users_search("zyxa quorbel", 2, per_page=2).object_list
+    ] == [
+        "Zyxa Quorbel-Ames",
+        "Zyxabeth Quorbel",
+    ]
+
+
 def test_a_customer_is_found_by_any_of_its_domains() -> None:
     synced(CONTOSO)
     assert [row.tenant_id for row in customers_matching(seed.CUSTOM_DOMAIN)] == [CONTOSO]
