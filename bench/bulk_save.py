@@ -57,7 +57,7 @@ def main() -> None:
 
     from customers.directory.models import DirectoryCustomer
     from customers.directory.sync import directory_customer_sync, directory_customers_sync
-    from portal.audit import Actor
+    from portal.audit.records import Actor
     from portal.partnercenter import partner_center
     from portal.sandbox import seed
     from portal.sandbox.models import FaultSettings

@@ -80,7 +80,7 @@ def bulk_after_save(portal: Portal, session: requests.Session) -> tuple[int, int
         "from django.contrib.auth.models import User\n"
         "from django.utils import timezone\n"
         "from customers.directory.queries import customer_get\n"
-        "from portal.audit import Actor\n"
+        "from portal.audit.records import Actor\n"
         "from portal.sandbox import seed\n"
         "from users.bulk.jobs import bulk_job_create\n"
         "from users.bulk.worker import bulk_job_run\n"

@@ -32,7 +32,7 @@ from customers.directory.queries import (
     users_for_export,
 )
 from customers.directory.sync import directory_customers_sync, mirrored_customers, mode
-from portal.audit import Action, Actor, audit_record
+from portal.audit.records import Action, Actor, audit_record
 from portal.csvsafe import csv_stream
 from portal.partnercenter import PartnerCenterClient
 

@@ -2,7 +2,7 @@
 
 Audit records are read-only here as everywhere: no add, change or delete permission, for
 superusers too, so neither the buttons nor the admin's URLs (change form POST, delete page, the
-"delete selected" action) can alter one. Retention (`portal.audit_services.audit_prune`) is the
+"delete selected" action) can alter one. Retention (`portal.audit.services.audit_prune`) is the
 only thing that removes records.
 """
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from portal import access
+from portal.staff import access
 
 # Which left-navigation entry a URL belongs to, by URL namespace or full view name.
 _SECTION_BY_VIEW = {"customers:dashboard": "dashboard", "audit_log": "audit"}

@@ -44,7 +44,7 @@ class MaintenanceReport:
 
 def audit_log_prune(*, now: datetime) -> int:
     """Delete audit records older than `PORTAL_AUDIT_RETENTION_DAYS`; returns how many."""
-    from portal.audit_services import audit_prune
+    from portal.audit.services import audit_prune
 
     return audit_prune(now=now)
 

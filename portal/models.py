@@ -104,7 +104,7 @@ class EntraAccount(models.Model):
     The object id is the stable identifier (a user's username can be renamed in Entra); the
     Django username follows the Entra username so that the audit log reads as a name. Such an
     account never has a usable local password and gets its role from its Entra groups at each
-    sign-in (`portal.entra`).
+    sign-in (`portal.staff.entra`).
     """
 
     user = models.OneToOneField(

@@ -3,7 +3,7 @@
 `RequestContextMiddleware` runs first. It gives every request an id (`request.request_id`): the
 `X-Request-ID` the trusted reverse proxy sent, when it is a GUID, else a new uuid4. The same id
 is the `MS-CorrelationId` of every Partner Center call the request makes (views get their client
-from `portal.clients.partner_center_for(request)`), is echoed in the response's `X-Request-ID`,
+from `portal.web.clients.partner_center_for(request)`), is echoed in the response's `X-Request-ID`,
 and is on every log line written while the request runs (`RequestIdFilter`). After the response
 it logs one access line: method, path, status, duration, request id and staff member. The query
 string is never logged: it may carry an authorization code or a search for a person.
@@ -28,7 +28,7 @@ from django.http.response import HttpResponseBase
 
 from portal.client_ip import _is_trusted, _trusted
 
-logger = logging.getLogger("portal.access")
+logger = logging.getLogger("portal.staff.access")
 
 HEADER = "X-Request-ID"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("portal_request_id", default="")

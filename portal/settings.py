@@ -17,8 +17,8 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from portal.entra_settings import check_entra_settings, parse_group_roles
 from portal.env import env_bool, env_choice, env_float, env_int, env_list, env_secret, env_str
+from portal.staff.entra_settings import check_entra_settings, parse_group_roles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("PORTAL_DATA_DIR", str(BASE_DIR / "var")))
@@ -343,13 +343,13 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     # Django's password check, refused when PORTAL_LOCAL_SIGNIN=false or for Microsoft accounts.
-    "portal.auth_backends.LocalPasswordBackend",
-    # Restores the sessions of staff who signed in with Microsoft (portal.entra).
-    "portal.auth_backends.EntraBackend",
+    "portal.staff.backends.LocalPasswordBackend",
+    # Restores the sessions of staff who signed in with Microsoft (portal.staff.entra).
+    "portal.staff.backends.EntraBackend",
 ]
 
-# Sign in with Microsoft (portal.entra): staff sign in with the partner's Entra accounts and get
-# their role from their Entra groups at each sign-in. Local accounts can be turned off.
+# Sign in with Microsoft (portal.staff.entra): staff sign in with the partner's Entra accounts
+# and get their role from their Entra groups at each sign-in. Local accounts can be turned off.
 PORTAL_LOCAL_SIGNIN = env_bool("PORTAL_LOCAL_SIGNIN", default=True)
 PORTAL_ENTRA_SIGNIN = env_bool("PORTAL_ENTRA_SIGNIN", default=False)
 PORTAL_ENTRA_TENANT_ID = env_str("PORTAL_ENTRA_TENANT_ID")
@@ -376,7 +376,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sign-in throttling (django-axes and portal/sign_in_throttle.py): this many failures for one
+# Sign-in throttling (django-axes and portal/staff/throttle.py): this many failures for one
 # username from one address lock that pair out for PORTAL_LOGIN_LOCKOUT_MINUTES, and
 # PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT failures from one address, whatever the usernames, lock the
 # address; a success resets its own pair's count.
@@ -388,8 +388,8 @@ _LOCKOUT_MINUTES = env_int("PORTAL_LOGIN_LOCKOUT_MINUTES", default=15, minimum=1
 AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_HANDLER = "portal.sign_in_throttle.SignInThrottle"
-AXES_LOCKOUT_CALLABLE = "portal.sign_in_throttle.lockout_response"
+AXES_HANDLER = "portal.staff.throttle.SignInThrottle"
+AXES_LOCKOUT_CALLABLE = "portal.staff.throttle.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip_or_empty"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False

@@ -3,7 +3,7 @@
 Django's `user_login_failed` is the one place every failed attempt passes. The receiver only
 hands the attempt to the audit service; it names the username tried and never reads the
 password among the credentials Django passes. Successful sign-ins are recorded by the sign-in
-views themselves (`portal.audit.audit_sign_in`).
+views themselves (`portal.audit.records.audit_sign_in`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from portal.audit import Action, Actor, audit_record
+from portal.audit.records import Action, Actor, audit_record
 from portal.client_ip import client_ip
 
 

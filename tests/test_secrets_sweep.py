@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal import crypto
-from portal.audit import Actor
+from portal.audit.records import Actor
 from portal.models import AuditRecord
 from portal.partnercenter import msal_auth
 from tests.conftest import downloaded

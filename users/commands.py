@@ -5,7 +5,7 @@
 
 Each command file declares its own options and a `run()`; this module parses the common ones
 (`--as`, `--tenant-id`/`--domain`, `--ticket`, `--json`), resolves the staff member and the
-customer, asks `portal.access` exactly as the views do, reads a password from a prompt or
+customer, asks `portal.staff.access` exactly as the views do, reads a password from a prompt or
 standard input (never from an argument: it would land in shell history and the process list),
 writes a table or JSON, and turns every failure into one line on stderr and an exit code:
 
@@ -36,8 +36,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_countries import countries
 
-from portal import access
-from portal.audit import Actor, AuditContext
+from portal.audit.records import Actor, AuditContext
 from portal.partnercenter import (
     WORKER_THROTTLE_WAIT_CAP,
     Customer,
@@ -48,6 +47,7 @@ from portal.partnercenter import (
 )
 from portal.partnercenter import NotFound as PartnerCenterNotFound
 from portal.passwords import password_problem
+from portal.staff import access
 from portal.tickets import TicketField
 from users.bulk.rules import RETENTION
 from users.services import DeletedUser, user_is_protected

@@ -272,7 +272,7 @@ class AddUserForm(_UserFields):
 
 
 class UpdateUserForm(_UserFields):
-    """The user page's Submit. Fields a role may not change are removed by `limit_to`; the
+    """The user page's Submit. Fields a role may not change are left out (`allowed`); the
     fingerprint of the user as loaded travels in a hidden field."""
 
     fingerprint = forms.CharField(widget=forms.HiddenInput)

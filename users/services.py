@@ -4,8 +4,8 @@ Every function takes the Partner Center client and an `AuditContext` (the acting
 customer and the ticket reference), writes one audit record per attempt (success or failure), and
 writes Partner Center's answer through to the directory (`customers/directory/writes.py`), so
 the lists show the change at once. Role checks happen in the views through
-`portal.access`; the protected-account rule needs Partner Center, so `user_is_protected` reads it
-live here.
+`portal.staff.access`; the protected-account rule needs Partner Center, so `user_is_protected`
+reads it live here.
 
 Partner Center errors are raised to the caller (a view maps them to fields and messages) after
 they are audited; nothing here renders.
@@ -28,7 +28,7 @@ from customers.directory.writes import (
     directory_user_roles,
     directory_user_write,
 )
-from portal.audit import Action, AuditContext, changes_between
+from portal.audit.records import Action, AuditContext, changes_between
 from portal.partnercenter import (
     AlreadyExists,
     CustomerUser,

@@ -44,7 +44,7 @@ urlpatterns = [
         name="bulk_annotated",
     ),
     path("customers/<uuid:customer_id>/upload/save/", job_views.bulk_save, name="bulk_save"),
-    # A saved upload: its progress, results and passwords (issue 7).
+    # A saved upload: its progress, results and passwords.
     path(
         "customers/<uuid:customer_id>/uploads/<uuid:job_id>/",
         job_views.bulk_job,

@@ -30,6 +30,7 @@ from customers.directory.queries import (
     deleted_page,
     users_page,
 )
+from customers.pages import customer_or_404, customer_tabs, shows_problems, sync_problem
 from customers.services import (
     CustomerRow,
     DeletedLine,
@@ -37,19 +38,13 @@ from customers.services import (
     customer_users_refresh,
     users_export,
 )
-from customers.views.common import (
-    customer_or_404,
-    customer_tabs,
-    pager,
-    sync_problem,
-    with_query,
-)
-from portal.access import Capability, has_capability, require_capability
-from portal.audit import Actor
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest, csv_attachment
+from portal.audit.records import Actor
 from portal.partnercenter import PartnerCenterError
-from portal.problems import partner_center_problem
+from portal.staff.access import Capability, has_capability, require_capability
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest, csv_attachment
+from portal.web.paging import pager, with_query
+from portal.web.problems import partner_center_problem
 from users.bulk.jobs import bulk_jobs_for_customer
 
 # Seconds between two looks at a sync a page waits for, with htmx and without (Refresh header).
@@ -64,13 +59,10 @@ _COLUMNS: Final = {
 
 
 @require_capability(Capability.VIEW)
+@shows_problems(lambda request: _template(request, "users"))
 def customer_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Users and licenses: search, sort and page the mirror; htmx gets only the results."""
-    pc = partner_center_for(request)
-    try:
-        customer = customer_or_404(pc=pc, customer_id=customer_id)
-    except PartnerCenterError as error:
-        return _problem_page(request, "users", str(customer_id), None, error)
+    customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
     customer_users_open(customer.mirror)
     if request.htmx and request.htmx.target == "users-results":
         if not customer.mirror.mirrored:
@@ -82,18 +74,16 @@ def customer_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
 
 
 @require_capability(Capability.VIEW)
+@shows_problems(_TEMPLATES["deleted"])
 def customer_deleted_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Deleted users (N): when each was deleted, its purge date and whole days left."""
-    pc = partner_center_for(request)
-    try:
-        customer = customer_or_404(pc=pc, customer_id=customer_id)
-    except PartnerCenterError as error:
-        return _problem_page(request, "deleted", str(customer_id), None, error)
+    customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
     customer_users_open(customer.mirror)
     return _tab_page(request, "deleted", customer)
 
 
 @require_capability(Capability.VIEW)
+@shows_problems(lambda request: _template(request, _loading_tab(request)), stop_polling=True)
 def customer_loading(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Where a tab waiting for a customer's first sync looks every 2s.
 
@@ -102,12 +92,8 @@ def customer_loading(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespons
     answers the same page with a `Refresh` header while reading, and goes to the tab when done.
     Looking never starts a sync again after a failure: the page says why, and Refresh retries.
     """
-    tab = "deleted" if request.GET.get("tab") == "deleted" else "users"
-    pc = partner_center_for(request)
-    try:
-        customer = customer_or_404(pc=pc, customer_id=customer_id)
-    except PartnerCenterError as error:
-        return _problem_page(request, tab, str(customer_id), None, error, stop_polling=True)
+    tab = _loading_tab(request)
+    customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
     mirror = customer.mirror
     if mirror.sync_state == DirectoryCustomer.SYNC_IDLE and not mirror.mirrored:
         customer_users_open(mirror)  # nothing under way (e.g. the queue lost it): ask again
@@ -181,31 +167,15 @@ def _tab_page(
     return render(request, _TEMPLATES[tab], context, status=status)
 
 
-def _problem_page(
-    request: HtmxHttpRequest,
-    tab: str,
-    customer_id: str,
-    customer: CustomerRow | None,
-    error: PartnerCenterError,
-    *,
-    stop_polling: bool = False,
-) -> HttpResponse:
-    problem = partner_center_problem(
-        request, error, company_name=customer.company_name if customer else ""
-    )
-    context: dict[str, Any] = {
-        "customer_id": customer_id,
-        "customer": customer,
-        "company_name": customer.company_name if customer else "Customer",
-        "tab": tab,
-        "problem": problem,
-        "retry_url": request.get_full_path(),
-    }
-    if request.htmx and request.htmx.target == "users-results":
-        return render(request, "customers/users.html#results", context, status=problem.status)
-    status = HttpResponseStopPolling.status_code if stop_polling and request.htmx else None
-    response = render(request, _TEMPLATES[tab], context, status=status or problem.status)
-    return problem.apply_headers(response)
+def _loading_tab(request: HtmxHttpRequest) -> str:
+    return "deleted" if request.GET.get("tab") == "deleted" else "users"
+
+
+def _template(request: HtmxHttpRequest, tab: str) -> str:
+    """The tab's page, or only the users' results for htmx's search, sort and paging."""
+    if tab == "users" and request.htmx and request.htmx.target == "users-results":
+        return "customers/users.html#results"
+    return _TEMPLATES[tab]
 
 
 def _page_context(customer: CustomerRow, tab: str) -> dict[str, Any]:

@@ -15,13 +15,13 @@ from customers.directory.queries import (
     users_search,
 )
 from customers.services import customers_ensure, user_lookup
-from customers.views.common import pager, with_query
-from portal.access import Capability, has_capability, require_capability
-from portal.audit import ACTION_LABELS, recent_activity
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
+from portal.audit.records import ACTION_LABELS, recent_activity
 from portal.partnercenter import PartnerCenterError
-from portal.problems import Problem, partner_center_problem
+from portal.staff.access import Capability, has_capability, require_capability
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest
+from portal.web.paging import pager, with_query
+from portal.web.problems import Problem, partner_center_problem
 from users.bulk.jobs import bulk_jobs_dashboard
 
 # A search lists at most this many customers above the users (the customers list has the rest).

@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import PAGE_SIZE, clean_query, customers_matching
 from customers.services import customers_ensure, customers_refresh
-from customers.views.common import pager, with_query
-from portal.access import Capability, require_capability
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterError
-from portal.problems import Problem, partner_center_problem
+from portal.staff.access import Capability, require_capability
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest
+from portal.web.paging import pager, with_query
+from portal.web.problems import Problem, partner_center_problem
 
 
 @require_capability(Capability.VIEW)

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from portal.audit import Action
-from portal.audit_selectors import AuditFilter
+from portal.audit.records import Action
+from portal.audit.selectors import AuditFilter
 from portal.models import AuditRecord
 from portal.tickets import MAX_LENGTH as TICKET_MAX_LENGTH
 

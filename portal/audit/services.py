@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from portal.audit import Action, Actor, audit_record
-from portal.audit_selectors import AuditFilter, audit_export_rows, audit_records_matching
+from portal.audit.records import Action, Actor, audit_record
+from portal.audit.selectors import AuditFilter, audit_export_rows, audit_records_matching
 from portal.csvsafe import csv_stream
 from portal.models import AuditRecord
 

@@ -20,7 +20,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.connection.services import connection_finish, connection_start, connection_status
+from portal.connection.services import connection_status
+from portal.partnercenter.connect import connection_finish, connection_start
 from portal.partnercenter.errors import PartnerCenterError
 
 FLOW_SESSION_KEY = "partner_center_connect_flow"

@@ -1,6 +1,6 @@
 """The three staff roles of DESIGN.md section 3, as Django groups superusers assign in the admin.
 
-The groups carry no Django model permissions: what a role may do is decided by `portal.access`,
+The groups carry no Django model permissions: what a role may do is decided by `portal.staff.access`,
 and Django's admin is for superusers only. The names are written out here rather than imported,
 so this migration keeps working if the code's `Role` enum ever changes.
 """

@@ -149,7 +149,7 @@ def build_application(
             timeout=IDENTITY_TIMEOUT,
         )
     except requests.RequestException as error:
-        raise _unreachable(error) from error
+        raise unreachable(error) from error
     except ValueError as error:
         # msal's tenant discovery failed: the tenant is unknown to Microsoft's sign-in.
         raise PartnerCenterError(
@@ -158,11 +158,11 @@ def build_application(
         ) from None
 
 
-def _unreachable(error: Exception) -> Unavailable:
+def unreachable(error: Exception) -> Unavailable:
     return Unavailable(f"Microsoft's sign-in service could not be reached ({type(error).__name__})")
 
 
-def _short(description: str) -> str:
+def short_description(description: str) -> str:
     """Entra's error description without its trace, correlation and time lines."""
     first = re.split(r"\s*(?:\r?\n|Trace ID:)", description or "", maxsplit=1)[0]
     return first.strip()[:300]
@@ -171,7 +171,7 @@ def _short(description: str) -> str:
 def _error_from_result(result: dict[str, Any], *, grant_kind: type[Unauthorized]) -> Exception:
     """The exception for msal's error answer `result` (it carries no token, only codes)."""
     error = str(result.get("error") or "unknown_error")
-    description = _short(str(result.get("error_description") or ""))
+    description = short_description(str(result.get("error_description") or ""))
     if error in _GRANT_ERRORS:
         return grant_kind(description, code=error)
     if error in _APP_CREDENTIAL_ERRORS:
@@ -267,7 +267,7 @@ class MsalTokenProvider:
                     )
                 except requests.RequestException as error:
                     result = None
-                    failure = _unreachable(error)
+                    failure = unreachable(error)
                 if failure is None:
                     if not result:
                         failure = SignInRequired(
@@ -331,7 +331,7 @@ class MsalAppOnlyTokenProvider:
             try:
                 result = app.acquire_token_for_client(scopes=[APP_ONLY_SCOPE])
             except requests.RequestException as error:
-                raise _unreachable(error) from error
+                raise unreachable(error) from error
         if not result or "error" in result:
             raise _error_from_result(result or {}, grant_kind=SignInRefused)
         return str(result["access_token"])
@@ -365,7 +365,7 @@ def connect_with_refresh_token(
                 refresh_token, scopes=[USER_IMPERSONATION_SCOPE]
             )
         except requests.RequestException as error:
-            raise _unreachable(error) from error
+            raise unreachable(error) from error
         if "error" in result:
             raise _error_from_result(result, grant_kind=SignInRefused)
         accounts = app.get_accounts()

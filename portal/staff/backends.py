@@ -1,4 +1,4 @@
-"""Which staff accounts may sign in how: a local password, or Microsoft (`portal.entra`).
+"""Which staff accounts may sign in how: a local password, or Microsoft (`portal.staff.entra`).
 
 Two backends, so each kind of session is restored only while its way of signing in is on:
 turning local sign-in off (`PORTAL_LOCAL_SIGNIN=false`) refuses the sign-in form and Django's
@@ -50,7 +50,7 @@ class LocalPasswordBackend(ModelBackend):
 class EntraBackend(ModelBackend):
     """Restores the sessions of staff who signed in with Microsoft; checks no password.
 
-    Signing in happens in `portal.entra_views.entra_callback`, which calls `login()` with this
+    Signing in happens in `portal.staff.views.entra_callback`, which calls `login()` with this
     backend once Microsoft has answered.
     """
 

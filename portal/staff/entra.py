@@ -28,8 +28,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from portal.entra_settings import GUID
 from portal.models import EntraAccount
+from portal.staff.entra_settings import GUID
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Checks for the Sign in with Microsoft settings, run by `portal/settings.py` as it loads.
 
-Kept apart from `portal.entra` because settings load before Django's apps: nothing here may
-import a model (nor `portal.access`, which does). The role names are therefore spelled out here
-too; a test holds them equal to `portal.access.Role`.
+Kept apart from `portal.staff.entra` because settings load before Django's apps: nothing here
+may import a model (nor `portal.staff.access`, which does). The role names are therefore spelled
+out here too; a test holds them equal to `portal.staff.access.Role`.
 """
 
 from __future__ import annotations

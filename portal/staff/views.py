@@ -1,4 +1,5 @@
-"""The sign-in page with its Microsoft button, and the two legs of Sign in with Microsoft."""
+"""Signing in and out: the sign-in page with its Microsoft button, the two legs of Sign in with
+Microsoft, sign-out and a local password change."""
 
 from __future__ import annotations
 
@@ -7,23 +8,64 @@ from typing import Any, Final
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.audit import audit_sign_in
-from portal.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
-from portal.views import SignInView
+from portal.audit.records import audit_sign_in
+from portal.staff.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
 
 _FLOW_KEY: Final = "entra_flow"
 _NEXT_KEY: Final = "entra_next"
-BACKEND: Final = "portal.auth_backends.EntraBackend"
+BACKEND: Final = "portal.staff.backends.EntraBackend"
 LOCAL_SIGNIN_OFF: Final = (
     "Sign-in with a portal password is turned off here. Use Sign in with Microsoft."
 )
+
+
+class SignInView(LoginView):
+    """Django's sign-in with the portal's template; a signed-in visitor goes straight on."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_sign_in(self.request)
+        return response
+
+
+class SignOutView(LogoutView):
+    """Django's sign-out (POST only), confirmed by a message on the sign-in page."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        # After logout the session is new and empty; the message reaches the next page through
+        # the messages cookie.
+        messages.info(request, "You have signed out.")
+        return response
+
+
+class ChangePasswordView(PasswordChangeView):
+    """A local staff member changes their own password.
+
+    Django's view keeps this session signed in and, because every session stores a hash of the
+    password, ends the member's sessions everywhere else.
+    """
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("customers:dashboard")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request, "Your password was changed. Your other sessions were signed out."
+        )
+        return response
 
 
 class PortalSignInView(SignInView):

@@ -19,7 +19,7 @@ from customers.directory.queries import customer_get, users_of
 from customers.directory.sync import index_words, user_row
 from customers.directory.text import fold
 from customers.services import DeletedLine
-from portal.audit import Action
+from portal.audit.records import Action
 from portal.models import AuditRecord
 from portal.partnercenter import CustomerUser, Throttled, Unavailable
 from portal.sandbox import seed

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from customers.directory.queries import users_of
-from portal.audit import Action, Actor, audit_record
+from portal.audit.records import Action, Actor, audit_record
 from portal.partnercenter import Unavailable
 from portal.sandbox import seed
 from tests.customers.conftest import SandboxCalls

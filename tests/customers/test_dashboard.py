@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.test import Client
 
-from portal.ui import Tab
+from portal.web.ui import Tab
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sandbox"]),
@@ -93,7 +93,7 @@ def test_tabs_are_links_with_the_current_one_marked() -> None:
     assert '<a href="/c/1/users/deleted/">Deleted users (2)</a>' in html
 
 
-# --- Who may see it (portal.access through the test client) -------------------------------
+# --- Who may see it (portal.staff.access through the test client) -------------------------------
 
 
 def test_a_member_without_role_gets_a_403_page_that_says_whom_to_ask(

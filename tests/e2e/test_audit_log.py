@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from portal.audit import Action, Actor, audit_record
+from portal.audit.records import Action, Actor, audit_record
 from portal.models import AuditRecord
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.test_layout import assert_accessible, browser_problems  # noqa: F401 (a fixture)

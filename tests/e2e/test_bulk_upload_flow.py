@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from portal.audit import Actor
+from portal.audit.records import Actor
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from portal.sandbox.models import Customer

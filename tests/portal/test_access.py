@@ -7,8 +7,8 @@ from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 
-from portal import access
-from portal.access import Capability, Role
+from portal.staff import access
+from portal.staff.access import Capability, Role
 
 
 @pytest.mark.django_db

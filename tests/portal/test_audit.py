@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.test import RequestFactory
 from pytest_django.fixtures import Settings
 
-from portal.audit import Action, Actor, audit_record, changes_between, recent_activity
+from portal.audit.records import Action, Actor, audit_record, changes_between, recent_activity
 from portal.client_ip import client_ip
 from portal.models import AuditRecord
 from portal.partnercenter import AlreadyExists

@@ -14,8 +14,8 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from portal.audit import Action, Actor, audit_record
-from portal.audit_selectors import AuditFilter, audit_records_matching, change_lines
+from portal.audit.records import Action, Actor, audit_record
+from portal.audit.selectors import AuditFilter, audit_records_matching, change_lines
 from portal.models import AuditRecord
 
 pytestmark = pytest.mark.django_db

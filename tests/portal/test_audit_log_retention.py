@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from portal.audit import Action, Actor, audit_record
-from portal.audit_services import audit_prune
+from portal.audit.records import Action, Actor, audit_record
+from portal.audit.services import audit_prune
 from portal.maintenance import audit_log_prune
 from portal.models import AuditRecord
 

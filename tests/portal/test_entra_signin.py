@@ -13,9 +13,9 @@ from django.db import connection
 from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from portal.access import Role, role_of
-from portal.entra_settings import ROLE_NAMES, check_entra_settings, parse_group_roles
 from portal.models import AuditRecord, EntraAccount
+from portal.staff.access import Role, role_of
+from portal.staff.entra_settings import ROLE_NAMES, check_entra_settings, parse_group_roles
 from tests.conftest import STAFF_PASSWORD
 from tests.portal.fake_entra_signin import (
     ADMIN_GROUP,
@@ -357,7 +357,9 @@ def test_microsoft_unreachable_is_said_plainly(
     client: Client, settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entra_settings(settings)
-    monkeypatch.setattr("portal.entra._HTTP_CACHE", {})  # no discovery document kept from before
+    monkeypatch.setattr(
+        "portal.staff.entra._HTTP_CACHE", {}
+    )  # no discovery document kept from before
     with responses.RequestsMock():  # nothing registered: every call fails to connect
         response = client.get("/sign-in/microsoft/")
     assert response["Location"] == "/sign-in/"

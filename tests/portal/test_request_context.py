@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
-from portal.clients import partner_center_for
 from portal.request_context import HEADER, RequestContextMiddleware, current_request_id
+from portal.web.clients import partner_center_for
 from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -21,13 +21,15 @@ PROXY = "10.0.0.5"
 
 
 def access_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [record.getMessage() for record in caplog.records if record.name == "portal.access"]
+    return [
+        record.getMessage() for record in caplog.records if record.name == "portal.staff.access"
+    ]
 
 
 def test_every_response_carries_a_new_request_id_and_one_access_line(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="portal.access")
+    caplog.set_level(logging.INFO, logger="portal.staff.access")
     first = client.get("/sign-in/?next=/secret-query")
     second = client.get("/sign-in/")
     ids = [first[HEADER], second[HEADER]]
@@ -44,7 +46,7 @@ def test_the_line_names_the_signed_in_staff_member(
     client: Client, admin_agent: User, caplog: pytest.LogCaptureFixture
 ) -> None:
     client.force_login(admin_agent)
-    caplog.set_level(logging.INFO, logger="portal.access")
+    caplog.set_level(logging.INFO, logger="portal.staff.access")
     client.get("/audit/")
     assert access_lines(caplog)[0].endswith("user=amara")
 

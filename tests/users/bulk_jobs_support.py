@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from customers.directory.models import DirectoryCustomer
-from portal.audit import Actor
+from portal.audit.records import Actor
 from portal.sandbox.models import Customer, CustomerUser, FaultSettings
 from tests.directory_data import synced
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3, make_customer, make_sku, make_user

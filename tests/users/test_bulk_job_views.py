@@ -34,8 +34,8 @@ from tests.users.bulk_jobs_support import (
     save_job,
     squat,
 )
-from users.bulk.job_views import PASSWORDS_WARNING
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.passwords import PASSWORDS_WARNING
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from customers.directory.queries import skus_of
-from portal.audit import Action
+from portal.audit.records import Action
 from portal.crypto import decrypt
 from portal.models import AuditRecord
 from portal.partnercenter import CustomerUser, PasswordProfile, partner_center

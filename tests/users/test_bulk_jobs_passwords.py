@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
-from portal.audit import Action, Actor
+from portal.audit.records import Action, Actor
 from portal.crypto import decrypt
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser

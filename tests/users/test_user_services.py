@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from customers.directory.models import DirectoryUser
 from customers.directory.queries import customer_get, user_get, users_of
-from portal.audit import Action, Actor, AuditContext
+from portal.audit.records import Action, Actor, AuditContext
 from portal.models import AuditRecord
 from portal.partnercenter import AlreadyExists, InvalidInput, NotFound, Unavailable, partner_center
 from portal.sandbox.models import (

@@ -1,4 +1,4 @@
-"""The forms of a bulk upload's Save step and of its job page (issue 7).
+"""The forms of a bulk upload's Save step and of its job page.
 
 Apart from `users/bulk/forms.py` (the Validate step's), which another step owns. They validate
 and convert; the seat check itself is `bulk_job_create`'s, so a licence too small for the upload
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django_countries import countries
 
 from portal.tickets import TicketField
@@ -49,3 +50,15 @@ class BulkSaveForm(forms.Form):
         # Every licence is a valid choice here, a short one included: bulk_job_create refuses it
         # with the sentence that says how many seats are left.
         skus.choices = [(option.sku_id, option.name) for option in license_options]
+
+
+def license_choices(form: BulkSaveForm | None, options: list[Any]) -> list[dict[str, Any]]:
+    """The licence check boxes as the template draws them: checked ones kept after an error,
+    one without a seat for every user disabled (the server refuses it anyway)."""
+    checked: set[str] = set()
+    if form is not None and form.is_bound and isinstance(form.data, QueryDict):
+        checked = {value.lower() for value in form.data.getlist("skus")}
+    return [
+        {"option": option, "checked": option.sku_id.lower() in checked and option.enough}
+        for option in options
+    ]

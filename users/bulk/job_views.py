@@ -1,4 +1,4 @@
-"""Upload users, after Validate (issue 7): Save, the job page, its passwords.
+"""Upload users, after Validate: Save, the job page, its passwords.
 
 - Save (`users:bulk_save`): Location and licences for all the draft's users and a ticket; a valid
   POST turns the draft into a job (`bulk_job_create`) and goes to the job page.
@@ -22,7 +22,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import Max
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,16 +30,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from customers.directory.queries import skus_of
+from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow
-from customers.views.common import customer_or_404
-from portal.access import Capability, require_capability
-from portal.audit import Actor
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest, csv_attachment
-from portal.partnercenter import PartnerCenterError
-from portal.problems import partner_center_problem
+from portal.audit.records import Actor
+from portal.staff.access import Capability, require_capability
 from portal.tickets import ticket_from_link
-from users.bulk.job_forms import BulkSaveForm
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest, csv_attachment
+from users.bulk.job_forms import BulkSaveForm, license_choices
 from users.bulk.jobs import (
     BulkJobRefused,
     bulk_job_cancel,
@@ -53,7 +51,12 @@ from users.bulk.jobs import (
     bulk_license_options,
 )
 from users.bulk.models import BulkJob, BulkRow
-from users.bulk.passwords import PasswordsRefused, bulk_passwords_download, bulk_passwords_reset
+from users.bulk.passwords import (
+    PASSWORDS_WARNING,
+    PasswordsRefused,
+    bulk_passwords_download,
+    bulk_passwords_reset,
+)
 from users.bulk.services import bulk_draft_get
 from users.models import BulkDraft
 
@@ -63,17 +66,12 @@ DRAFT_GONE: Final = (
     "This upload is no longer kept (a validated file is kept for a day, for whoever uploaded "
     "it). Upload the file again."
 )
-PASSWORDS_WARNING: Final = (
-    "The temporary passwords won't be available later: download them now. They are erased "
-    "after 24 hours."
-)
-
-
 # --- Save ---------------------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])
 @require_capability(Capability.BULK_UPLOAD)
+@shows_problems("users/bulk/jobs/save.html")
 def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Save: a draft's Location, licences and ticket; a valid POST makes the job.
 
@@ -83,22 +81,10 @@ def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     saved = bulk_job_for_draft(draft_public_id=draft_id)
     if saved is not None and saved.customer_id == str(customer_id):
         return redirect(_job_url(saved))
-    pc = partner_center_for(request)
-    customer: CustomerRow | None = None
-    try:
-        customer = customer_or_404(pc=pc, customer_id=customer_id)
-        draft = bulk_draft_get(
-            public_id=draft_id, customer_id=customer.id, created_by=_staff(request)
-        )
-        if draft is None:
-            return _save_page(request, customer, None, None, notice=DRAFT_GONE, status=404)
-    except PartnerCenterError as error:
-        problem = partner_center_problem(
-            request, error, company_name=customer.company_name if customer else ""
-        )
-        context = {"customer": customer, "customer_id": str(customer_id), "problem": problem}
-        response = render(request, "users/bulk/jobs/save.html", context, status=problem.status)
-        return problem.apply_headers(response)
+    customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
+    draft = bulk_draft_get(public_id=draft_id, customer_id=customer.id, created_by=_staff(request))
+    if draft is None:
+        return _save_page(request, customer, None, None, notice=DRAFT_GONE, status=404)
     options = bulk_license_options(skus=skus_of(customer.mirror), users=len(draft.rows))
     if request.method == "GET":
         initial = {"draft": draft.public_id, "ticket": ticket_from_link(request)}
@@ -137,23 +123,11 @@ def _save_page(
         "company_name": customer.company_name,
         "draft": draft,
         "form": form,
-        "license_options": save_license_choices(form, options or []),
+        "license_options": license_choices(form, options or []),
         "notice": notice,
         "passwords_warning": PASSWORDS_WARNING,
     }
     return render(request, "users/bulk/jobs/save.html", context, status=status)
-
-
-def save_license_choices(form: BulkSaveForm | None, options: list[Any]) -> list[dict[str, Any]]:
-    """The licence check boxes as the template draws them: checked ones kept after an error,
-    one without a seat for every user disabled (the server refuses it anyway)."""
-    checked: set[str] = set()
-    if form is not None and form.is_bound and isinstance(form.data, QueryDict):
-        checked = {value.lower() for value in form.data.getlist("skus")}
-    return [
-        {"option": option, "checked": option.sku_id.lower() in checked and option.enough}
-        for option in options
-    ]
 
 
 # --- The job page ---------------------------------------------------------------------------------

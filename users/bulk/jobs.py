@@ -29,7 +29,7 @@ from django_countries import countries
 
 from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import SkuRow, skus_of
-from portal.audit import Action, Actor, AuditContext
+from portal.audit.records import Action, Actor, AuditContext
 from portal.csvsafe import csv_bytes, csv_stream
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.reading import COLUMNS

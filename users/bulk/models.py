@@ -17,7 +17,8 @@ class BulkJob(models.Model):
     """A validated upload a staff member saved: who, when, which customer, the ticket, the
     Location and licences for all its users, and the worker's lease.
 
-    Counts are derived from the rows (`jobs.bulk_job_counts`), so they are never out of step.
+    Counts are derived from the rows when a job is read (`jobs._with_counts`), so they are never
+    out of step.
     """
 
     QUEUED = "queued"

@@ -12,19 +12,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.audit import Action, Actor
+from portal.audit.records import Action, Actor
 from portal.crypto import decrypt
 from portal.csvsafe import csv_bytes
 from users.bulk.jobs import bulk_job_enqueue, job_audit, password_ttl
 from users.bulk.models import BulkJob, BulkRow
 
 PASSWORD_COLUMNS = ("Display name", "Username", "Temporary password", "Status update")
+# Said wherever a step may show or make passwords (Save, the job page, Reset passwords).
+PASSWORDS_WARNING: Final = (
+    "The temporary passwords won't be available later: download them now. They are erased "
+    "after 24 hours."
+)
 
 
 class PasswordsRefused(Exception):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import domains_of, users_by_username
-from portal.audit import Action, AuditContext
+from portal.audit.records import Action, AuditContext
 from portal.csvsafe import csv_bytes, csv_stream
 from users.bulk.reading import COLUMNS, FileRefused, Record, csv_file_read
 from users.bulk.rules import (

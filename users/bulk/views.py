@@ -1,4 +1,4 @@
-"""Upload users (issue 6): the CSV template, Validate, the file back annotated, the Location step.
+"""Upload users: the CSV template, Validate, the file back annotated, the Location step.
 
 Nothing here writes to Partner Center. A file that validates becomes a draft and the page offers
 its next step: Location, licences and ticket (the bulk jobs step's fields,
@@ -24,19 +24,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import domains_of, skus_of
+from customers.pages import customer_or_404, customer_problem_page, sync_problem
 from customers.services import CustomerRow, customer_users_open
-from customers.views.common import customer_or_404, sync_problem
-from portal.access import Capability, require_capability
-from portal.audit import Actor, AuditContext
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest, csv_attachment
+from portal.audit.records import Actor, AuditContext
 from portal.partnercenter import PartnerCenterError
-from portal.problems import partner_center_problem
+from portal.staff.access import Capability, require_capability
 from portal.tickets import ticket_from_link
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest, csv_attachment
 from users.bulk.forms import BulkUploadForm
-from users.bulk.job_forms import BulkSaveForm
-from users.bulk.job_views import PASSWORDS_WARNING, save_license_choices
+from users.bulk.job_forms import BulkSaveForm, license_choices
 from users.bulk.jobs import bulk_license_options
+from users.bulk.passwords import PASSWORDS_WARNING
 from users.bulk.reading import COLUMNS, MAX_FILE_BYTES, TOO_BIG
 from users.bulk.results import results_table
 from users.bulk.services import (
@@ -97,11 +96,10 @@ def _upload_page(
     request: HtmxHttpRequest, customer_id: UUID, *, refused_size: int = 0, status: int = 200
 ) -> HttpResponse:
     pc = partner_center_for(request)
-    customer: CustomerRow | None = None
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
     except PartnerCenterError as error:
-        return _problem_page(request, customer_id, customer, error)
+        return _problem_page(request, customer_id, error)
     mirror = customer_users_open(customer.mirror)
     if not mirror.mirrored and mirror.sync_state == DirectoryCustomer.SYNC_FAILED:
         problem = sync_problem(request, mirror)
@@ -154,7 +152,7 @@ def _validated(
         context.update(
             draft=draft,
             save_form=save_form,
-            license_options=save_license_choices(save_form, options),
+            license_options=license_choices(save_form, options),
             passwords_warning=PASSWORDS_WARNING,
         )
     if validation.readable and (not validation.ok or validation.summary.warnings):
@@ -184,11 +182,10 @@ def bulk_annotated(request: HtmxHttpRequest, customer_id: UUID, token: str) -> H
     are validated again here, against the customer as it is now.
     """
     pc = partner_center_for(request)
-    customer: CustomerRow | None = None
     try:
         customer = customer_or_404(pc=pc, customer_id=customer_id)
     except PartnerCenterError as error:
-        return _problem_page(request, customer_id, customer, error)
+        return _problem_page(request, customer_id, error)
     kept = bulk_upload_kept(token=token, staff=_staff(request), customer_id=customer.id)
     if kept is None:
         context = _page_context(customer)
@@ -230,25 +227,13 @@ def _render(
 
 
 def _problem_page(
-    request: HtmxHttpRequest,
-    customer_id: UUID,
-    customer: CustomerRow | None,
-    error: PartnerCenterError,
+    request: HtmxHttpRequest, customer_id: UUID, error: PartnerCenterError
 ) -> HttpResponse:
-    problem = partner_center_problem(
-        request, error, company_name=customer.company_name if customer else ""
-    )
-    context = {
-        "customer": customer,
-        "customer_id": str(customer_id),
-        "company_name": customer.company_name if customer else "Customer",
-        "problem": problem,
-        "retry_url": reverse("users:bulk_upload", args=[customer_id]),
-    }
-    if request.htmx:
-        return render(request, "users/bulk/upload.html#upload", context)
-    response = render(request, "users/bulk/upload.html", context, status=problem.status)
-    return problem.apply_headers(response)
+    """The upload page (htmx: its upload section) saying what failed; Try again opens the
+    upload page (this request may have been a POST)."""
+    template = "users/bulk/upload.html#upload" if request.htmx else "users/bulk/upload.html"
+    retry_url = reverse("users:bulk_upload", args=[customer_id])
+    return customer_problem_page(request, template, customer_id, error, retry_url=retry_url)
 
 
 def _staff(request: HtmxHttpRequest) -> User:

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from customers.directory.text import ascii_lower
 from customers.directory.writes import directory_user_licenses, directory_user_write
-from portal.audit import Action
+from portal.audit.records import Action
 from portal.crypto import decrypt, encrypt
 from portal.partnercenter import (
     WORKER_THROTTLE_WAIT_CAP,

@@ -17,14 +17,14 @@ from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from customers.directory.queries import choices_of
+from customers.pages import customer_or_404
 from customers.services import CustomerRow, customer_users_open
-from customers.views.common import customer_or_404
-from portal.access import Capability, require_capability
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
 from portal.partnercenter import AlreadyExists, PartnerCenterError
-from portal.problems import partner_center_problem
+from portal.staff.access import Capability, require_capability
 from portal.tickets import ticket_from_link
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest
+from portal.web.problems import partner_center_problem
 from users.forms import USERNAME_TAKEN, AddUserForm
 from users.services import (
     NewUser,

@@ -7,10 +7,10 @@ from typing import Final
 from django.http import HttpRequest, HttpResponse
 
 from customers.services import CustomerRow
-from portal.audit import ACTION_LABELS, Actor, AuditContext, recent_activity
+from portal.audit.records import ACTION_LABELS, Actor, AuditContext, recent_activity
 from portal.models import AuditRecord
 from portal.partnercenter import PartnerCenterError
-from portal.problems import partner_center_problem
+from portal.web.problems import partner_center_problem
 
 NOT_FOUND: Final = (
     "This user does not exist in the customer's directory: it may have been deleted for good "

@@ -6,7 +6,6 @@ directory roles as Partner Center has them now, not as the directory remembers t
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -20,9 +19,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from customers.directory.queries import Choices, choices_of
+from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow, customer_users_open
-from customers.views.common import customer_or_404
-from portal.access import (
+from portal.partnercenter import (
+    AlreadyExists,
+    PartnerCenterClient,
+    PartnerCenterError,
+)
+from portal.staff.access import (
     HELPDESK_UPDATE_FIELDS,
     Capability,
     StaffUser,
@@ -32,15 +36,9 @@ from portal.access import (
     check_act_on_user,
     require_capability,
 )
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
-from portal.partnercenter import (
-    AlreadyExists,
-    PartnerCenterClient,
-    PartnerCenterError,
-)
-from portal.problems import partner_center_problem
 from portal.tickets import ticket_from_link
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest
 from users import services
 from users.forms import USERNAME_TAKEN, DeleteUserForm, ResetPasswordForm, UpdateUserForm
 from users.models import OneTimeRequest
@@ -136,13 +134,11 @@ def _check(request: HtmxHttpRequest, page: Page, action: Capability) -> None:
 
 
 @require_capability(Capability.VIEW)
+@shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """A user's details, directory roles and licences, read live; the forms the role allows."""
     pc = partner_center_for(request)
-    try:
-        page = _page(request, pc, customer_id, user_id)
-    except PartnerCenterError as error:
-        return _problem(request, pc, customer_id, error)
+    page = _page(request, pc, customer_id, user_id)
     ticket = ticket_from_link(request)
     return _render(
         request,
@@ -155,13 +151,11 @@ def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
 
 @require_POST
 @require_capability(Capability.UPDATE_USER)
+@shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """Submit: patch only what changed; show both versions if someone changed the user meanwhile."""
     pc = partner_center_for(request)
-    try:
-        page = _page(request, pc, customer_id, user_id)
-    except PartnerCenterError as error:
-        return _problem(request, pc, customer_id, error)
+    page = _page(request, pc, customer_id, user_id)
     _check(request, page, Capability.UPDATE_USER)
     _refuse_fields_beyond_role(request, page)
     form = _update_form(request.user, page, data=request.POST)
@@ -206,6 +200,7 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
 
 @require_POST
 @require_capability(Capability.RESET_PASSWORD)
+@shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """Reset password: a new generated password, shown once on the answer itself (no-store).
 
@@ -213,10 +208,7 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
     forward) resets nothing and offers to reset again, as a new action.
     """
     pc = partner_center_for(request)
-    try:
-        page = _page(request, pc, customer_id, user_id)
-    except PartnerCenterError as error:
-        return _problem(request, pc, customer_id, error)
+    page = _page(request, pc, customer_id, user_id)
     _check(request, page, Capability.RESET_PASSWORD)
     form = ResetPasswordForm(request.POST)
     pending = request.POST.get("reset-pending") == "1"
@@ -261,13 +253,11 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
 
 
 @require_capability(Capability.DELETE_USER)
+@shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_delete(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """Delete user account: GET asks for confirmation, naming the user; POST deletes."""
     pc = partner_center_for(request)
-    try:
-        page = _page(request, pc, customer_id, user_id)
-    except PartnerCenterError as error:
-        return _problem(request, pc, customer_id, error)
+    page = _page(request, pc, customer_id, user_id)
     _check(request, page, Capability.DELETE_USER)
     if request.method != "POST":
         form = DeleteUserForm(initial={"ticket": ticket_from_link(request)})
@@ -472,20 +462,3 @@ def _delete_page(request: HtmxHttpRequest, page: Page, form: DeleteUserForm) -> 
     context = {"customer": page.customer, "person": page.details.user, "form": form}
     context["protected"] = page.details.is_protected
     return render(request, "users/delete_confirm.html", context)
-
-
-def _problem(
-    request: HtmxHttpRequest, pc: PartnerCenterClient, customer_id: UUID, error: PartnerCenterError
-) -> HttpResponse:
-    customer = None
-    with contextlib.suppress(PartnerCenterError):  # say what failed first, the customer if known
-        customer = customer_or_404(pc=pc, customer_id=customer_id)
-    problem = partner_center_problem(
-        request,
-        error,
-        company_name=customer.company_name if customer else "",
-        not_found=NOT_FOUND,
-    )
-    failed = {"customer": customer, "customer_id": str(customer_id), "problem": problem}
-    response = render(request, "users/detail.html", failed, status=problem.status)
-    return problem.apply_headers(response)

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from customers.directory.queries import deleted_users
+from customers.pages import customer_or_404
 from customers.services import customer_users_open
-from customers.views.common import customer_or_404, with_query
-from portal.access import Capability, can_act_on_user, require_capability
-from portal.clients import partner_center_for
-from portal.http import HtmxHttpRequest
 from portal.partnercenter import PartnerCenterError
+from portal.staff.access import Capability, can_act_on_user, require_capability
+from portal.web.clients import partner_center_for
+from portal.web.http import HtmxHttpRequest
+from portal.web.paging import with_query
 from users.forms import RestoreForm
 from users.services import RestoreResult, users_restore, users_split_protected
 from users.views.common import PROTECTED, audit_for, error_message

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from portal.access import Capability
+from portal.staff.access import Capability
 from users.commands import Invocation, UserCommand, add_user_choice, boolean_value
 from users.services import user_reset_password
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from portal.access import Capability
+from portal.staff.access import Capability
 from users.commands import (
     Failed,
     Invocation,

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from portal import access
-from portal.access import Capability
+from portal.staff import access
+from portal.staff.access import Capability
 from users.commands import (
     BadInput,
     Failed,

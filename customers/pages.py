@@ -1,0 +1,133 @@
+"""What every page about one customer opens with: the customer (or 404), its tabs, and what to
+say when it was never read. Used by the customers app's views and by the users app's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django_htmx.http import HttpResponseStopPolling
+
+from customers.directory.models import DirectoryCustomer
+from customers.directory.queries import customer_get
+from customers.services import CustomerRow, customer_open
+from portal.partnercenter import PartnerCenterClient, PartnerCenterError
+from portal.web.http import HtmxHttpRequest
+from portal.web.problems import Problem, partner_center_problem
+from portal.web.ui import Tab
+
+_View = TypeVar("_View", bound=Callable[..., HttpResponse])
+
+
+def customer_or_404(*, pc: PartnerCenterClient, customer_id: UUID | str) -> CustomerRow:
+    """The customer from the directory's customers list, or 404 (raises PartnerCenterError when
+    the list had to be read from Partner Center and that failed).
+
+    Staff may see every customer of the partner (DESIGN.md section 3), so finding it is the
+    whole check.
+    """
+    customer = customer_open(pc=pc, customer_id=str(customer_id))
+    if customer is None:
+        raise Http404("The partner has no such customer.")
+    return customer
+
+
+def customer_tabs(*, customer: CustomerRow, current: str) -> list[Tab]:
+    """Users and licenses, Deleted users (N): N from the mirror, once there is one."""
+    mirror = customer.mirror
+    deleted = f"Deleted users ({mirror.deleted_count})" if mirror.mirrored else "Deleted users"
+    return [
+        Tab(
+            "Users and licenses",
+            reverse("customers:users", args=[customer.id]),
+            current=current == "users",
+        ),
+        Tab(
+            deleted, reverse("customers:deleted", args=[customer.id]), current=current == "deleted"
+        ),
+    ]
+
+
+def sync_problem(request: HtmxHttpRequest, mirror: DirectoryCustomer) -> Problem:
+    """What to say when a customer was never read and its sync failed (no delegated access,
+    most often): the message recorded with the failure, with its correlation id."""
+    no_access = mirror.access == DirectoryCustomer.ACCESS_NONE
+    return Problem(
+        message=mirror.sync_error or "Reading the users failed.",
+        correlation_id=mirror.sync_correlation_id,
+        status=200 if request.htmx else (403 if no_access else 502),
+        kind="forbidden" if no_access else "error",
+    )
+
+
+# --- When Partner Center fails -------------------------------------------------------------------
+
+Template = str | Callable[[HtmxHttpRequest], str]
+
+
+def shows_problems(
+    template: Template, *, not_found: str = "", stop_polling: bool = False
+) -> Callable[[_View], _View]:
+    """The one way a page about a customer shows a Partner Center failure: a `PartnerCenterError`
+    that escapes the view is answered with `template` (or `template(request)`) holding the
+    problem — what happened, the correlation id, Try again — with the failure's status and
+    Retry-After (`portal.web.problems`). Failures a view handles itself (a form's error, a
+    flash after a POST) never reach it.
+
+    `not_found` words a 404 for what the page is about; `stop_polling` answers a polling htmx
+    request with 286 so it stops asking.
+    """
+
+    def decorate(view: _View) -> _View:
+        @wraps(view)
+        def wrapper(request: HtmxHttpRequest, customer_id: UUID, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, customer_id, **kwargs)
+            except PartnerCenterError as error:
+                name = template(request) if callable(template) else template
+                return customer_problem_page(
+                    request,
+                    name,
+                    customer_id,
+                    error,
+                    not_found=not_found,
+                    stop_polling=stop_polling,
+                )
+
+        return cast("_View", wrapper)
+
+    return decorate
+
+
+def customer_problem_page(
+    request: HtmxHttpRequest,
+    template: str,
+    customer_id: UUID | str,
+    error: PartnerCenterError,
+    *,
+    not_found: str = "",
+    stop_polling: bool = False,
+    retry_url: str = "",
+) -> HttpResponse:
+    """`template` showing `error` on a page about the customer: its name when the directory
+    knows it (no Partner Center call: it may be what failed), and Try again (`retry_url`, this
+    page by default)."""
+    mirror = customer_get(str(customer_id))
+    company = mirror.company_name if mirror else ""
+    problem = partner_center_problem(request, error, company_name=company, not_found=not_found)
+    context = {
+        "customer_id": str(customer_id),
+        "customer": CustomerRow.of(mirror) if mirror else None,
+        "company_name": company or "Customer",
+        "problem": problem,
+        "retry_url": retry_url or request.get_full_path(),
+    }
+    status = problem.status
+    if stop_polling and request.htmx:
+        status = HttpResponseStopPolling.status_code
+    return problem.apply_headers(render(request, template, context, status=status))
