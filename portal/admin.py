@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from portal.models import AuditRecord, EntraAccount
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Shows records; offers no way to add, change or delete one."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -57,7 +57,7 @@ class AuditRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EntraAccount)
-class EntraAccountAdmin(admin.ModelAdmin):
+class EntraAccountAdmin(admin.ModelAdmin[EntraAccount]):
     """Which staff accounts sign in with Microsoft; made and kept current by their sign-ins.
 
     Not editable; deletable, so that deleting such a staff account in the admin is not refused.

@@ -36,6 +36,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_countries import countries
 
+from customers.directory.text import ascii_lower
 from portal.audit.records import Actor, AuditContext
 from portal.partnercenter import (
     WORKER_THROTTLE_WAIT_CAP,
@@ -51,7 +52,7 @@ from portal.staff import access
 from portal.tickets import TicketField
 from users.bulk.rules import RETENTION
 from users.services import DeletedUser, user_is_protected
-from users.usernames import ascii_lower, customer_domain, username_problems
+from users.usernames import customer_domain, username_problems
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2  # as argparse exits for an unknown option

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import connections, models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from customers.directory.models import (
@@ -76,8 +76,8 @@ def mode() -> str:
     return str(settings.PARTNER_CENTER_MODE)
 
 
-def mirrored_customers() -> Any:
-    """This mode's customers (a queryset)."""
+def mirrored_customers() -> QuerySet[DirectoryCustomer]:
+    """This mode's customers."""
     return DirectoryCustomer.objects.filter(mode=mode())
 
 

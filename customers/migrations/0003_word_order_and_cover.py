@@ -45,9 +45,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="directoryword",
             index=models.Index(
-                fields=["word", "customer", "generation", "user", "display_key"],
+                fields=["word"],
+                include=["customer", "generation", "user", "display_key"],
                 name="directory_word_any",
-                opclasses=["varchar_pattern_ops", "int8_ops", "int4_ops", "int8_ops", "text_ops"],
+                opclasses=["varchar_pattern_ops"],
             ),
         ),
     ]

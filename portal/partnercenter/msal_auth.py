@@ -240,8 +240,6 @@ class MsalTokenProvider:
             return self._renew(force_refresh=force_refresh)
 
     def _renew(self, *, force_refresh: bool) -> str:
-        failure: Exception | None = None
-        token = ""
         with transaction.atomic():
             row = (
                 PartnerCenterTokenCache.objects.select_for_update()
@@ -256,49 +254,59 @@ class MsalTokenProvider:
                 cached = _fresh_access_token(cache, self.config.client_id, self.scope)
                 if cached is not None:
                     return cached
-            app = build_application(self.config, cache, http_cache=self._http_cache)
-            accounts = app.get_accounts()
-            if not accounts:
-                failure = SignInRequired("The stored sign-in holds no account.", code="no_account")
-            else:
-                try:
-                    result = app.acquire_token_silent_with_error(
-                        [self.scope], account=accounts[0], force_refresh=force_refresh
-                    )
-                except requests.RequestException as error:
-                    result = None
-                    failure = unreachable(error)
-                if failure is None:
-                    if not result:
-                        failure = SignInRequired(
-                            "The stored sign-in holds no refresh token.", code="no_refresh_token"
-                        )
-                    elif "error" in result:
-                        failure = _error_from_result(result, grant_kind=SignInRequired)
-                    else:
-                        token = str(result["access_token"])
-            now = timezone.now()
-            fields: list[str] = []
-            if cache.has_state_changed:
-                row.encrypted_cache = crypto.encrypt(cache.serialize())
-                fields.append("encrypted_cache")
-            if failure is None:
-                if fields:  # msal went to the identity provider and got a new token
-                    row.last_success_at = now
-                    fields.append("last_success_at")
-                if row.last_error:
-                    row.last_error, row.last_error_at = "", None
-                    fields += ["last_error", "last_error_at"]
-            else:
-                row.last_error, row.last_error_at = str(failure), now
-                fields += ["last_error", "last_error_at"]
-            if fields:
-                row.save(update_fields=[*fields, "updated_at"])
+            token, failure = self._silent_token(cache, force_refresh=force_refresh)
+            _record_renewal(row, cache, failure)
         if failure is not None:
             logger.warning("Partner Center sign-in: no token: %s", failure)
             raise failure
         logger.info("Partner Center sign-in: access token renewed")
         return token
+
+    def _silent_token(
+        self, cache: msal.SerializableTokenCache, *, force_refresh: bool
+    ) -> tuple[str, Exception | None]:
+        """An access token from the stored sign-in (msal renews it with the refresh token when it
+        must), or why there is none."""
+        app = build_application(self.config, cache, http_cache=self._http_cache)
+        accounts = app.get_accounts()
+        if not accounts:
+            return "", SignInRequired("The stored sign-in holds no account.", code="no_account")
+        try:
+            result = app.acquire_token_silent_with_error(
+                [self.scope], account=accounts[0], force_refresh=force_refresh
+            )
+        except requests.RequestException as error:
+            return "", unreachable(error)
+        if not result:
+            return "", SignInRequired(
+                "The stored sign-in holds no refresh token.", code="no_refresh_token"
+            )
+        if "error" in result:
+            return "", _error_from_result(result, grant_kind=SignInRequired)
+        return str(result["access_token"]), None
+
+
+def _record_renewal(
+    row: PartnerCenterTokenCache, cache: msal.SerializableTokenCache, failure: Exception | None
+) -> None:
+    """Keep what msal changed in the cache, and whether the sign-in works, on the stored row."""
+    now = timezone.now()
+    fields: list[str] = []
+    if cache.has_state_changed:
+        row.encrypted_cache = crypto.encrypt(cache.serialize())
+        fields.append("encrypted_cache")
+    if failure is None:
+        if fields:  # msal went to the identity provider and got a new token
+            row.last_success_at = now
+            fields.append("last_success_at")
+        if row.last_error:
+            row.last_error, row.last_error_at = "", None
+            fields += ["last_error", "last_error_at"]
+    else:
+        row.last_error, row.last_error_at = str(failure), now
+        fields += ["last_error", "last_error_at"]
+    if fields:
+        row.save(update_fields=[*fields, "updated_at"])
 
 
 # App-only tokens: one in-memory cache per process (see the module docstring).

@@ -39,7 +39,7 @@ def _clock() -> float:
 
 def sdk_backoff(attempt: int) -> float:
     """The .NET SDK's back-off before retry `attempt` (1-based): 0.5 s, 1.5 s, 3.5 s, ..."""
-    return (2**attempt - 1) / 2
+    return (2.0**attempt - 1) / 2
 
 
 class Pacer(Protocol):
@@ -68,7 +68,7 @@ class RetryPolicy:
         """Seconds to wait after the `repeat`-th consecutive 429 (0-based): Retry-After, then
         doubling, as Partner Center's throttling guidance asks."""
         base = max(retry_after or 0.0, MIN_THROTTLE_WAIT)
-        return base * 2**repeat
+        return base * 2.0**repeat
 
 
 __all__ = [

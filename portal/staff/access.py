@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, Concatenate, Final, ParamSpec, TypeVar
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -243,7 +243,7 @@ def require_capability(
             return view(request, *args, **kwargs)
 
         wrapper.required_capability = capability  # type: ignore[attr-defined]
-        return wrapper
+        return cast("Callable[Concatenate[RequestT, P], HttpResponseBase]", wrapper)
 
     return decorator
 

@@ -39,7 +39,7 @@ def address_locked(request: HttpRequest) -> bool:
     return address_failures(request) >= settings.PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT
 
 
-class SignInThrottle(AxesDatabaseHandler):
+class SignInThrottle(AxesDatabaseHandler):  # type: ignore[misc]  # axes has no types
     """axes' database handler, also locking an address that failed too often across usernames.
 
     axes compares `get_failures` with its one limit wherever it decides (before a sign-in and
@@ -49,7 +49,7 @@ class SignInThrottle(AxesDatabaseHandler):
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         failures: int = super().get_failures(request, credentials)
         if address_locked(request):
-            return max(failures, get_failure_limit(request, credentials))
+            return max(failures, int(get_failure_limit(request, credentials)))
         return failures
 
 

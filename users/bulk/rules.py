@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from customers.directory.text import ascii_lower
 from users.bulk.reading import COLUMNS, Record
-from users.usernames import ascii_lower, username_problems
+from users.usernames import username_problems
 
 # Column keys, in the template's order; ROW holds messages about the row as a whole.
 FIRST_NAME: Final = "first_name"

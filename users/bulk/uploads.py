@@ -81,7 +81,7 @@ class BoundedUploadHandler(FileUploadHandler):
             self.kept.write(raw_data[:room])
         return None  # consumed: no other handler stores it
 
-    def file_complete(self, file_size: int) -> UploadedFile | None:
+    def file_complete(self, file_size: int) -> UploadedFile[bytes] | None:
         if self.files > 1:
             return None  # only one file is read; another one is not kept
         self.kept.seek(0)
@@ -104,11 +104,11 @@ def request_size(request: HttpRequest) -> int:
         return 0
 
 
-def upload_bytes(upload: UploadedFile) -> bytes:
+def upload_bytes(upload: UploadedFile[bytes]) -> bytes:
     """At most `MAX_FILE_BYTES + 1` bytes of the upload: enough for validation to refuse an
     over-size file, never the whole of a huge one."""
     upload.seek(0)
-    return upload.read(MAX_FILE_BYTES + 1)
+    return bytes(upload.read(MAX_FILE_BYTES + 1))
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,13 @@ from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from customers.directory.queries import choices_of
-from customers.pages import customer_or_404
+from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow, customer_users_open
 from portal.partnercenter import AlreadyExists, PartnerCenterError
 from portal.staff.access import Capability, require_capability
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
-from portal.web.problems import partner_center_problem
 from users.forms import USERNAME_TAKEN, AddUserForm
 from users.services import (
     NewUser,
@@ -43,22 +42,14 @@ RETYPE_PASSWORD: Final = "Type the password again: it is never sent back to your
 
 @sensitive_post_parameters("password")
 @require_capability(Capability.ADD_USER)
+@shows_problems(lambda request: _template(request, "users/add.html"))
 def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """GET: the form, with a new one-time id. POST (Save): create the user, show its password."""
     pc = partner_center_for(request)
-    customer: CustomerRow | None = None
-    try:
-        customer = customer_or_404(pc=pc, customer_id=customer_id)
-    except PartnerCenterError as error:
-        company = customer.company_name if customer else ""
-        problem = partner_center_problem(request, error, company_name=company)
-        context: dict[str, Any] = {"customer": customer, "customer_id": str(customer_id)}
-        context["problem"] = problem
-        response = _render(request, "users/add.html", context, status=problem.status)
-        return problem.apply_headers(response)
+    customer = customer_or_404(pc=pc, customer_id=customer_id)
     found = choices_of(customer_users_open(customer.mirror))
     if found is None:
-        context = {"customer": customer, "customer_id": customer.id}
+        context: dict[str, Any] = {"customer": customer, "customer_id": customer.id}
         context["waiting"] = True
         return _render(request, "users/add.html", context)
     choices: dict[str, Any] = {"domains": found.domains, "roles": found.roles, "skus": found.skus}
@@ -143,6 +134,13 @@ def _render(
     request: HtmxHttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     """The whole page, or (htmx, inside the modal) only the dialog's content."""
-    in_modal = bool(request.htmx) and not request.htmx.boosted
-    context["in_modal"] = in_modal
-    return render(request, f"{template}#dialog" if in_modal else template, context, status=status)
+    context["in_modal"] = _in_modal(request)
+    return render(request, _template(request, template), context, status=status)
+
+
+def _in_modal(request: HtmxHttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _template(request: HtmxHttpRequest, template: str) -> str:
+    return f"{template}#dialog" if _in_modal(request) else template

@@ -89,7 +89,8 @@ def read_body(request: HttpRequest) -> dict[str, Any]:
         raise invalid("The request body is not valid JSON.") from None
     if not isinstance(parsed, dict):
         raise invalid("The request body must be a JSON object.")
-    return casefold_keys(parsed)
+    folded: dict[str, Any] = casefold_keys(parsed)
+    return folded
 
 
 def optional_text(body: dict[str, Any], key: str) -> str | None:
