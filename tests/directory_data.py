@@ -8,7 +8,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from customers.directory.models import DirectoryCustomer, DirectoryDomain, DirectoryUser
-from customers.directory.sync import index_words, mode, user_row
+from customers.directory.rows import index_words, user_row
+from customers.directory.sync import mode
 from customers.directory.text import ascii_lower, sort_key
 from customers.directory.writes import _recount
 from portal.partnercenter import USER_INACTIVE, CustomerUser

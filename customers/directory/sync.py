@@ -20,14 +20,14 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -39,9 +39,21 @@ from customers.directory.models import (
     DirectorySku,
     DirectoryUser,
     DirectoryUserLicenses,
-    DirectoryWord,
 )
-from customers.directory.text import ascii_lower, joined, sort_key, user_words
+from customers.directory.rows import (
+    BATCH,
+    copy_user,
+    delete_generation,
+    generations,
+    insert_users,
+    insert_words,
+    refresh_statistics,
+    roomy_sqlite_cache,
+    sku_row,
+    user_values,
+    words_of,
+)
+from customers.directory.text import ascii_lower, joined, sort_key
 from portal.partnercenter import (
     CompanyProfile,
     CustomerUser,
@@ -59,12 +71,6 @@ logger = logging.getLogger("portal.directory")
 
 # A running sync renews its lease with every page; one silent this long is taken to have died.
 LEASE: Final = timedelta(seconds=120)
-BATCH: Final = 1000
-ID_CHUNK: Final = 500  # user ids in one IN (...): well inside every database's parameter limit
-# SQLite's page cache for a connection that writes a sync (its default is 2 MB): a sync inserts
-# into the indexes of a directory that may hold millions of rows, and with too small a cache it
-# reads the same index pages from the file again and again (measured: 15 % of a sweep's time).
-SQLITE_SYNC_CACHE_KIB: Final = 64 * 1024
 NO_ACCESS: Final = (
     "The partner has no delegated admin access to {company}: ask the customer to approve a "
     "delegated admin relationship in Partner Center."
@@ -132,14 +138,14 @@ def directory_customers_sync(*, pc: PartnerCenterClient) -> int:
     gone = [row for tenant_id, row in known.items() if tenant_id not in listed]
     for row in gone:
         directory_forget(customer=row)
-    _refresh_statistics()
+    refresh_statistics()
     return len(listed)
 
 
 def directory_forget(*, customer: DirectoryCustomer) -> None:
     """Delete everything the directory holds about one customer, in batches."""
-    for generation in _generations(customer):
-        _delete_generation(customer, generation)
+    for generation in generations(customer):
+        delete_generation(customer, generation)
     customer.delete()
 
 
@@ -206,10 +212,10 @@ def directory_customer_sync(
     if claimed is None:
         return SyncResult(customer.tenant_id, claimed=False)
     customer = claimed
-    _roomy_sqlite_cache()
-    for generation in _generations(customer):
+    roomy_sqlite_cache()
+    for generation in generations(customer):
         if generation > customer.generation:  # a crashed sync's leftovers
-            _delete_generation(customer, generation)
+            delete_generation(customer, generation)
     new = customer.generation + 1
     writer = _GenerationWriter(customer, new, started, calls)
     try:
@@ -222,11 +228,11 @@ def directory_customer_sync(
         writer.finish(read)
         _switch(customer, new, started, read, writer)
     except BaseException as error:
-        _delete_generation(customer, new)
+        delete_generation(customer, new)
         _record_failure(customer, error)
         raise
-    _delete_generation(customer, new - 1)
-    _refresh_statistics()
+    delete_generation(customer, new - 1)
+    refresh_statistics()
     customer.refresh_from_db()
     return SyncResult(
         customer.tenant_id,
@@ -399,11 +405,11 @@ class _GenerationWriter:
             user_values(self.customer.pk, self.generation, user, state, now=now) for user in fresh
         ]
         with transaction.atomic():
-            pks = _insert_users(self.customer.pk, self.generation, rows)
-            _insert_words(
+            pks = insert_users(self.customer.pk, self.generation, rows)
+            insert_words(
                 (self.customer.pk, self.generation, pks[row["user_id"]], row["display_key"], word)
                 for row in rows
-                for word in _words_of(row)
+                for word in words_of(row)
             )
         self._progress()
 
@@ -412,145 +418,6 @@ class _GenerationWriter:
             sync_users_read=len(self.user_ids),
             sync_heartbeat_at=timezone.now(),
             sync_calls=self.calls(),
-        )
-
-
-def user_values(
-    customer_id: int,
-    generation: int,
-    user: CustomerUser,
-    state: str,
-    *,
-    now: datetime,
-    roles: Iterable[str] = (),
-) -> dict[str, Any]:
-    """A directory row's fields (by attribute name) for a user as Partner Center described it."""
-    upn = user.user_principal_name or ""
-    display = user.display_name or upn
-    role_text = joined(roles)
-    deleted = state == DirectoryUser.DELETED
-    return {
-        "customer_id": customer_id,
-        "generation": generation,
-        "user_id": user.id or "",
-        "user_principal_name": upn,
-        "upn_key": ascii_lower(upn),
-        "display_name": display,
-        "display_key": sort_key(display),
-        "first_name": user.first_name or "",
-        "last_name": user.last_name or "",
-        "usage_location": (user.usage_location or "").upper(),
-        "roles": role_text,
-        "roles_key": sort_key(role_text),
-        "state": state,
-        "deleted_at": (user.soft_deletion_time or now) if deleted else None,
-        "confirmed_at": now,
-    }
-
-
-def user_row(
-    customer: DirectoryCustomer,
-    generation: int,
-    user: CustomerUser,
-    state: str,
-    *,
-    now: datetime | None = None,
-    roles: Iterable[str] = (),
-) -> DirectoryUser:
-    """A directory row (unsaved) for a user as Partner Center described it."""
-    values = user_values(
-        customer.pk, generation, user, state, now=now or timezone.now(), roles=roles
-    )
-    return DirectoryUser(**values)
-
-
-def _insert_users(customer_id: int, generation: int, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert one generation's rows (from `user_values`) at once; returns each row's primary key
-    by user id.
-
-    Not `bulk_create`: building and preparing model instances was a fifth of a sweep's time, and
-    SQLite would take them 58 at a time (Django's limit of 999 parameters a statement).
-    """
-    connection = connections[DirectoryUser.objects.db]
-    names = list(rows[0])
-    column_of = {field.attname: str(field.column) for field in DirectoryUser._meta.concrete_fields}
-    dates = [name in ("deleted_at", "confirmed_at") for name in names]
-    adapt = connection.ops.adapt_datetimefield_value
-    _insert_rows(
-        DirectoryUser,
-        [column_of[name] for name in names],
-        [
-            tuple(
-                adapt(value) if is_date else value
-                for value, is_date in zip(row.values(), dates, strict=True)
-            )
-            for row in rows
-        ],
-    )
-    user_ids = [row["user_id"] for row in rows]
-    pks: dict[str, int] = {}
-    for start in range(0, len(user_ids), ID_CHUNK):
-        pks.update(
-            DirectoryUser.objects.filter(
-                customer_id=customer_id,
-                generation=generation,
-                user_id__in=user_ids[start : start + ID_CHUNK],
-            ).values_list("user_id", "pk")
-        )
-    return pks
-
-
-def _words_of(row: dict[str, Any]) -> list[str]:
-    return user_words(
-        display_name=row["display_name"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        user_principal_name=row["user_principal_name"],
-    )
-
-
-def index_words(rows: Iterable[DirectoryUser]) -> None:
-    """Add the search words of these (saved) users."""
-    _insert_words(
-        (row.customer_id, row.generation, row.pk, row.display_key, word)
-        for row in rows
-        for word in user_words(
-            display_name=row.display_name,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            user_principal_name=row.user_principal_name,
-        )
-    )
-
-
-def _insert_words(values: Iterable[tuple[int, int, int, str, str]]) -> None:
-    """(customer pk, generation, user pk, display key, word) rows, at once: a customer's users
-    have five or six words each, and building 30,000 model objects cost more than the rest of a
-    sync together."""
-    columns = ["customer_id", "generation", "user_id", "display_key", "word"]
-    _insert_rows(DirectoryWord, columns, list(values))
-
-
-def _insert_rows(
-    model: type[models.Model], columns: list[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Rows into `model`'s table in one go: COPY on PostgreSQL (an INSERT per row, even
-    pipelined, made a sweep there half as fast again as its budget of calls), one `executemany`
-    on SQLite, whose inserts are cheap calls into the same process."""
-    if not rows:
-        return
-    table = model._meta.db_table
-    connection = connections[model._default_manager.db]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(columns))})",
-            rows,
         )
 
 
@@ -610,34 +477,6 @@ def _switch(
         ).delete()
 
 
-def sku_row(customer: DirectoryCustomer, sku: SubscribedSku, now: datetime) -> DirectorySku:
-    product = sku.product_sku
-    return DirectorySku(
-        customer=customer,
-        sku_id=product.id,
-        name=product.name or product.sku_part_number or product.id,
-        part_number=product.sku_part_number or "",
-        available=sku.available_units or 0,
-        total=sku.total_units or 0,
-        consumed=sku.consumed_units or 0,
-        confirmed_at=now,
-    )
-
-
-def copy_user(row: DirectoryUser, generation: int) -> DirectoryUser:
-    """`row` (with its words and role memberships) as a row of another generation."""
-    role_ids = list(row.memberships.values_list("role_id", flat=True))
-    copy = DirectoryUser.objects.get(pk=row.pk)
-    copy.pk = None
-    copy.generation = generation
-    copy.save()
-    index_words([copy])
-    DirectoryRoleMember.objects.bulk_create(
-        DirectoryRoleMember(user=copy, role_id=role_id) for role_id in role_ids
-    )
-    return copy
-
-
 def _record_failure(customer: DirectoryCustomer, error: BaseException) -> None:
     fields: dict[str, Any] = {
         "sync_state": DirectoryCustomer.SYNC_FAILED,
@@ -655,74 +494,15 @@ def _record_failure(customer: DirectoryCustomer, error: BaseException) -> None:
     DirectoryCustomer.objects.filter(pk=customer.pk).update(**fields)
 
 
-def _refresh_statistics() -> None:
-    """Let PostgreSQL plan with every customer and its current generation counted.
-
-    The customers table is small and every sync changes it (a new generation), and a plan that
-    takes it for one row when it holds hundreds joins badly: the search across customers took
-    3 s instead of 10 ms. ANALYZE of it costs a millisecond. The big tables (users, words) are
-    left to autovacuum: analysing them after every sync cost a sweep of 200 customers a third of
-    its time, and their indexes give good plans for a generation their statistics do not know
-    yet. SQLite plans well enough without statistics.
-    """
-    connection = connections[DirectoryCustomer.objects.db]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {DirectoryCustomer._meta.db_table}")
-
-
-def _roomy_sqlite_cache() -> None:
-    """Give this thread's SQLite connection the cache a sync's writes need (a no-op elsewhere;
-    it lasts as long as the connection)."""
-    connection = connections[DirectoryUser.objects.db]
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = -{SQLITE_SYNC_CACHE_KIB}")
-
-
-def _generations(customer: DirectoryCustomer) -> list[int]:
-    return sorted(
-        set(
-            DirectoryUser.objects.filter(customer=customer)
-            .values_list("generation", flat=True)
-            .distinct()
-        )
-    )
-
-
-def _delete_generation(customer: DirectoryCustomer, generation: int) -> None:
-    """Delete one generation's users, a batch per short transaction.
-
-    Their words and memberships first, then the users by key in one statement each: Django's
-    cascade would load every user of the batch as a model instance first, to learn nothing.
-    """
-    rows = DirectoryUser.objects.filter(customer=customer, generation=generation)
-    table = DirectoryUser._meta.db_table
-    connection = connections[DirectoryUser.objects.db]
-    while ids := list(rows.values_list("pk", flat=True)[:BATCH]):
-        with transaction.atomic(), connection.cursor() as cursor:
-            DirectoryWord.objects.filter(user_id__in=ids).delete()
-            DirectoryRoleMember.objects.filter(user_id__in=ids).delete()
-            cursor.execute(
-                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))})",  # noqa: S608
-                ids,
-            )
-
-
 __all__ = [
     "LEASE",
     "NO_ACCESS",
     "SyncResult",
-    "copy_user",
     "directory_customer_claim",
     "directory_customer_sync",
     "directory_customers_sync",
     "directory_forget",
     "directory_forget_all",
-    "index_words",
     "mirrored_customers",
     "mode",
-    "sku_row",
-    "user_row",
 ]

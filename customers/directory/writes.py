@@ -20,7 +20,8 @@ from customers.directory.models import (
     DirectoryUser,
     DirectoryUserLicenses,
 )
-from customers.directory.sync import index_words, mirrored_customers, user_row
+from customers.directory.rows import index_words, user_row
+from customers.directory.sync import mirrored_customers
 from customers.directory.text import joined, sort_key
 from portal.partnercenter import CustomerUser
 

@@ -16,7 +16,7 @@ from pytest_django.fixtures import Settings
 from customers.directory.background import sync_customer_task
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import customer_get, users_of
-from customers.directory.sync import index_words, user_row
+from customers.directory.rows import index_words, user_row
 from customers.directory.text import fold
 from customers.services import DeletedLine
 from portal.audit.records import Action
