@@ -51,7 +51,7 @@ from portal.passwords import password_problem
 from portal.staff import access
 from portal.tickets import TicketField
 from users.bulk.rules import RETENTION
-from users.services import DeletedUser, user_is_protected
+from users.selectors import DeletedUser, user_is_protected
 from users.usernames import customer_domain, username_problems
 
 EXIT_FAILED = 1

@@ -13,12 +13,9 @@ they are audited; nothing here renders.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -32,28 +29,29 @@ from portal.audit.records import Action, AuditContext, changes_between
 from portal.partnercenter import (
     AlreadyExists,
     CustomerUser,
-    LicenseAssignment,
-    LicenseUpdate,
     NotFound,
     PartnerCenterClient,
     PartnerCenterError,
     PasswordProfile,
-    UserMember,
 )
-from portal.partnercenter.operations import UserOperations
 from portal.passwords import generate_password
-from users.models import OneTimeRequest
-from users.roles import privileged_among, role_is_privileged
-
-# The fields a person edits on the user page, as CustomerUser attributes.
-EDITABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "display_name",
-    "user_principal_name",
-    "usage_location",
+from users.assignments import (
+    Step,
+    change_licenses,
+    change_roles,
+    held_roles,
+    held_skus,
+    new_request_id,
 )
-_FINGERPRINT_SALT = "users.fingerprint"
+from users.models import OneTimeRequest
+from users.roles import privileged_among
+from users.selectors import (
+    EDITABLE_FIELDS,
+    LoadedUser,
+    Restorable,
+    editable_fields,
+    loaded_user,
+)
 
 
 @dataclass(frozen=True)
@@ -74,19 +72,6 @@ class NewUser:
 
 
 @dataclass
-class Step:
-    """One part of a multi-step change, for telling exactly what was and was not done."""
-
-    description: str
-    succeeded: bool
-    error: str = ""
-    role_id: str = field(default="", compare=False)  # the role a role step gave or took
-    adds_role: bool = field(default=False, compare=False)
-    sku_ids: tuple[str, ...] | None = field(default=None, compare=False)  # licences assigned
-    sku_ids_removed: tuple[str, ...] = field(default=(), compare=False)
-
-
-@dataclass
 class CreateResult:
     user: CustomerUser | None = None
     password: str | None = field(default=None, repr=False)  # shown once, then forgotten
@@ -97,10 +82,6 @@ class CreateResult:
     @property
     def complete(self) -> bool:
         return all(step.succeeded for step in self.steps)
-
-
-def new_request_id() -> str:
-    return str(uuid.uuid4())
 
 
 # --- One-time forms ------------------------------------------------------------------------------
@@ -200,16 +181,16 @@ def user_create(
     audit.record(
         Action.USER_CREATE,
         succeeded=True,
-        changes={name: ["", value] for name, value in _editable(created).items() if value},
+        changes={name: ["", value] for name, value in editable_fields(created).items() if value},
         request_id=request_id,
         message="Created by an earlier Save whose answer was lost." if lost else "",
     )
     result = CreateResult(user=created, password=None if lost else password, password_lost=lost)
     result.steps.append(Step(f"Created {created.user_principal_name}", True))
     names = role_names or {}
-    result.steps += _change_roles(pc, audit, created, new.role_ids, names, add=True)
+    result.steps += change_roles(pc, audit, created, new.role_ids, names, add=True)
     if new.sku_ids:
-        result.steps.append(_change_licenses(pc, audit, created, set(new.sku_ids), set()))
+        result.steps.append(change_licenses(pc, audit, created, set(new.sku_ids), set()))
     given = [step.role_id for step in result.steps if step.adds_role and step.succeeded]
     licensed = any(step.sku_ids is not None and step.succeeded for step in result.steps)
     directory_user_write(
@@ -219,117 +200,6 @@ def user_create(
         sku_ids=list(new.sku_ids) if licensed else [],
     )
     return result
-
-
-# --- The user page -----------------------------------------------------------------------------
-
-
-@dataclass
-class UserDetails:
-    """A user as the user page shows it, read live."""
-
-    user: CustomerUser
-    roles: list[tuple[str, str]]  # (role id, name)
-    sku_ids: list[str]
-    license_names: list[str]
-    fingerprint: str  # the signed state the page was loaded with (`LoadedUser`)
-
-    @property
-    def is_protected(self) -> bool:
-        return bool(self.roles)
-
-
-def user_details(*, pc: PartnerCenterClient, customer_id: str, user_id: str) -> UserDetails:
-    """The user, its directory roles and licences, read live (raises NotFound, Forbidden, ...)."""
-    operations = pc.customers.by_id(customer_id).users.by_id(user_id)
-    user = operations.get()
-    roles = [(role.id, role.name) for role in operations.directory_roles.list()]
-    licenses = operations.licenses.list()
-    sku_ids = [license.product_sku.id for license in licenses]
-    # What the page read live is the freshest there is: the lists show it too.
-    directory_user_write(tenant_id=customer_id, user=user, roles=roles, sku_ids=sku_ids)
-    return UserDetails(
-        user=user,
-        roles=sorted(roles, key=lambda role: role[1]),
-        sku_ids=sku_ids,
-        license_names=[license.product_sku.name or license.product_sku.id for license in licenses],
-        fingerprint=user_fingerprint(
-            user, role_ids={role_id for role_id, _ in roles}, sku_ids=set(sku_ids)
-        ),
-    )
-
-
-def user_is_protected(*, pc: PartnerCenterClient, customer_id: str, user_id: str) -> bool:
-    """True when the user (active or deleted) holds any directory role, read live."""
-    roles = pc.customers.by_id(customer_id).users.by_id(user_id).directory_roles.list()
-    return bool(roles)
-
-
-class Restorable(Protocol):
-    """A deleted user to restore: a directory row, or a command's `DeletedUser`."""
-
-    @property
-    def user_id(self) -> str: ...
-
-    @property
-    def user_principal_name(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class DeletedUser:
-    user_id: str
-    user_principal_name: str
-
-
-def users_split_protected[R: Restorable](
-    *, pc: PartnerCenterClient, customer_id: str, users: list[R]
-) -> tuple[list[R], list[R]]:
-    """(plain, protected): which users hold a directory role, read live for each.
-
-    A guard must not trust the directory: each user's roles are read live.
-    A user purged since the list was shown counts as plain: its restore then says it is gone.
-    """
-    plain: list[R] = []
-    protected: list[R] = []
-    for row in users:
-        try:
-            holds_role = user_is_protected(pc=pc, customer_id=customer_id, user_id=row.user_id)
-        except NotFound:
-            holds_role = False
-        (protected if holds_role else plain).append(row)
-    return plain, protected
-
-
-@dataclass(frozen=True)
-class LoadedUser:
-    """The user as a page (or a command) was loaded with: its editable fields, the roles it held
-    and its licences. A submit changes only what differs from this, never what it merely shows."""
-
-    fields: dict[str, str]
-    role_ids: frozenset[str]
-    sku_ids: frozenset[str]
-
-
-def user_fingerprint(
-    user: CustomerUser, *, role_ids: Iterable[str] = (), sku_ids: Iterable[str] = ()
-) -> str:
-    """The user as loaded — editable fields, roles and licences — signed for a form to carry.
-
-    Partner Center users carry no ETag. The user page's form carries this; Submit computes what
-    the person changed against it and, before changing anything, compares it with Partner Center
-    as it is now (`user_update`).
-    """
-    state = {"fields": _editable(user), "roles": sorted(role_ids), "skus": sorted(sku_ids)}
-    return signing.dumps(state, salt=_FINGERPRINT_SALT, compress=True)
-
-
-def _loaded(fingerprint: str) -> LoadedUser:
-    try:
-        state = signing.loads(fingerprint, salt=_FINGERPRINT_SALT)
-        fields = {name: str(state["fields"][name]) for name in EDITABLE_FIELDS}
-        return LoadedUser(fields, frozenset(state["roles"]), frozenset(state["skus"]))
-    except (signing.BadSignature, KeyError, TypeError):
-        raise BadFingerprint("The form was not made by this portal; open the user again.") from None
 
 
 class ConcurrentChange(Exception):
@@ -351,10 +221,6 @@ class ConcurrentChange(Exception):
         self.current_role_ids = current_role_ids
         self.current_sku_ids = current_sku_ids
         self.clashes = clashes  # the editable fields both sides changed, differently
-
-
-class BadFingerprint(Exception):
-    """The form's fingerprint was not made by this portal."""
 
 
 class PrivilegedRoleNotConfirmed(Exception):
@@ -427,7 +293,7 @@ def user_update(
     whatever the page showed. Raises BadFingerprint for a fingerprint not made here, and
     PrivilegedRoleNotConfirmed when a privileged role would be granted without confirmation.
     """
-    loaded = _loaded(fingerprint)
+    loaded = loaded_user(fingerprint)
     names = role_names or {}
     wanted = {
         name: value
@@ -442,7 +308,7 @@ def user_update(
 
     operations = pc.customers.by_id(audit.customer_id).users.by_id(user_id)
     current = operations.get()
-    before = _editable(current)
+    before = editable_fields(current)
     clashes = tuple(
         name
         for name, value in wanted.items()
@@ -452,15 +318,15 @@ def user_update(
         raise ConcurrentChange(
             loaded=loaded,
             current=current,
-            current_role_ids=_held_roles(operations),
-            current_sku_ids=_held_skus(operations),
+            current_role_ids=held_roles(operations),
+            current_sku_ids=held_skus(operations),
             clashes=clashes,
         )
     # What someone else already changed to the same value needs no call.
     wanted = {name: value for name, value in wanted.items() if before[name] != value}
-    roles = roles.still_needed(_held_roles(operations)) if roles else roles
-    held_skus = _held_skus(operations) if skus else frozenset()
-    skus = skus.still_needed(held_skus) if skus else skus
+    roles = roles.still_needed(held_roles(operations)) if roles else roles
+    skus_now = held_skus(operations) if skus else frozenset()
+    skus = skus.still_needed(skus_now) if skus else skus
 
     audit = audit.calling(pc).about(user_id=user_id, username=current.user_principal_name or "")
     steps: list[Step] = []
@@ -476,15 +342,15 @@ def user_update(
         audit.record(
             Action.USER_UPDATE,
             succeeded=True,
-            changes=changes_between(before, _editable(updated)),
+            changes=changes_between(before, editable_fields(updated)),
             request_id=request_id,
         )
         steps.append(Step("Saved the user's details", True))
-    steps += _change_roles(pc, audit, updated, tuple(sorted(roles.add)), names, add=True)
-    steps += _change_roles(pc, audit, updated, tuple(sorted(roles.remove)), names, add=False)
+    steps += change_roles(pc, audit, updated, tuple(sorted(roles.add)), names, add=True)
+    steps += change_roles(pc, audit, updated, tuple(sorted(roles.remove)), names, add=False)
     if skus:
-        steps.append(_change_licenses(pc, audit, updated, set(skus.add), set(skus.remove)))
-    _write_through(audit.customer_id, updated if wanted else None, user_id, steps, names, held_skus)
+        steps.append(change_licenses(pc, audit, updated, set(skus.add), set(skus.remove)))
+    _write_through(audit.customer_id, updated if wanted else None, user_id, steps, names, skus_now)
     return steps
 
 
@@ -509,14 +375,6 @@ def _write_through(
             assigned, unassigned = set(step.sku_ids), set(step.sku_ids_removed)
             skus = (held_skus - unassigned) | assigned
             directory_user_licenses(tenant_id=tenant_id, user_id=user_id, sku_ids=skus)
-
-
-def _held_roles(operations: UserOperations) -> frozenset[str]:
-    return frozenset(role.id for role in operations.directory_roles.list())
-
-
-def _held_skus(operations: UserOperations) -> frozenset[str]:
-    return frozenset(license.product_sku.id for license in operations.licenses.list())
 
 
 @dataclass
@@ -643,82 +501,3 @@ def _why(error: PartnerCenterError, row: Restorable) -> str:
             "rename or delete that user first."
         )
     return str(error)
-
-
-# --- Roles and licences ------------------------------------------------------------------------
-
-
-def _change_roles(
-    pc: PartnerCenterClient,
-    audit: AuditContext,
-    user: CustomerUser,
-    role_ids: tuple[str, ...],
-    role_names: dict[str, str],
-    *,
-    add: bool,
-) -> list[Step]:
-    """Add the user to (or remove it from) each role: one call, audit record and step per role,
-    so one refused role does not stop the others."""
-    steps = []
-    roles = pc.customers.by_id(audit.customer_id).directory_roles
-    change = "added" if add else "removed"
-    for role_id in role_ids:
-        name = role_names.get(role_id, role_id)
-        description = f"Gave the role {name}" if add else f"Took away the role {name}"
-        changed: dict[str, Any] = {change: [name]}
-        if add and role_is_privileged(role_id, name):
-            description = f"Gave the privileged role {name}"
-            changed["privileged"] = True
-        members = roles.by_id(role_id).user_members
-        request_id = new_request_id()
-        try:
-            if add:
-                members.add(UserMember.of(user), request_id=request_id)
-            else:
-                members.remove(user.id or "", request_id=request_id)
-        except PartnerCenterError as error:
-            audit.record(Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes=changed)
-            steps.append(Step(description, False, str(error), role_id=role_id, adds_role=add))
-            continue
-        audit.record(
-            Action.USER_ROLES_CHANGE, succeeded=True, changes=changed, request_id=request_id
-        )
-        steps.append(Step(description, True, role_id=role_id, adds_role=add))
-    return steps
-
-
-def _change_licenses(
-    pc: PartnerCenterClient,
-    audit: AuditContext,
-    user: CustomerUser,
-    to_assign: set[str],
-    to_remove: set[str],
-) -> Step:
-    update = LicenseUpdate(
-        licenses_to_assign=[LicenseAssignment(sku_id) for sku_id in sorted(to_assign)],
-        licenses_to_remove=sorted(to_remove),
-    )
-    request_id = new_request_id()
-    changes = {"assigned": sorted(to_assign), "removed": sorted(to_remove)}
-    operations = pc.customers.by_id(audit.customer_id).users.by_id(user.id or "")
-    try:
-        operations.license_updates.create(update, request_id=request_id)
-    except PartnerCenterError as error:
-        audit.record(Action.USER_LICENSES_CHANGE, succeeded=False, error=error, changes=changes)
-        return Step("Changed the licences", False, str(error))
-    audit.record(
-        Action.USER_LICENSES_CHANGE, succeeded=True, changes=changes, request_id=request_id
-    )
-    return Step(
-        "Changed the licences",
-        True,
-        sku_ids=tuple(sorted(to_assign)),
-        sku_ids_removed=tuple(sorted(to_remove)),
-    )
-
-
-# --- Helpers ---------------------------------------------------------------------------------
-
-
-def _editable(user: CustomerUser) -> dict[str, str]:
-    return {name: getattr(user, name) or "" for name in EDITABLE_FIELDS}

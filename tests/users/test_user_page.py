@@ -113,7 +113,7 @@ def test_throttling_says_when_to_try_again(
     def throttled(**kwargs: object) -> None:
         raise Throttled("busy", retry_after=7.4, correlation_id="corr-user-429")
 
-    monkeypatch.setattr("users.services.user_details", throttled)
+    monkeypatch.setattr("users.selectors.user_details", throttled)
     client.force_login(sales_agent)
     response = client.get(url(CONTOSO, str(uuid.uuid4())))
     assert response.status_code == 503

@@ -36,7 +36,7 @@ from tests.sandbox_data import (
     make_sku,
     make_user,
 )
-from users import services
+from users import assignments, selectors, services
 from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -348,7 +348,9 @@ def services_licenses(scene: Scene, user_id: str) -> list[str]:
 def test_update_delete_and_restore_write_through(scene: Scene) -> None:
     _mirror(scene)
     pc = partner_center()
-    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    details = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
     services.user_update(
         pc=pc,
         audit=scene.audit,
@@ -387,7 +389,7 @@ def test_update_delete_and_restore_write_through(scene: Scene) -> None:
 def test_the_user_page_writes_what_it_read_live(scene: Scene) -> None:
     _mirror(scene)
     CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Changed In Partner Center")
-    services.user_details(
+    selectors.user_details(
         pc=partner_center(), customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
     row = user_get(customer_get(scene.customer_id), str(scene.bob.pk))  # type: ignore[arg-type]
@@ -403,7 +405,9 @@ def _changes(**fields: object) -> services.UserChanges:
 
 def test_submit_sends_only_what_changed_and_an_emptied_field_is_cleared(scene: Scene) -> None:
     pc = partner_center()
-    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    details = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
     steps = services.user_update(
         pc=pc,
         audit=scene.audit,
@@ -429,7 +433,9 @@ def test_submit_sends_only_what_changed_and_an_emptied_field_is_cleared(scene: S
 
 def test_a_concurrent_change_is_shown_not_overwritten(scene: Scene) -> None:
     pc = partner_center()
-    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    details = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
     CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Changed Elsewhere")
     with pytest.raises(services.ConcurrentChange) as conflict:
         services.user_update(
@@ -446,7 +452,7 @@ def test_a_concurrent_change_is_shown_not_overwritten(scene: Scene) -> None:
 
 
 def test_a_forged_fingerprint_is_refused(scene: Scene) -> None:
-    with pytest.raises(services.BadFingerprint):
+    with pytest.raises(selectors.BadFingerprint):
         services.user_update(
             pc=partner_center(),
             audit=scene.audit,
@@ -458,7 +464,7 @@ def test_a_forged_fingerprint_is_refused(scene: Scene) -> None:
 
 def test_submit_changes_roles_and_licences(scene: Scene) -> None:
     pc = partner_center()
-    details = services.user_details(
+    details = selectors.user_details(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
     )
     assert details.is_protected
@@ -486,7 +492,9 @@ def test_submit_changes_roles_and_licences(scene: Scene) -> None:
 
 def test_an_invalid_change_is_audited_as_failed_and_raised(scene: Scene) -> None:
     pc = partner_center()
-    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    details = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
     with pytest.raises(InvalidInput):
         services.user_update(
             pc=pc,
@@ -503,8 +511,10 @@ def test_a_stale_page_changes_only_what_was_changed_on_it(scene: Scene) -> None:
     """Loaded, then someone grants Bob a role and a licence and takes Alice's Global
     Administrator away; the stale pages change only a display name."""
     pc = partner_center()
-    bob = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
-    alice = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk))
+    bob = selectors.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    alice = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
+    )
     customer = _customer(scene)
     RoleMember.objects.create(role=customer.roles.get(role_id=HELPDESK_ADMIN), user=scene.bob)
     LicenseAssignment.objects.create(user=scene.bob, sku=customer.skus.get(sku_id=BUSINESS_BASIC))
@@ -535,7 +545,7 @@ def test_a_stale_page_changes_only_what_was_changed_on_it(scene: Scene) -> None:
 
 def test_a_role_changed_on_a_stale_page_keeps_what_others_did_meanwhile(scene: Scene) -> None:
     pc = partner_center()
-    details = services.user_details(
+    details = selectors.user_details(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
     )
     customer = _customer(scene)
@@ -559,7 +569,9 @@ def test_a_clash_on_a_field_both_changed_changes_nothing_and_reports_roles_too(
     scene: Scene,
 ) -> None:
     pc = partner_center()
-    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    details = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
     CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Theirs")
     customer = _customer(scene)
     RoleMember.objects.create(role=customer.roles.get(role_id=HELPDESK_ADMIN), user=scene.bob)
@@ -585,7 +597,9 @@ def test_a_clash_on_a_field_both_changed_changes_nothing_and_reports_roles_too(
 
 def test_the_same_change_made_meanwhile_is_no_conflict(scene: Scene) -> None:
     pc = partner_center()
-    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    details = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
     CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Robert Builder")
     steps = services.user_update(
         pc=pc,
@@ -594,14 +608,16 @@ def test_the_same_change_made_meanwhile_is_no_conflict(scene: Scene) -> None:
         fingerprint=details.fingerprint,
         changes=_changes(display_name="Robert Builder", usage_location="FR"),
     )
-    assert steps == [services.Step("Saved the user's details", True)]
+    assert steps == [assignments.Step("Saved the user's details", True)]
     [record] = records(Action.USER_UPDATE)
     assert record.changes == {"usage_location": ["GB", "FR"]}
 
 
 def test_granting_a_privileged_role_on_the_user_page_needs_a_confirmation(scene: Scene) -> None:
     pc = partner_center()
-    details = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))
+    details = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
+    )
     with pytest.raises(services.PrivilegedRoleNotConfirmed):
         services.user_update(
             pc=pc,
@@ -614,7 +630,9 @@ def test_granting_a_privileged_role_on_the_user_page_needs_a_confirmation(scene:
     scene.bob.refresh_from_db()
     assert scene.bob.display_name == "Bob Builder" and not scene.bob.role_members.exists()
     # Taking a privileged role away needs no confirmation.
-    alice = services.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk))
+    alice = selectors.user_details(
+        pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
+    )
     services.user_update(
         pc=pc,
         audit=scene.audit,
@@ -700,7 +718,7 @@ def test_delete_then_restore_with_a_result_per_user(scene: Scene) -> None:
     taken = deleted(make_user(_customer(scene), "dup", "Dup One"), days_ago=2)
     make_user(_customer(scene), "dup", "Dup Two")
     rows = [
-        services.DeletedUser(str(user.pk), user.user_principal_name)
+        selectors.DeletedUser(str(user.pk), user.user_principal_name)
         for user in (scene.bob, purged, taken)
     ]
     results = services.users_restore(pc=pc, audit=scene.audit, users=rows)
@@ -728,10 +746,10 @@ def test_deleting_an_unknown_user_raises_not_found_and_is_audited(scene: Scene) 
 def test_protection_is_read_live_for_deleted_users_too(scene: Scene) -> None:
     pc = partner_center()
     deleted(scene.alice, days_ago=1)
-    assert services.user_is_protected(
+    assert selectors.user_is_protected(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
     )
-    assert not services.user_is_protected(
+    assert not selectors.user_is_protected(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
 

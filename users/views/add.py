@@ -24,13 +24,9 @@ from portal.staff.access import Capability, require_capability
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
+from users.assignments import new_request_id
 from users.forms import USERNAME_TAKEN, AddUserForm
-from users.services import (
-    NewUser,
-    PrivilegedRoleNotConfirmed,
-    new_request_id,
-    user_create,
-)
+from users.services import NewUser, PrivilegedRoleNotConfirmed, user_create
 from users.views.common import audit_for, error_message, read_once
 
 UNCONFIRMED: Final = (

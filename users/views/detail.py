@@ -39,18 +39,12 @@ from portal.staff.access import (
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
-from users import services
+from users import assignments, selectors, services
+from users.assignments import Step
 from users.forms import USERNAME_TAKEN, DeleteUserForm, ResetPasswordForm, UpdateUserForm
 from users.models import OneTimeRequest
-from users.services import (
-    EDITABLE_FIELDS,
-    BadFingerprint,
-    ConcurrentChange,
-    PrivilegedRoleNotConfirmed,
-    Step,
-    UserChanges,
-    UserDetails,
-)
+from users.selectors import EDITABLE_FIELDS, BadFingerprint, UserDetails
+from users.services import ConcurrentChange, PrivilegedRoleNotConfirmed, UserChanges
 from users.views.common import (
     NOT_FOUND,
     PROTECTED,
@@ -100,7 +94,7 @@ def _page(
     The one access helper of this module: every action asks `page.may` (or `_check`).
     """
     customer = customer_or_404(pc=pc, customer_id=customer_id)
-    details = services.user_details(pc=pc, customer_id=customer.id, user_id=str(user_id))
+    details = selectors.user_details(pc=pc, customer_id=customer.id, user_id=str(user_id))
     staff = request.user
     protected = details.is_protected
 
@@ -247,7 +241,7 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
         "password_lost": result.password_lost,
         "force_change": force_change,
         "ticket": form.cleaned_data["ticket"],
-        "reset_form_id": services.new_request_id(),
+        "reset_form_id": assignments.new_request_id(),
     }
     return read_once(render(request, "users/password_reset.html", context))
 
@@ -446,7 +440,7 @@ def _render(
         "reset_form": reset_form,
         # Every rendering of the Reset password form has its own one-time id, unless it is the
         # same press again after Partner Center did not confirm it.
-        "reset_form_id": reset_form_id or services.new_request_id(),
+        "reset_form_id": reset_form_id or assignments.new_request_id(),
         "reset_pending": reset_pending,
         "reset_already": reset_already,
         "delete_url": f"{delete_url}?ticket={ticket}" if ticket else delete_url,

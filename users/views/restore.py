@@ -21,7 +21,8 @@ from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import with_query
 from users.forms import RestoreForm
-from users.services import RestoreResult, users_restore, users_split_protected
+from users.selectors import users_split_protected
+from users.services import RestoreResult, users_restore
 from users.views.common import PROTECTED, audit_for, error_message
 
 # One Restore covers at most a page of the Deleted users tab, and then some.

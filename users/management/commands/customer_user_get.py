@@ -8,7 +8,7 @@ from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
 from users.commands import Invocation, UserCommand, add_user_choice, user_data
-from users.services import user_details
+from users.selectors import user_details
 
 
 class Command(UserCommand):

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
+from users.assignments import new_request_id
 from users.commands import (
     BadInput,
     Invocation,
@@ -18,7 +19,7 @@ from users.commands import (
     username_value,
     uuid_value,
 )
-from users.services import NewUser, new_request_id, user_create
+from users.services import NewUser, user_create
 
 
 class Command(UserCommand):

@@ -21,13 +21,8 @@ from users.commands import (
     username_value,
     uuid_value,
 )
-from users.services import (
-    EDITABLE_FIELDS,
-    ConcurrentChange,
-    UserChanges,
-    user_details,
-    user_update,
-)
+from users.selectors import EDITABLE_FIELDS, user_details
+from users.services import ConcurrentChange, UserChanges, user_update
 
 _OPTIONS = {name: "--" + name.replace("_", "-") for name in EDITABLE_FIELDS}
 
