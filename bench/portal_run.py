@@ -153,13 +153,15 @@ class Portal:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-        for _ in range(200):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.url}/sign-in/", timeout=2)
+                requests.get(f"{self.url}/sign-in/", timeout=10)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or a worker still importing the app on a busy machine.
                 time.sleep(0.1)
-        raise SystemExit(f"{self.name}: gunicorn did not answer")
+        raise SystemExit(f"{self.name}: gunicorn did not answer within a minute")
 
     def worker_pids(self) -> list[int]:
         """gunicorn's worker processes (children of the master)."""
