@@ -154,8 +154,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "django_countries",
     "django_tasks_db",
     "axes",
@@ -465,8 +463,6 @@ STORAGES = {
     },
 }
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), default="info").upper()

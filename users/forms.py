@@ -17,6 +17,7 @@ from django_countries import countries
 from customers.directory.queries import RoleRow, SkuRow
 from portal.passwords import password_problem
 from portal.tickets import TicketField
+from portal.web.forms import style
 from users.roles import privileged_confirmation, role_is_privileged
 from users.usernames import MAX_ALIAS, alias_problem
 
@@ -73,23 +74,6 @@ def _choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> Non
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
-
-
-def style(form: forms.Form) -> None:
-    """Bootstrap's classes on every widget, so templates render fields as they are."""
-    for bound in form.fields.values():
-        widget = bound.widget
-        if isinstance(widget, forms.HiddenInput):
-            continue
-        if isinstance(
-            widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput
-        ):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs["class"] = css
 
 
 class StyledForm(forms.Form):

@@ -138,21 +138,9 @@ def capabilities_of(user: StaffUser | None) -> frozenset[Capability]:
     return _CAPABILITIES[role] if role is not None else frozenset()
 
 
-def can_view(user: StaffUser | None) -> bool:
-    return has_capability(user, Capability.VIEW)
-
-
 def can_export(user: StaffUser | None) -> bool:
     """Exports are data leaving the portal: not for Sales agents."""
     return has_capability(user, Capability.EXPORT)
-
-
-def can_add_user(user: StaffUser | None) -> bool:
-    return has_capability(user, Capability.ADD_USER)
-
-
-def can_delete_user(user: StaffUser | None) -> bool:
-    return has_capability(user, Capability.DELETE_USER)
 
 
 def can_update_user(user: StaffUser | None, *, fields: Iterable[str] | None = None) -> bool:
@@ -169,20 +157,8 @@ def can_update_user(user: StaffUser | None, *, fields: Iterable[str] | None = No
     return set(fields) <= HELPDESK_UPDATE_FIELDS
 
 
-def can_reset_password(user: StaffUser | None) -> bool:
-    return has_capability(user, Capability.RESET_PASSWORD)
-
-
-def can_restore_user(user: StaffUser | None) -> bool:
-    return has_capability(user, Capability.RESTORE_USER)
-
-
 def can_change_roles_or_licenses(user: StaffUser | None) -> bool:
     return has_capability(user, Capability.CHANGE_ROLES_OR_LICENSES)
-
-
-def can_bulk_upload(user: StaffUser | None) -> bool:
-    return has_capability(user, Capability.BULK_UPLOAD)
 
 
 def can_act_on_user(

@@ -8,6 +8,7 @@ from typing import Any, Final
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from portal.audit.records import audit_sign_in
 from portal.staff.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
+from portal.web.forms import style
 
 _FLOW_KEY: Final = "entra_flow"
 _NEXT_KEY: Final = "entra_next"
@@ -27,10 +29,23 @@ LOCAL_SIGNIN_OFF: Final = (
 )
 
 
+class SignInForm(AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
+class PasswordForm(PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self)
+
+
 class SignInView(LoginView):
     """Django's sign-in with the portal's template; a signed-in visitor goes straight on."""
 
     template_name = "registration/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -58,6 +73,7 @@ class ChangePasswordView(PasswordChangeView):
     """
 
     template_name = "registration/password_change.html"
+    form_class = PasswordForm
     success_url = reverse_lazy("customers:dashboard")
 
     def form_valid(self, form: Any) -> HttpResponse:
