@@ -373,9 +373,9 @@ elif not PORTAL_LOCAL_SIGNIN:
         "PORTAL_LOCAL_SIGNIN=false needs PORTAL_ENTRA_SIGNIN=true: nobody could sign in."
     )
 
-LOGIN_URL = "login"
+LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "staff:login"
 
 # Sign-in throttling (django-axes and portal/staff/throttle.py): this many failures for one
 # username from one address lock that pair out for PORTAL_LOGIN_LOCKOUT_MINUTES, and

@@ -90,16 +90,16 @@ def _restore(user: str) -> Callable[[Ids], dict[str, Any]]:
 
 
 ROUTES = [
-    Route("login", "GET", EVERYONE),
-    Route("logout", "POST", EVERYONE),
-    Route("password_change", "GET", SIGNED_IN),
-    Route("entra_sign_in", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
-    Route("entra_callback", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
+    Route("staff:login", "GET", EVERYONE),
+    Route("staff:logout", "POST", EVERYONE),
+    Route("staff:password_change", "GET", SIGNED_IN),
+    Route("staff:entra_sign_in", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
+    Route("staff:entra_callback", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
     Route("connection:page", "GET", SUPERUSERS),
     Route("connection:connect", "POST", SUPERUSERS),
     Route("connection:callback", "GET", SUPERUSERS),
-    Route("audit_log", "GET", VIEWERS),
-    Route("audit_log_export", "POST", EXPORTERS),
+    Route("audit:log", "GET", VIEWERS),
+    Route("audit:export", "POST", EXPORTERS),
     Route("customers:dashboard", "GET", VIEWERS),
     Route("customers:search", "GET", VIEWERS, query="?q=contoso"),
     Route("customers:list", "GET", VIEWERS),
@@ -266,10 +266,10 @@ def test_each_role_gets_in_only_where_it_may(
     if route.status_for_all is not None:
         assert status == route.status_for_all
         return
-    refused_to_sign_in = status == 302 and response["Location"].startswith(reverse("login"))
+    refused_to_sign_in = status == 302 and response["Location"].startswith(reverse("staff:login"))
     if role in route.allowed:
         assert status != 403, f"{role} was refused {route.label()}"
-        assert not refused_to_sign_in or route.name in {"login", "logout"}
+        assert not refused_to_sign_in or route.name in {"staff:login", "staff:logout"}
     elif role == ANONYMOUS:
         assert refused_to_sign_in, f"anonymous got {status} for {route.label()}"
     else:

@@ -113,7 +113,7 @@ def test_no_password_or_token_is_left_anywhere(
     written_csvs["users export"] = downloaded(
         client.post(reverse("customers:export", args=[scene.customer.id]))
     )
-    audit_export = client.post(reverse("audit_log_export"))
+    audit_export = client.post(reverse("audit:export"))
     assert audit_export.status_code == 200
     written_csvs["audit export"] = downloaded(audit_export)
 

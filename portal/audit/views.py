@@ -27,7 +27,7 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     """The audit log, filtered by a GET form, 50 records a page, newest first."""
     form = AuditFilterForm(request.GET or None, action_labels=ACTION_LABELS)
     filters = form.to_filter() if form.is_bound and form.is_valid() else AuditFilter()
-    audit_url = reverse("audit_log")
+    audit_url = reverse("audit:log")
     if form.is_bound and not form.errors and "" in request.GET.values():
         # The form sends its empty fields too; the address to bookmark holds only the filters.
         page_number = request.GET.get("page", "")
@@ -62,7 +62,7 @@ def audit_log_export(request: HttpRequest) -> HttpResponseBase:
     """
     form = AuditFilterForm(request.POST, action_labels=ACTION_LABELS)
     if not form.is_valid():
-        return redirect(with_query(reverse("audit_log"), **_posted_filters(request)))
+        return redirect(with_query(reverse("audit:log"), **_posted_filters(request)))
     export = audit_export(
         actor=Actor.from_request(request), filters=form.to_filter(), action_labels=ACTION_LABELS
     )

@@ -113,12 +113,12 @@ def _enabled() -> None:
 
 def _redirect_uri(request: HttpRequest) -> str:
     configured: str = settings.PORTAL_ENTRA_REDIRECT_URI
-    return configured or request.build_absolute_uri(reverse("entra_callback"))
+    return configured or request.build_absolute_uri(reverse("staff:entra_callback"))
 
 
 def _back_to_sign_in(request: HttpRequest, message: str) -> HttpResponse:
     messages.error(request, message)
-    return redirect("login")
+    return redirect("staff:login")
 
 
 @never_cache

@@ -17,7 +17,7 @@ NEW_PASSWORD = "an-even-longer-new-password-7"
 
 def _sign_in(client: Client, username: str, password: str, address: str = "203.0.113.5") -> int:
     response = client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+        reverse("staff:login"), {"username": username, "password": password}, REMOTE_ADDR=address
     )
     return response.status_code
 
@@ -28,7 +28,7 @@ def test_five_failures_lock_the_account_from_that_address_with_a_clear_page(
     for _ in range(5):
         assert _sign_in(client, "amara", "wrong") in {200, 429}
     locked = client.post(
-        reverse("login"),
+        reverse("staff:login"),
         {"username": "amara", "password": STAFF_PASSWORD},
         REMOTE_ADDR="203.0.113.5",
     )
@@ -43,7 +43,7 @@ def test_the_lockout_page_says_how_long_in_words(client: Client, admin_agent: Us
     for _ in range(6):
         _sign_in(client, "amara", "wrong")
     text = client.post(
-        reverse("login"), {"username": "amara", "password": "x"}, REMOTE_ADDR="203.0.113.5"
+        reverse("staff:login"), {"username": "amara", "password": "x"}, REMOTE_ADDR="203.0.113.5"
     ).content.decode()
     assert "locked for 15 minutes." in text
     assert "PT15M" not in text
@@ -58,7 +58,7 @@ def test_one_address_spraying_many_usernames_is_locked_by_its_own_threshold(
         for _ in range(2):
             _sign_in(client, f"guess{number}", "Winter2026!")
     locked = client.post(
-        reverse("login"),
+        reverse("staff:login"),
         {"username": "amara", "password": STAFF_PASSWORD},
         REMOTE_ADDR="203.0.113.5",
     )
@@ -111,11 +111,11 @@ def test_staff_change_their_own_password_and_other_sessions_end(admin_agent: Use
     here, elsewhere = Client(), Client()
     assert _sign_in(here, "amara", STAFF_PASSWORD) == 302
     assert _sign_in(elsewhere, "amara", STAFF_PASSWORD, address="198.51.100.2") == 302
-    page = here.get(reverse("password_change"))
+    page = here.get(reverse("staff:password_change"))
     assert page.status_code == 200
     assert "Changing it signs you out everywhere else" in page.content.decode()
     changed = here.post(
-        reverse("password_change"),
+        reverse("staff:password_change"),
         {
             "old_password": STAFF_PASSWORD,
             "new_password1": NEW_PASSWORD,
@@ -133,7 +133,7 @@ def test_staff_change_their_own_password_and_other_sessions_end(admin_agent: Use
 def test_a_wrong_old_password_changes_nothing(client: Client, admin_agent: User) -> None:
     client.force_login(admin_agent)
     response = client.post(
-        reverse("password_change"),
+        reverse("staff:password_change"),
         {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 200
@@ -147,13 +147,13 @@ def test_the_top_bar_offers_change_password_to_local_accounts(
 ) -> None:
     client.force_login(admin_agent)
     page = client.get(reverse("customers:dashboard")).content.decode()
-    assert reverse("password_change") in page
+    assert reverse("staff:password_change") in page
 
 
 def test_changing_a_password_needs_a_signed_in_member(client: Client) -> None:
-    response = client.get(reverse("password_change"))
+    response = client.get(reverse("staff:password_change"))
     assert response.status_code == 302
-    assert reverse("login") in response["Location"]
+    assert reverse("staff:login") in response["Location"]
 
 
 def test_sign_ins_and_failed_sign_ins_are_audited_without_the_password(

@@ -1,0 +1,17 @@
+"""Signing in and out, and changing one's own password (namespace `staff`)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from portal.staff import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("sign-in/", views.PortalSignInView.as_view(), name="login"),
+    path("sign-in/microsoft/", views.entra_sign_in, name="entra_sign_in"),
+    path("sign-in/microsoft/callback/", views.entra_callback, name="entra_callback"),
+    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("account/password/", views.ChangePasswordView.as_view(), name="password_change"),
+]
