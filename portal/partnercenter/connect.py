@@ -31,7 +31,7 @@ from portal.partnercenter.msal_auth import (
     MsalConfig,
     SignInRefused,
     build_application,
-    short_description,
+    error_from_result,
     store_sign_in,
     unreachable,
 )
@@ -125,8 +125,7 @@ def connection_finish(
     except requests.RequestException as error:
         raise unreachable(error) from error
     if "error" in result:
-        description = short_description(str(result.get("error_description") or ""))
-        raise SignInRefused(description or str(result["error"]), code=str(result["error"]))
+        raise error_from_result(result, grant_kind=SignInRefused)
     mfa = _mfa_shown(result)
     if mfa is False:
         raise SignInRefused(

@@ -168,7 +168,7 @@ def short_description(description: str) -> str:
     return first.strip()[:300]
 
 
-def _error_from_result(result: dict[str, Any], *, grant_kind: type[Unauthorized]) -> Exception:
+def error_from_result(result: dict[str, Any], *, grant_kind: type[Unauthorized]) -> Exception:
     """The exception for msal's error answer `result` (it carries no token, only codes)."""
     error = str(result.get("error") or "unknown_error")
     description = short_description(str(result.get("error_description") or ""))
@@ -282,7 +282,7 @@ class MsalTokenProvider:
                 "The stored sign-in holds no refresh token.", code="no_refresh_token"
             )
         if "error" in result:
-            return "", _error_from_result(result, grant_kind=SignInRequired)
+            return "", error_from_result(result, grant_kind=SignInRequired)
         return str(result["access_token"]), None
 
 
@@ -341,7 +341,7 @@ class MsalAppOnlyTokenProvider:
             except requests.RequestException as error:
                 raise unreachable(error) from error
         if not result or "error" in result:
-            raise _error_from_result(result or {}, grant_kind=SignInRefused)
+            raise error_from_result(result or {}, grant_kind=SignInRefused)
         return str(result["access_token"])
 
 
@@ -375,7 +375,7 @@ def connect_with_refresh_token(
         except requests.RequestException as error:
             raise unreachable(error) from error
         if "error" in result:
-            raise _error_from_result(result, grant_kind=SignInRefused)
+            raise error_from_result(result, grant_kind=SignInRefused)
         accounts = app.get_accounts()
     if not accounts:
         raise SignInRefused(
