@@ -35,6 +35,8 @@ from customers.directory.text import ascii_lower, fold, prefix_range, query_word
 # How long a search may be: the boxes say 200, anything longer is someone typing into the URL.
 MAX_QUERY: Final = 200
 PAGE_SIZE: Final = 50
+# A search word's users given by key up to this many (SQLite ≥ 3.32 takes 32,766 parameters).
+FEW_MATCHES: Final = 2000
 
 SortKey = Literal["name", "username", "location", "roles"]
 SORT_KEYS: Final[tuple[SortKey, ...]] = ("name", "username", "location", "roles")
@@ -221,8 +223,12 @@ def users_of(
     for word in query_words(search):
         matching = DirectoryWord.objects.filter(
             _starts_with(word), customer=customer, generation=customer.generation
-        )
-        users = users.filter(pk__in=matching.values("user_id"))
+        ).values_list("user_id", flat=True)
+        # A word most searches type matches a few hundred users: their keys, read first, let the
+        # database sort just those. Given the subquery instead, PostgreSQL walks the customer's
+        # users in order testing each (100 ms at 50,000 users, not 3).
+        few = list(matching[: FEW_MATCHES + 1])
+        users = users.filter(pk__in=few if len(few) <= FEW_MATCHES else matching)
     return users
 
 
