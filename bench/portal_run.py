@@ -74,24 +74,19 @@ class Portal:
     # --- Preparing -------------------------------------------------------------------------------
 
     def manage(self, *args: str, env: dict[str, str] | None = None) -> str:
-        result = subprocess.run(
-            [PYTHON, "manage.py", *args],
-            cwd=ROOT,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode:
-            raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-        return result.stdout
+        return self._run(["manage.py", *args], f"manage.py {' '.join(args)}", env)
 
     def python(self, code: str, env: dict[str, str] | None = None) -> str:
         """Run Python with Django set up for this portal; returns what it printed (the
         portal's own log lines left out)."""
-        program = f"import django\ndjango.setup()\n{code}"
+        printed = self._run(["-c", f"import django\ndjango.setup()\n{code}"], "Python", env)
+        log_line = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")
+        return "\n".join(row for row in printed.splitlines() if not log_line.match(row))
+
+    def _run(self, args: list[str], what: str, env: dict[str, str] | None) -> str:
+        """`PYTHON args` in the project with this portal's environment; what it printed."""
         result = subprocess.run(
-            [PYTHON, "-c", program],
+            [PYTHON, *args],
             cwd=ROOT,
             env={**self.env, **(env or {})},
             capture_output=True,
@@ -99,9 +94,8 @@ class Portal:
             check=False,
         )
         if result.returncode:
-            raise SystemExit(f"{self.name}: Python failed:\n{result.stdout}{result.stderr}")
-        log_line = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")
-        return "\n".join(row for row in result.stdout.splitlines() if not log_line.match(row))
+            raise SystemExit(f"{self.name}: {what} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
 
     def migrate(self) -> None:
         self.manage("migrate", "--noinput", "-v0")
