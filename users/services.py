@@ -4,8 +4,9 @@ Every function takes the Partner Center client and an `AuditContext` (the acting
 customer and the ticket reference), writes one audit record per attempt (success or failure), and
 writes Partner Center's answer through to the directory (`customers/directory/writes.py`), so
 the lists show the change at once. Role checks happen in the views through
-`portal.staff.access`; the protected-account rule needs Partner Center, so `user_is_protected`
-reads it live here.
+`portal.staff.access`; the protected-account rule needs Partner Center, so
+`users.selectors.user_is_protected` reads it live. Reads for pages are in `users/selectors.py`,
+the role and licence calls in `users/assignments.py`.
 
 Partner Center errors are raised to the caller (a view maps them to fields and messages) after
 they are audited; nothing here renders.

@@ -11,6 +11,7 @@ from django.db import transaction
 from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
+from customers.directory import queries as directory_queries
 from customers.directory import sync as directory_sync
 from customers.directory.background import directory_sweep
 from customers.directory.budget import BackgroundBudget, CallCounter
@@ -286,6 +287,17 @@ def test_the_dashboard_search_orders_the_whole_name_then_whole_words_then_prefix
         "Zyxa Quorbel-Ames",
         "Zyxabeth Quorbel",
     ]
+
+
+def test_a_search_matching_many_users_finds_the_same_as_one_matching_few(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    by_key = set(users_of(tailspin, search="a").values_list("pk", flat=True))
+    assert len(by_key) > 100
+    # Past FEW_MATCHES the users are given to the database as a subquery instead of keys.
+    monkeypatch.setattr(directory_queries, "FEW_MATCHES", 10)
+    assert set(users_of(tailspin, search="a").values_list("pk", flat=True)) == by_key
 
 
 def test_a_customer_is_found_by_any_of_its_domains() -> None:
