@@ -61,7 +61,8 @@ def main() -> None:
     from portal.partnercenter import partner_center
     from portal.sandbox import seed
     from portal.sandbox.models import FaultSettings
-    from users.bulk.jobs import bulk_job_create, bulk_job_summary
+    from users.bulk.job_selectors import bulk_job_summary
+    from users.bulk.jobs import bulk_job_create
     from users.bulk.models import BulkJob
     from users.bulk.worker import bulk_job_run
     from users.models import BulkDraft

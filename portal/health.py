@@ -50,8 +50,8 @@ def database_ok() -> bool:
 
 
 def bulk_jobs_stalled() -> int:
-    """How many bulk uploads are active but held by no live worker (`jobs.is_stalled`)."""
-    from users.bulk.jobs import is_stalled
+    """How many bulk uploads are active but held by no live worker (`job_selectors.is_stalled`)."""
+    from users.bulk.job_selectors import is_stalled
     from users.bulk.models import BulkJob
 
     now = timezone.now()

@@ -52,7 +52,7 @@ def audit_log_prune(*, now: datetime) -> int:
 def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
     """One round of every maintenance step."""
     # Imported here: this module is loaded by settings-free code paths (the command's help).
-    from users.bulk.jobs import bulk_jobs_recover
+    from users.bulk.lease import bulk_jobs_recover
     from users.bulk.passwords import bulk_passwords_erase_expired
     from users.bulk.services import bulk_drafts_prune
 

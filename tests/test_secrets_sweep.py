@@ -38,7 +38,7 @@ from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
     shown_password,
     signed_in,
 )
-from users.bulk.jobs import bulk_job_results_csv
+from users.bulk.job_selectors import bulk_job_results_csv
 from users.bulk.passwords import bulk_passwords_download
 from users.bulk.worker import bulk_job_run
 

@@ -45,7 +45,7 @@ from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest, csv_attachment
 from portal.web.paging import pager, with_query
 from portal.web.problems import partner_center_problem
-from users.bulk.jobs import bulk_jobs_for_customer
+from users.bulk.job_selectors import bulk_jobs_for_customer
 
 # Seconds between two looks at a sync a page waits for, with htmx and without (Refresh header).
 POLL_SECONDS: Final = 2

@@ -22,7 +22,7 @@ from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import pager, with_query
 from portal.web.problems import Problem, partner_center_problem
-from users.bulk.jobs import bulk_jobs_dashboard
+from users.bulk.job_selectors import bulk_jobs_dashboard
 
 # A search lists at most this many customers above the users (the customers list has the rest).
 SEARCH_CUSTOMERS = 10

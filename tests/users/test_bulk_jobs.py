@@ -32,19 +32,22 @@ from tests.users.bulk_jobs_support import (
     squat,
     states,
 )
-from users.bulk import jobs
+from users.bulk import job_selectors, jobs, lease
+from users.bulk.job_selectors import (
+    bulk_job_results_csv,
+    bulk_job_summary,
+    bulk_jobs_dashboard,
+    bulk_jobs_for_customer,
+)
 from users.bulk.jobs import (
     BulkJobRefused,
     bulk_job_cancel,
     bulk_job_create,
-    bulk_job_results_csv,
     bulk_job_retry_failed,
-    bulk_job_summary,
-    bulk_jobs_dashboard,
-    bulk_jobs_for_customer,
     bulk_license_options,
 )
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.row_work import RowWork
 from users.bulk.worker import bulk_job_run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -254,14 +257,14 @@ def test_cancelling_a_running_job_stops_the_rows_not_yet_started(
     scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     job = save_job(scene, 4)
-    real_finish = bulk_job_run.__globals__["_Run"]._finish_row
+    real_finish = RowWork._finish_row
 
     def cancel_after_the_first_row(run: object, row: BulkRow) -> None:
         real_finish(run, row)
         if row.number == 2:
             bulk_job_cancel(job=job, actor=scene.actor)
 
-    monkeypatch.setattr(bulk_job_run.__globals__["_Run"], "_finish_row", cancel_after_the_first_row)
+    monkeypatch.setattr(RowWork, "_finish_row", cancel_after_the_first_row)
     job = run(job)
     assert job.state == BulkJob.CANCELLED
     assert states(job) == {2: "created", 3: "cancelled", 4: "cancelled", 5: "cancelled"}
@@ -373,9 +376,9 @@ def test_the_dashboard_shows_uploads_in_progress_stalled_and_waiting_for_passwor
 ) -> None:
     now = timezone.now()
     running = save_job(scene, 2)
-    jobs.bulk_job_claim(job_id=running.pk, owner="w1", now=now)
+    lease.bulk_job_claim(job_id=running.pk, owner="w1", now=now)
     stalled = save_job(scene, [draft_rows(1, start=10)[0]])
-    jobs.bulk_job_claim(job_id=stalled.pk, owner="w2", now=now - jobs.lease_duration() * 2)
+    lease.bulk_job_claim(job_id=stalled.pk, owner="w2", now=now - lease.lease_duration() * 2)
     done = run(save_job(scene, [draft_rows(1, start=20)[0]]))
 
     board = bulk_jobs_dashboard(staff=scene.staff, now=now)
@@ -384,10 +387,10 @@ def test_the_dashboard_shows_uploads_in_progress_stalled_and_waiting_for_passwor
     assert board.stalled[0].state_label == "Stalled (no worker)"
     (waiting,) = board.awaiting_passwords
     assert (waiting.job.pk, waiting.counts.passwords_waiting) == (done.pk, 1)
-    erase_at = done.rows.get().password_available_at + jobs.password_ttl()
+    erase_at = done.rows.get().password_available_at + job_selectors.password_ttl()
     assert waiting.passwords_expire_at == erase_at
     assert not waiting.passwords_expire_soon
-    later = bulk_jobs_dashboard(staff=scene.staff, now=erase_at - jobs.PASSWORD_REMINDER)
+    later = bulk_jobs_dashboard(staff=scene.staff, now=erase_at - job_selectors.PASSWORD_REMINDER)
     assert later.awaiting_passwords[0].passwords_expire_soon
     # Another staff member's passwords are not theirs to download.
     assert bulk_jobs_dashboard(staff=helpdesk_agent, now=now).awaiting_passwords == []

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from users.bulk.jobs import bulk_job_claim
+from users.bulk.lease import bulk_job_claim
 from users.bulk.models import BulkJob
 
 

@@ -28,14 +28,10 @@ from tests.users.bulk_jobs_support import (
     states,
 )
 from users.bulk import worker
-from users.bulk.jobs import (
-    bulk_job_claim,
-    bulk_job_lease_renew,
-    bulk_jobs_recover,
-    is_stalled,
-    lease_duration,
-)
+from users.bulk.job_selectors import is_stalled
+from users.bulk.lease import bulk_job_claim, bulk_job_lease_renew, bulk_jobs_recover, lease_duration
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.row_work import RowWork
 from users.bulk.worker import bulk_job_run
 from users.models import BulkDraft
 
@@ -111,14 +107,14 @@ def test_the_worker_renews_its_lease_while_it_works(
     job = save_job(scene, 4)
     clock = Clock(timezone.now())
     seen: list[tuple[object, object]] = []
-    real_finish = worker._Run._finish_row
+    real_finish = RowWork._finish_row
 
-    def slow_rows(run: worker._Run, row: BulkRow) -> None:
-        real_finish(run, row)
+    def slow_rows(work: RowWork, row: BulkRow) -> None:
+        real_finish(work, row)
         clock.advance(seconds=25)  # each row takes 25 s: the lease (60 s) needs renewing
         seen.append((clock(), BulkJob.objects.get(pk=job.pk).lease_expires_at))
 
-    monkeypatch.setattr(worker._Run, "_finish_row", slow_rows)
+    monkeypatch.setattr(RowWork, "_finish_row", slow_rows)
     result = bulk_job_run(job_id=job.pk, concurrency=1, lease=LEASE, clock=clock, owner="w1")
     assert result.finished
     assert all(now < expires for now, expires in seen)  # type: ignore[operator]
@@ -130,15 +126,15 @@ def test_a_worker_that_lost_its_lease_starts_no_more_rows(
 ) -> None:
     job = save_job(scene, 4)
     clock = Clock(timezone.now())
-    real_finish = worker._Run._finish_row
+    real_finish = RowWork._finish_row
 
-    def stall_after_the_first_row(run: worker._Run, row: BulkRow) -> None:
-        real_finish(run, row)
+    def stall_after_the_first_row(work: RowWork, row: BulkRow) -> None:
+        real_finish(work, row)
         if row.number == 2:  # the worker hangs; meanwhile another takes the job over
             clock.advance(minutes=5)
             assert bulk_job_claim(job_id=job.pk, owner="w2", now=clock(), lease=LEASE)
 
-    monkeypatch.setattr(worker._Run, "_finish_row", stall_after_the_first_row)
+    monkeypatch.setattr(RowWork, "_finish_row", stall_after_the_first_row)
     result = bulk_job_run(job_id=job.pk, concurrency=1, lease=LEASE, clock=clock, owner="w1")
     assert result.lost_lease and not result.finished
     assert states(job) == {2: "created", 3: "pending", 4: "pending", 5: "pending"}
@@ -157,7 +153,7 @@ def test_maintenance_re_enqueues_a_job_whose_worker_died_and_the_next_finishes_i
     # A worker took the job and died mid-call on the first row: its request id and password
     # were stored, the call may or may not have reached Partner Center.
     assert bulk_job_claim(job_id=job.pk, owner="dead", now=now, lease=LEASE)
-    dead = worker._Run(job, worker.partner_center(), "dead", LEASE, lambda: now, 1)
+    dead = RowWork(job, worker.partner_center(), "dead", lambda: now)
     row = dead._claim(BulkRow.objects.get(job=job, number=2))
     assert row is not None
     assert dead._create(row)  # it reached Partner Center; the worker died before recording it
@@ -225,19 +221,19 @@ def test_rows_run_on_a_pool_bounded_by_the_concurrency_setting(
     lock = threading.Lock()
     in_flight = [0]
     most = [0]
-    real_create = worker._Run._create
+    real_create = RowWork._create
 
-    def counted(run: worker._Run, row: BulkRow) -> bool:
+    def counted(work: RowWork, row: BulkRow) -> bool:
         with lock:
             in_flight[0] += 1
             most[0] = max(most[0], in_flight[0])
         try:
-            return real_create(run, row)
+            return real_create(work, row)
         finally:
             with lock:
                 in_flight[0] -= 1
 
-    monkeypatch.setattr(worker._Run, "_create", counted)
+    monkeypatch.setattr(RowWork, "_create", counted)
     assert bulk_job_run(job_id=job.pk, concurrency=3).finished
     assert set(states(job).values()) == {"created"}
     assert 2 <= most[0] <= 3

@@ -33,7 +33,8 @@ from django.utils import timezone
 from portal.sandbox.models import CustomerUser, LicenseAssignment
 from tests.sandbox_data import BUSINESS_BASIC
 from tests.users.bulk_jobs_support import Scene, faults, make_scene, save_job
-from users.bulk.jobs import bulk_job_retry_failed, bulk_jobs_recover
+from users.bulk.jobs import bulk_job_retry_failed
+from users.bulk.lease import bulk_jobs_recover
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.passwords import PasswordsRefused, bulk_passwords_download
 from users.bulk.worker import bulk_job_run

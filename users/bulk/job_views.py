@@ -15,13 +15,11 @@ Admin agents only (`Capability.BULK_UPLOAD`); the passwords only for whoever upl
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -38,19 +36,22 @@ from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest, csv_attachment
 from users.bulk.job_forms import BulkSaveForm, license_choices
+from users.bulk.job_selectors import (
+    bulk_job_for_draft,
+    bulk_job_get,
+    bulk_job_passwords_history,
+    bulk_job_rows,
+    bulk_job_summary,
+)
 from users.bulk.jobs import (
     BulkJobRefused,
     bulk_job_cancel,
     bulk_job_create,
-    bulk_job_for_draft,
-    bulk_job_get,
     bulk_job_results_export,
     bulk_job_retry_failed,
-    bulk_job_rows,
-    bulk_job_summary,
     bulk_license_options,
 )
-from users.bulk.models import BulkJob, BulkRow
+from users.bulk.models import BulkJob
 from users.bulk.passwords import (
     PASSWORDS_WARNING,
     PasswordsRefused,
@@ -275,19 +276,8 @@ def _job_context(request: HtmxHttpRequest, job: BulkJob) -> dict[str, Any]:
     }
     if not active:
         context["rows"] = bulk_job_rows(job=job)
-        context.update(_passwords_history(job))
+        context.update(bulk_job_passwords_history(job=job))
     return context
-
-
-def _passwords_history(job: BulkJob) -> dict[str, datetime | bool | None]:
-    """When the job's passwords were last downloaded, and whether any expired unread: what the
-    page says once none is waiting."""
-    created = BulkRow.objects.filter(job=job, state=BulkRow.CREATED)
-    downloaded_at = created.aggregate(at=Max("password_downloaded_at"))["at"]
-    expired = created.filter(
-        password_downloaded_at__isnull=True, password_erased_at__isnull=False
-    ).exists()
-    return {"passwords_downloaded_at": downloaded_at, "passwords_expired": expired}
 
 
 def _job_url(job: BulkJob) -> str:

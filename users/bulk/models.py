@@ -1,8 +1,9 @@
 """A saved bulk upload: the job its worker runs, and one row per user it creates.
 
 Imported by `users/models.py` so Django finds the models under the `users` app. Logic lives in
-`jobs.py` (create, cancel, retry, lease, selectors), `worker.py` (the task body) and
-`passwords.py` (download, erase, reset); these classes only describe the data.
+`jobs.py` (create, cancel, retry), `lease.py` (which worker holds a job), `job_selectors.py`
+(what the screens read), `worker.py` (the task body) and `passwords.py` (download, erase,
+reset); these classes only describe the data.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ class BulkJob(models.Model):
     """A validated upload a staff member saved: who, when, which customer, the ticket, the
     Location and licences for all its users, and the worker's lease.
 
-    Counts are derived from the rows when a job is read (`jobs._with_counts`), so they are never
-    out of step.
+    Counts are derived from the rows when a job is read (`job_selectors._with_counts`), so
+    they are never out of step.
     """
 
     QUEUED = "queued"

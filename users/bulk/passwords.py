@@ -22,7 +22,9 @@ from django.utils import timezone
 from portal.audit.records import Action, Actor
 from portal.crypto import decrypt
 from portal.csvsafe import csv_bytes
-from users.bulk.jobs import bulk_job_enqueue, job_audit, password_ttl
+from users.bulk.job_selectors import password_ttl
+from users.bulk.jobs import job_audit
+from users.bulk.lease import bulk_job_enqueue
 from users.bulk.models import BulkJob, BulkRow
 
 PASSWORD_COLUMNS = ("Display name", "Username", "Temporary password", "Status update")
