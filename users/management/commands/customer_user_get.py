@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
-from users.commands import Invocation, UserCommand, add_user_choice, user_data
+from users.command_io import user_data
+from users.commands import Invocation, UserCommand, add_user_choice
 from users.selectors import user_details
 
 

@@ -8,10 +8,8 @@ from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
 from users.assignments import new_request_id
-from users.commands import (
+from users.command_io import (
     BadInput,
-    Invocation,
-    UserCommand,
     boolean_value,
     country_value,
     name_value,
@@ -19,6 +17,7 @@ from users.commands import (
     username_value,
     uuid_value,
 )
+from users.commands import Invocation, UserCommand
 from users.services import NewUser, user_create
 
 

@@ -8,15 +8,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
-from users.commands import (
-    Failed,
-    Invocation,
-    UserCommand,
-    add_user_choice,
-    deleted_row,
-    partner_center_failure,
-    user_data,
-)
+from users.command_io import Failed, partner_center_failure, user_data
+from users.commands import Invocation, UserCommand, add_user_choice, deleted_row
 from users.services import users_restore
 
 

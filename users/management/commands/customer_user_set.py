@@ -8,19 +8,18 @@ from django.core.management.base import CommandParser
 
 from portal.staff import access
 from portal.staff.access import Capability
-from users.commands import (
+from users.command_io import (
     BadInput,
     Failed,
-    Invocation,
     NotAllowed,
     NotFound,
-    UserCommand,
     country_value,
     name_value,
     user_data,
     username_value,
     uuid_value,
 )
+from users.commands import Invocation, UserCommand
 from users.selectors import EDITABLE_FIELDS, user_details
 from users.services import ConcurrentChange, UserChanges, user_update
 
