@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from django.db import transaction
+from pytest_django import DjangoDbBlocker
+
+from portal.routers import SANDBOX_DB
+from portal.sandbox import seed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -124,3 +130,14 @@ def no_directory_worker(settings: pytest.FixtureRequest) -> None:
             "QUEUES": ["directory"],
         },
     }
+
+
+@pytest.fixture(scope="module")
+def seeded_sandbox(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """The demo data, seeded once per module and wiped after it: each test still runs in a
+    transaction that is rolled back, so the module's tests share one seed (about a second)."""
+    with django_db_blocker.unblock():
+        seed.sandbox_seed(reset=True)
+        yield
+        with transaction.atomic(using=SANDBOX_DB):
+            seed.sandbox_wipe()

@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from pytest_django import DjangoDbBlocker
 
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox"),
+]
 
 ANONYMOUS, NO_ROLE, SALES, HELPDESK, ADMIN, SUPERUSER = (
     "anonymous",
@@ -156,15 +156,6 @@ ROUTES = [
 
 
 # --- Set-up ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
 
 
 @pytest.fixture(autouse=True)

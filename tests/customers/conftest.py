@@ -7,22 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
-from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
-
-from portal.routers import SANDBOX_DB
-from portal.sandbox import seed
-
-
-@pytest.fixture(scope="module")
-def seeded_sandbox(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """The demo data, seeded once per module (read-only tests leave it as it was)."""
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ modes, the background budget and the sweep — against the seeded sandbox throug
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
-from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
 from customers.directory import queries as directory_queries
@@ -37,19 +35,13 @@ from portal.sandbox import seed
 from portal.sandbox.models import CustomerUser, FaultSettings
 from tests.directory_data import synced
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox"),
+]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
 
 
 def names(customer: DirectoryCustomer) -> set[str]:

@@ -4,24 +4,22 @@ lookup."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
-from django.db import transaction
 from django.tasks import task_backends
-from pytest_django import DjangoDbBlocker
 
 from customers import services
 from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import customers_matching
 from portal.partnercenter import PartnerCenterClient, SandboxTokenProvider
 from portal.partnercenter.transport import SANDBOX_API_ROOT, sandbox_session
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.directory_data import synced
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox"),
+]
 
 
 class CountingClient:
@@ -37,15 +35,6 @@ class CountingClient:
 
     def _count(self, response: requests.Response, *args: object, **kwargs: object) -> None:
         self.calls.append(f"{response.request.method} {response.request.path_url}")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
 
 
 @pytest.fixture

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.db.models import Count, F, Q
-from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
-from portal.routers import SANDBOX_DB
 from portal.sandbox import clock, seed, seed_plan
 from portal.sandbox.models import (
     Customer,
@@ -28,21 +24,13 @@ from portal.sandbox.models import (
 )
 from portal.sandbox.seed_catalog import ROLES
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox"),
+]
 
 ACTIVE = CustomerUser.ACTIVE
 INACTIVE = CustomerUser.INACTIVE
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    # Seeding takes about a second; doing it once for the module, committed, and wiping it
-    # afterwards keeps this file fast. Each test still runs in a transaction that is rolled back.
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
 
 
 def _age(user: CustomerUser) -> timedelta:

@@ -6,28 +6,19 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
-from pytest_django import DjangoDbBlocker
 
 from customers.directory.models import DirectoryUser
 from customers.directory.queries import users_of
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.directory_data import synced
 from tests.users.bulk_support import HEADER, csv_data
 from users.bulk.rules import RETENTION
 from users.bulk.services import bulk_upload_validate
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox"),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -13,15 +13,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import Client
-from pytest_django import DjangoDbBlocker
 from pytest_django.fixtures import Settings
 
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import customer_get, domains_of, users_of
 from portal.models import AuditRecord
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.conftest import _staff, downloaded
 from tests.users.bulk_support import HEADER, csv_data, fixture_bytes
@@ -33,22 +30,16 @@ from users.bulk.views import NOT_KEPT, STILL_READING
 from users.models import BulkDraft
 from users.usernames import UsernameProblem
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox"),
+]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
 ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
 DOMAIN = seed.CUSTOM_DOMAIN
 HTMX = {"HX-Request": "true", "HX-Target": "bulk-upload"}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
 
 
 @pytest.fixture(autouse=True)

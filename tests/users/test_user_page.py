@@ -8,31 +8,22 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import transaction
 from django.test import Client
-from pytest_django import DjangoDbBlocker
 
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import users_of
 from customers.templatetags.portal_format import country_name
 from portal.partnercenter import Throttled
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.directory_data import synced
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox"),
+]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
-            seed.sandbox_wipe()
 
 
 @pytest.fixture(autouse=True)
