@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -100,6 +100,7 @@ def _arrange_log() -> None:
 @pytest.mark.django_db(databases=["default", "sandbox"])
 def test_read_filter_by_ticket_and_export_the_audit_log(
     page: Page,
+    context: BrowserContext,
     live_server: LiveServer,
     admin_agent: User,
     settings: Settings,
@@ -109,6 +110,7 @@ def test_read_filter_by_ticket_and_export_the_audit_log(
     settings.TIME_ZONE = "Europe/Berlin"
     settings.PORTAL_TICKET_URL_TEMPLATE = "https://support.example.com/tickets/{ticket}"
     _arrange_log()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
 
     page.goto(f"{live_server.url}/audit/")
     page.get_by_label("Username").fill("amara")
@@ -126,6 +128,13 @@ def test_read_filter_by_ticket_and_export_the_audit_log(
         "href", "https://support.example.com/tickets/INC-2002"
     )
     expect(table).to_contain_text("Ann Lee-Smith")
+    # An id's Copy button (shown where the Clipboard API exists) copies it and says so.
+    request_id = "3f1d6c2e-7b8a-4d0e-9f21-5a6b7c8d9e0f"
+    copy = page.get_by_role("button", name=f"Copy MS-RequestId {request_id}")
+    copy.click()
+    expect(copy).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == request_id
+    expect(copy).to_have_text("Copy")
     assert_accessible(page)
     page.screenshot(path=screenshots / "audit-log-records.png", full_page=True)
 
