@@ -1,4 +1,4 @@
-"""Changing customer users: add, update, reset password, delete, restore — audited, with tickets.
+"""Changing customer users: add, update, reset password, delete — audited, with tickets.
 
 Every function takes the Partner Center client and an `AuditContext` (the acting staff member, the
 customer and the ticket reference), writes one audit record per attempt (success or failure), and
@@ -6,7 +6,8 @@ writes Partner Center's answer through to the directory (`customers/directory/wr
 the lists show the change at once. Role checks happen in the views through
 `portal.staff.access`; the protected-account rule needs Partner Center, so
 `users.selectors.user_is_protected` reads it live. Reads for pages are in `users/selectors.py`,
-the role and licence calls in `users/assignments.py`.
+the role and licence calls in `users/assignments.py`, restores (and who may restore whom) in
+`users/restores.py`.
 
 Partner Center errors are raised to the caller (a view maps them to fields and messages) after
 they are audited; nothing here renders.
@@ -14,7 +15,6 @@ they are audited; nothing here renders.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -28,9 +28,7 @@ from customers.directory.writes import (
 )
 from portal.audit.records import Action, AuditContext, changes_between
 from portal.partnercenter import (
-    AlreadyExists,
     CustomerUser,
-    NotFound,
     PartnerCenterClient,
     PartnerCenterError,
     PasswordProfile,
@@ -49,7 +47,6 @@ from users.roles import privileged_among
 from users.selectors import (
     EDITABLE_FIELDS,
     LoadedUser,
-    Restorable,
     editable_fields,
     loaded_user,
 )
@@ -457,48 +454,3 @@ def user_delete(
         raise
     audit.record(Action.USER_DELETE, succeeded=True, request_id=request_id)
     directory_user_deleted(tenant_id=audit.customer_id, user_id=user_id)
-
-
-@dataclass
-class RestoreResult:
-    user_id: str
-    username: str
-    restored: bool
-    reason: str = ""
-    error: PartnerCenterError | None = None  # what Partner Center answered, for its identifiers
-
-
-def users_restore(
-    *, pc: PartnerCenterClient, audit: AuditContext, users: Sequence[Restorable]
-) -> list[RestoreResult]:
-    """Restore each user; one that fails (purged, username taken) says why and the rest go on."""
-    results = []
-    audit = audit.calling(pc)
-    collection = pc.customers.by_id(audit.customer_id).users
-    for row in users:
-        request_id = new_request_id()
-        about = audit.about(user_id=row.user_id, username=row.user_principal_name)
-        try:
-            restored = collection.by_id(row.user_id).restore(request_id=request_id)
-        except PartnerCenterError as error:
-            about.record(Action.USER_RESTORE, succeeded=False, error=error)
-            reason = _why(error, row)
-            results.append(
-                RestoreResult(row.user_id, row.user_principal_name, False, reason, error=error)
-            )
-            continue
-        about.record(Action.USER_RESTORE, succeeded=True, request_id=request_id)
-        directory_user_write(tenant_id=audit.customer_id, user=restored)
-        results.append(RestoreResult(row.user_id, row.user_principal_name, True))
-    return results
-
-
-def _why(error: PartnerCenterError, row: Restorable) -> str:
-    if isinstance(error, NotFound):
-        return "It was deleted more than 30 days ago and has been purged."
-    if isinstance(error, AlreadyExists):
-        return (
-            f"Another active user now has the username {row.user_principal_name}: "
-            "rename or delete that user first."
-        )
-    return str(error)

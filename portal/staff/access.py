@@ -80,6 +80,12 @@ HELPDESK_UPDATE_FIELDS: Final[frozenset[str]] = frozenset(
     {"first_name", "last_name", "display_name", "usage_location"}
 )
 
+# Why an action on a protected account (one holding a directory role) is refused.
+PROTECTED_ACCOUNT: Final = (
+    "This user holds an administrator role in the customer's directory, so only an Admin agent "
+    "can change, reset, delete or restore it."
+)
+
 # Actions on one customer user that the protected-account rule guards.
 TARGETED_ACTIONS: Final[frozenset[Capability]] = frozenset(
     {
@@ -193,10 +199,21 @@ def check_act_on_user(
     """Raise PermissionDenied unless the user may take `action` on this customer user."""
     check_capability(user, action)
     if not can_act_on_user(user, action, target_holds_directory_role=target_holds_directory_role):
+        raise PermissionDenied(PROTECTED_ACCOUNT)
+
+
+def check_update_fields(
+    user: StaffUser | None, *, changes_username: bool, changes_roles_or_licences: bool
+) -> None:
+    """Raise PermissionDenied when an update reaches beyond the role: a username changed by
+    someone who may change only names and location, or roles and licences by someone who may
+    not change them. A form never offers these; this refuses a crafted request."""
+    if changes_username and not can_update_user(user, fields=["user_principal_name"]):
         raise PermissionDenied(
-            "This user holds an administrator role in the customer's directory, so only an "
-            "Admin agent can change, reset, delete or restore it."
+            "Your role may change names, display name and location, not the username."
         )
+    if changes_roles_or_licences and not can_change_roles_or_licenses(user):
+        raise PermissionDenied("Your role may not change roles or licences.")
 
 
 def require_capability(

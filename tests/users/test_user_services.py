@@ -36,7 +36,7 @@ from tests.sandbox_data import (
     make_sku,
     make_user,
 )
-from users import assignments, selectors, services
+from users import assignments, restores, selectors, services
 from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -379,7 +379,7 @@ def test_update_delete_and_restore_write_through(scene: Scene) -> None:
     mirror.refresh_from_db()
     deleted_before = mirror.deleted_count
 
-    services.users_restore(pc=pc, audit=scene.audit, users=[row])
+    restores.users_restore(pc=pc, audit=scene.audit, users=[row])
     row = user_get(mirror, str(scene.bob.pk))
     assert row is not None and row.state == DirectoryUser.ACTIVE and row.deleted_at is None
     mirror.refresh_from_db()
@@ -721,7 +721,7 @@ def test_delete_then_restore_with_a_result_per_user(scene: Scene) -> None:
         selectors.DeletedUser(str(user.pk), user.user_principal_name)
         for user in (scene.bob, purged, taken)
     ]
-    results = services.users_restore(pc=pc, audit=scene.audit, users=rows)
+    results = restores.users_restore(pc=pc, audit=scene.audit, users=rows)
     assert [(r.username, r.restored) for r in results] == [
         ("bob@contoso.onmicrosoft.com", True),
         ("old@contoso.onmicrosoft.com", False),

@@ -16,10 +16,6 @@ NOT_FOUND: Final = (
     "This user does not exist in the customer's directory: it may have been deleted for good "
     "(30 days after its deletion), or the link is out of date."
 )
-PROTECTED: Final = (
-    "This user holds an administrator role in the customer's directory, so only an Admin agent "
-    "can change, reset, delete or restore it."
-)
 
 
 def audit_for(request: HttpRequest, customer: CustomerRow, ticket: str) -> AuditContext:

@@ -12,7 +12,6 @@ from typing import Any, Final
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,12 +27,14 @@ from portal.partnercenter import (
 )
 from portal.staff.access import (
     HELPDESK_UPDATE_FIELDS,
+    PROTECTED_ACCOUNT,
     Capability,
     StaffUser,
     can_act_on_user,
     can_change_roles_or_licenses,
     can_update_user,
     check_act_on_user,
+    check_update_fields,
     require_capability,
 )
 from portal.tickets import ticket_from_link
@@ -47,7 +48,6 @@ from users.selectors import EDITABLE_FIELDS, BadFingerprint, UserDetails
 from users.services import ConcurrentChange, PrivilegedRoleNotConfirmed, UserChanges
 from users.views.common import (
     NOT_FOUND,
-    PROTECTED,
     audit_for,
     error_message,
     read_once,
@@ -320,16 +320,13 @@ def _update_form(
 def _refuse_fields_beyond_role(request: HtmxHttpRequest, page: Page) -> None:
     """A crafted POST that changes what the role may not change is refused outright (403)."""
     posted = request.POST
-    if not page.may["change_username"] and ("alias" in posted or "domain" in posted):
-        wanted = f"{posted.get('alias', '')}@{posted.get('domain', '')}"
-        if wanted.casefold() != page.username.casefold():
-            raise PermissionDenied(
-                "Your role may change names, display name and location, not the username."
-            )
-    if not can_change_roles_or_licenses(request.user) and (
-        "roles" in posted or "licences" in posted
-    ):
-        raise PermissionDenied("Your role may not change roles or licences.")
+    wanted = f"{posted.get('alias', '')}@{posted.get('domain', '')}"
+    check_update_fields(
+        request.user,
+        changes_username=("alias" in posted or "domain" in posted)
+        and wanted.casefold() != page.username.casefold(),
+        changes_roles_or_licences="roles" in posted or "licences" in posted,
+    )
 
 
 def _chosen(form: UpdateUserForm, name: str) -> frozenset[str] | None:
@@ -435,7 +432,7 @@ def _render(
         "customer_id": page.customer.id,
         "details": page.details,
         "may": page.may,
-        "protected_reason": PROTECTED if page.details.is_protected else "",
+        "protected_reason": PROTECTED_ACCOUNT if page.details.is_protected else "",
         "update_form": update_form,
         "reset_form": reset_form,
         # Every rendering of the Reset password form has its own one-time id, unless it is the

@@ -6,7 +6,6 @@ from typing import Final
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,14 +15,13 @@ from customers.directory.queries import deleted_users
 from customers.pages import customer_or_404
 from customers.services import customer_users_open
 from portal.partnercenter import PartnerCenterError
-from portal.staff.access import Capability, can_act_on_user, require_capability
+from portal.staff.access import Capability, require_capability
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import with_query
 from users.forms import RestoreForm
-from users.selectors import users_split_protected
-from users.services import RestoreResult, users_restore
-from users.views.common import PROTECTED, audit_for, error_message
+from users.restores import users_restore, users_restore_permitted
+from users.views.common import audit_for, error_message
 
 # One Restore covers at most a page of the Deleted users tab, and then some.
 MAX_RESTORE: Final = 500
@@ -49,18 +47,9 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
                     messages.error(request, str(error))
             return redirect(with_query(deleted_url, ticket=request.POST.get("ticket", "")))
         chosen = [rows[user_id] for user_id in form.cleaned_data["users"]]
-        allowed, protected = users_split_protected(pc=pc, customer_id=customer.id, users=chosen)
-        refused: list[RestoreResult] = []
-        if can_act_on_user(request.user, Capability.RESTORE_USER, target_holds_directory_role=True):
-            allowed += protected
-        else:
-            refused = [
-                RestoreResult(row.user_id, row.user_principal_name, False, PROTECTED)
-                for row in protected
-            ]
-        if refused and not allowed:
-            # Nothing the member may restore was chosen: a crafted request, refused outright.
-            raise PermissionDenied(PROTECTED)
+        allowed, refused = users_restore_permitted(
+            pc=pc, staff=request.user, customer_id=customer.id, users=chosen
+        )
         ticket = form.cleaned_data["ticket"]
         results = users_restore(pc=pc, audit=audit_for(request, customer, ticket), users=allowed)
     except PartnerCenterError as error:

@@ -10,7 +10,7 @@ from django.core.management.base import CommandParser
 from portal.staff.access import Capability
 from users.command_io import Failed, partner_center_failure, user_data
 from users.commands import Invocation, UserCommand, add_user_choice, deleted_row
-from users.services import users_restore
+from users.restores import users_restore
 
 
 class Command(UserCommand):
