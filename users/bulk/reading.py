@@ -93,6 +93,11 @@ _CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _KNOWN: Final = frozenset(name.casefold() for name in COLUMNS)
 
 
+def too_big(size: int) -> str:
+    """The refusal of a file of `size` bytes, over `MAX_FILE_BYTES`."""
+    return TOO_BIG.format(size=f"{size / MAX_FILE_BYTES:.1f} MB")
+
+
 class FileRefused(Exception):
     """The file cannot be read as a CSV of users; the message says what to do."""
 
@@ -169,7 +174,7 @@ def csv_file_read(data: bytes, *, max_users: int = MAX_USERS) -> CsvFile:
 
 def _decode(data: bytes) -> tuple[str, str]:
     if len(data) > MAX_FILE_BYTES:
-        raise FileRefused(TOO_BIG.format(size=f"{len(data) / MAX_FILE_BYTES:.1f} MB"))
+        raise FileRefused(too_big(len(data)))
     if data.startswith(_XLSX_MAGIC):
         raise FileRefused(_zip_kind(data))
     if data.startswith(_XLS_MAGIC):

@@ -21,7 +21,14 @@ from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import domains_of, users_by_username
 from portal.audit.records import Action, AuditContext
 from portal.csvsafe import csv_bytes, csv_stream
-from users.bulk.reading import COLUMNS, FileRefused, Record, csv_file_read
+from users.bulk.reading import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    FileRefused,
+    Record,
+    csv_file_read,
+    too_big,
+)
 from users.bulk.rules import (
     DISPLAY_NAME,
     EMAIL,
@@ -93,9 +100,17 @@ def bulk_upload_refused(*, customer_id: str, file_name: str, message: str) -> Va
 
 
 def bulk_upload_validate(
-    *, customer: DirectoryCustomer, file_name: str, data: bytes, now: datetime | None = None
+    *,
+    customer: DirectoryCustomer,
+    file_name: str,
+    data: bytes,
+    size: int | None = None,
+    now: datetime | None = None,
 ) -> Validation:
     """Check an uploaded CSV against every bulk rule and the customer's mirror.
+
+    `size` is the upload's real size when `data` holds only its first `MAX_FILE_BYTES + 1`
+    bytes (what an upload handler keeps): a file over the limit is refused naming it.
 
     No Partner Center call: domains and the usernames the file names are looked up in the
     directory, so a 100-row file is checked in milliseconds however many users the customer has.
@@ -103,6 +118,10 @@ def bulk_upload_validate(
     told apart.
     """
     name = _file_name(file_name)
+    if size is not None and size > MAX_FILE_BYTES:
+        return bulk_upload_refused(
+            customer_id=customer.tenant_id, file_name=name, message=too_big(size)
+        )
     try:
         read = csv_file_read(data)
     except FileRefused as refused:

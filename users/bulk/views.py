@@ -10,7 +10,6 @@ Admin agents only (`Capability.BULK_UPLOAD`); others get the 403 page.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Final
 from uuid import UUID
 
@@ -36,7 +35,7 @@ from users.bulk.forms import BulkUploadForm
 from users.bulk.job_forms import BulkSaveForm, license_choices
 from users.bulk.jobs import bulk_license_options
 from users.bulk.passwords import PASSWORDS_WARNING
-from users.bulk.reading import COLUMNS, MAX_FILE_BYTES, TOO_BIG
+from users.bulk.reading import COLUMNS, too_big
 from users.bulk.results import results_table
 from users.bulk.services import (
     bulk_annotated_export,
@@ -117,7 +116,7 @@ def _upload_page(
             file_name=(handler.file_name or "")
             if isinstance(handler, BoundedUploadHandler)
             else "",
-            message=TOO_BIG.format(size=f"{refused_size / MAX_FILE_BYTES:.1f} MB"),
+            message=too_big(refused_size),
         )
     elif form is not None:
         context["form"] = form
@@ -133,13 +132,8 @@ def _validated(
 ) -> dict[str, Any]:
     """Validate the upload; a valid file becomes a draft, a faulty one is kept for its download."""
     validation = bulk_upload_validate(
-        customer=mirror, file_name=upload.name or "", data=upload_bytes(upload)
+        customer=mirror, file_name=upload.name or "", data=upload_bytes(upload), size=upload.size
     )
-    if upload.size > MAX_FILE_BYTES:
-        # Only the first 1 MB + 1 byte was read, so the service can only say "over 1 MB"; the
-        # handler counted the real size, which says more about what went wrong.
-        size = f"{upload.size / MAX_FILE_BYTES:.1f} MB"
-        validation = dataclasses.replace(validation, file_errors=(TOO_BIG.format(size=size),))
     context: dict[str, Any] = {"validation": validation, "table": results_table(validation)}
     staff = _staff(request)
     if validation.ok:
