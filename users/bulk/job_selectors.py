@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from portal.csvsafe import csv_bytes
+from portal.ids import uuid_or_none
 from users.bulk.lease import lease_duration
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.reading import COLUMNS
@@ -156,18 +157,16 @@ def _summaries(jobs: QuerySet[BulkJob], now: datetime) -> list[JobSummary]:
 
 def bulk_job_get(*, public_id: uuid.UUID | str, customer_id: str) -> BulkJob | None:
     """The job with this public id for this customer, or None (a malformed id finds nothing)."""
-    try:
-        wanted = uuid.UUID(str(public_id))
-    except ValueError:
+    wanted = uuid_or_none(public_id)
+    if wanted is None:
         return None
     return BulkJob.objects.filter(public_id=wanted, customer_id=customer_id).first()
 
 
 def bulk_job_for_draft(*, draft_public_id: uuid.UUID | str) -> BulkJob | None:
     """The job a draft was saved as (the Save page sends a second Save there)."""
-    try:
-        wanted = uuid.UUID(str(draft_public_id))
-    except ValueError:
+    wanted = uuid_or_none(draft_public_id)
+    if wanted is None:
         return None
     return BulkJob.objects.filter(draft_public_id=wanted).first()
 

@@ -21,6 +21,7 @@ from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import domains_of, users_by_username
 from portal.audit.records import Action, AuditContext
 from portal.csvsafe import csv_bytes, csv_stream
+from portal.ids import uuid_or_none
 from users.bulk.reading import (
     COLUMNS,
     MAX_FILE_BYTES,
@@ -270,9 +271,8 @@ def bulk_draft_get(
     A draft belongs to whoever uploaded it and to one customer: an id from another page, another
     person or yesterday finds nothing.
     """
-    try:
-        wanted = uuid.UUID(str(public_id))
-    except ValueError:
+    wanted = uuid_or_none(public_id)
+    if wanted is None:
         return None
     return BulkDraft.objects.filter(
         public_id=wanted,
