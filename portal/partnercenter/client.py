@@ -50,6 +50,18 @@ class Answer:
     after_unknown_attempt: bool = False
 
 
+@dataclass(frozen=True)
+class _Call:
+    """One HTTP request of an operation, as sent on every attempt."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None
+    data: bytes | None
+    headers: dict[str, str]
+    request_id: str
+
+
 class PartnerCenterClient:
     """A client for Partner Center's REST API at `api_root` (the `/v1` root, e.g.
     `https://api.partnercenter.microsoft.com/v1`).
@@ -160,47 +172,14 @@ class PartnerCenterClient:
         attempt = _Attempts(self.policy, is_change=method not in READS)
         tokens = self._app_tokens if app_only and self._app_tokens else self._tokens
 
-        pacer = self.policy.pacer
         while True:
             sending["Authorization"] = (
                 f"Bearer {tokens.access_token(force_refresh=attempt.refresh_token)}"
             )
-            if pacer is not None:
-                pacer.before_call()
-            try:
-                response = self._session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    headers=sending,
-                    timeout=self.policy.timeout,
-                    allow_redirects=False,
-                )
-            except _TRANSIENT as error:
-                logger.warning(
-                    "Partner Center %s %s failed: %s request_id=%s",
-                    method,
-                    _log_path(url),
-                    type(error).__name__,
-                    request_id,
-                )
-                if attempt.retry_after_transport_failure():
-                    continue
-                raise Unavailable(
-                    f"No answer ({type(error).__name__})",
-                    request_id=request_id,
-                    correlation_id=self.correlation_id,
-                    outcome_unknown=attempt.is_change,
-                ) from error
-            except requests.RequestException as error:
-                raise Unavailable(
-                    f"The request could not be sent ({type(error).__name__})",
-                    request_id=request_id,
-                    correlation_id=self.correlation_id,
-                    outcome_unknown=attempt.outcome_unknown,
-                ) from error
-
+            call = _Call(method, url, params, data, sending, request_id)
+            response = self._transmit(call, attempt)
+            if response is None:
+                continue  # no answer, and the policy allows another attempt
             status = response.status_code
             logger.log(
                 logging.DEBUG if status < 400 else logging.INFO,
@@ -210,17 +189,18 @@ class PartnerCenterClient:
                 status,
                 request_id,
             )
+            correlation_id = response.headers.get("MS-CorrelationId", self.correlation_id)
             if 200 <= status < 300:
                 return Answer(
                     status=status,
                     body=self._read_body(response, request_id),
                     request_id=request_id,
-                    correlation_id=response.headers.get("MS-CorrelationId", self.correlation_id),
+                    correlation_id=correlation_id,
                     after_unknown_attempt=attempt.outcome_unknown,
                 )
             retry_after = _retry_after(response.headers.get("Retry-After"))
-            if status == 429 and pacer is not None:
-                pacer.throttled(retry_after)
+            if status == 429 and self.policy.pacer is not None:
+                self.policy.pacer.throttled(retry_after)
             if attempt.retry_after_answer(status, retry_after):
                 continue
             raise error_for(
@@ -229,10 +209,49 @@ class PartnerCenterClient:
                 # The id this client sent, never one a gateway made up: a caller re-drives an
                 # operation with it, so it must be the operation's idempotency key.
                 request_id=request_id,
-                correlation_id=response.headers.get("MS-CorrelationId", self.correlation_id),
+                correlation_id=correlation_id,
                 retry_after=retry_after,
                 outcome_unknown=attempt.outcome_unknown,
             )
+
+    def _transmit(self, call: _Call, attempt: _Attempts) -> requests.Response | None:
+        """One HTTP request of an operation: its response, or None when it got no answer and
+        `attempt` allows another; `Unavailable` when it may not be tried again."""
+        if self.policy.pacer is not None:
+            self.policy.pacer.before_call()
+        try:
+            return self._session.request(
+                call.method,
+                call.url,
+                params=call.params,
+                data=call.data,
+                headers=call.headers,
+                timeout=self.policy.timeout,
+                allow_redirects=False,
+            )
+        except _TRANSIENT as error:
+            logger.warning(
+                "Partner Center %s %s failed: %s request_id=%s",
+                call.method,
+                _log_path(call.url),
+                type(error).__name__,
+                call.request_id,
+            )
+            if attempt.retry_after_transport_failure():
+                return None
+            raise Unavailable(
+                f"No answer ({type(error).__name__})",
+                request_id=call.request_id,
+                correlation_id=self.correlation_id,
+                outcome_unknown=attempt.is_change,
+            ) from error
+        except requests.RequestException as error:
+            raise Unavailable(
+                f"The request could not be sent ({type(error).__name__})",
+                request_id=call.request_id,
+                correlation_id=self.correlation_id,
+                outcome_unknown=attempt.outcome_unknown,
+            ) from error
 
     def _read_body(self, response: requests.Response, request_id: str) -> Any:
         # Partner Center may start a body with a UTF-8 BOM, which response.json() rejects.
