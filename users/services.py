@@ -16,9 +16,7 @@ they are audited; nothing here renders.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from typing import Any
 
 from customers.directory.writes import (
     directory_user_deleted,
@@ -33,6 +31,7 @@ from portal.partnercenter import (
     PartnerCenterError,
     PasswordProfile,
 )
+from portal.partnercenter.operations import UserOperations
 from portal.passwords import generate_password
 from users.assignments import (
     Step,
@@ -43,6 +42,7 @@ from users.assignments import (
     new_request_id,
 )
 from users.models import OneTimeRequest
+from users.one_time import one_time_done, one_time_done_before, one_time_sent
 from users.roles import privileged_among
 from users.selectors import (
     EDITABLE_FIELDS,
@@ -68,6 +68,17 @@ class NewUser:
     # The privileged roles the person confirmed granting (`users.roles.privileged_confirmation`).
     privileged_confirmed: frozenset[str] = frozenset()
 
+    def as_customer_user(self, password: str) -> CustomerUser:
+        """The user to send, with this temporary password."""
+        return CustomerUser(
+            display_name=self.display_name,
+            user_principal_name=self.user_principal_name,
+            first_name=self.first_name or None,
+            last_name=self.last_name or None,
+            usage_location=self.usage_location or None,
+            password_profile=PasswordProfile(password, self.force_change_password),
+        )
+
 
 @dataclass
 class CreateResult:
@@ -80,46 +91,6 @@ class CreateResult:
     @property
     def complete(self) -> bool:
         return all(step.succeeded for step in self.steps)
-
-
-# --- One-time forms ------------------------------------------------------------------------------
-
-
-def _one_time_sent(
-    *, request_id: str, action: str, audit: AuditContext, username: str, user_id: str = ""
-) -> tuple[OneTimeRequest, bool]:
-    """The form's record, written before its call; True when this is the id's first use.
-
-    A first use means no earlier call can have been answered under this id, so an answer Partner
-    Center replays can only be of this call's own retries (`first_use` in the SDK).
-    """
-    try:
-        with transaction.atomic():
-            record = OneTimeRequest.objects.create(
-                request_id=request_id,
-                action=action,
-                staff=audit.actor.user if audit.actor.user and audit.actor.user.pk else None,
-                customer_id=audit.customer_id,
-                user_id=user_id,
-                user_principal_name=username,
-            )
-        return record, True
-    except IntegrityError:
-        return OneTimeRequest.objects.get(request_id=request_id), False
-
-
-def _one_time_done(record: OneTimeRequest, *, user_id: str, username: str) -> bool:
-    """Mark the form done; False when another submit of the same form finished first."""
-    finished = OneTimeRequest.objects.filter(pk=record.pk, done_at__isnull=True).update(
-        done_at=timezone.now(), user_id=user_id, user_principal_name=username
-    )
-    return finished == 1
-
-
-def _one_time_done_before(request_id: str, action: str) -> OneTimeRequest | None:
-    return OneTimeRequest.objects.filter(
-        request_id=request_id, action=action, done_at__isnull=False
-    ).first()
 
 
 # --- Add user --------------------------------------------------------------------------------
@@ -140,23 +111,16 @@ def user_create(
     Save of the same form was never confirmed and Partner Center now answers with that Save's
     user, nobody can know its password: `password_lost` says so.
     """
-    earlier = _one_time_done_before(request_id, OneTimeRequest.CREATE)
+    earlier = one_time_done_before(request_id, OneTimeRequest.CREATE)
     if earlier is not None:
         return CreateResult(already_created=earlier)
     unconfirmed = set(privileged_among(new.role_ids, role_names or {})) - new.privileged_confirmed
     if unconfirmed:
         raise PrivilegedRoleNotConfirmed(sorted(unconfirmed))
     password = new.password or generate_password()
-    wanted = CustomerUser(
-        display_name=new.display_name,
-        user_principal_name=new.user_principal_name,
-        first_name=new.first_name or None,
-        last_name=new.last_name or None,
-        usage_location=new.usage_location or None,
-        password_profile=PasswordProfile(password, new.force_change_password),
-    )
+    wanted = new.as_customer_user(password)
     audit = audit.calling(pc).about(user_id="", username=new.user_principal_name)
-    form, first_use = _one_time_sent(
+    form, first_use = one_time_sent(
         request_id=request_id,
         action=OneTimeRequest.CREATE,
         audit=audit,
@@ -171,7 +135,7 @@ def user_create(
         raise
     # The SDK leaves the password out when the answer does not prove it is the one sent.
     lost = created.password_profile is None or created.password_profile.password is None
-    if not _one_time_done(
+    if not one_time_done(
         form, user_id=created.id or "", username=created.user_principal_name or ""
     ):  # a concurrent submit of the same form got here first
         return CreateResult(already_created=OneTimeRequest.objects.get(pk=form.pk))
@@ -185,19 +149,30 @@ def user_create(
     )
     result = CreateResult(user=created, password=None if lost else password, password_lost=lost)
     result.steps.append(Step(f"Created {created.user_principal_name}", True))
-    names = role_names or {}
-    result.steps += change_roles(pc, audit, created, new.role_ids, names, add=True)
+    result.steps += _give_roles_and_licences(pc, audit, created, new, role_names or {})
+    return result
+
+
+def _give_roles_and_licences(
+    pc: PartnerCenterClient,
+    audit: AuditContext,
+    created: CustomerUser,
+    new: NewUser,
+    names: dict[str, str],
+) -> list[Step]:
+    """A new user's roles and licences, a step each; the directory learns what was given."""
+    steps = change_roles(pc, audit, created, new.role_ids, names, add=True)
     if new.sku_ids:
-        result.steps.append(change_licenses(pc, audit, created, set(new.sku_ids), set()))
-    given = [step.role_id for step in result.steps if step.adds_role and step.succeeded]
-    licensed = any(step.sku_ids is not None and step.succeeded for step in result.steps)
+        steps.append(change_licenses(pc, audit, created, set(new.sku_ids), set()))
+    given = [step.role_id for step in steps if step.adds_role and step.succeeded]
+    licensed = any(step.sku_ids is not None and step.succeeded for step in steps)
     directory_user_write(
         tenant_id=audit.customer_id,
         user=created,
         roles=[(role_id, names.get(role_id, role_id)) for role_id in given],
         sku_ids=list(new.sku_ids) if licensed else [],
     )
-    return result
+    return steps
 
 
 class ConcurrentChange(Exception):
@@ -307,6 +282,33 @@ def user_update(
     operations = pc.customers.by_id(audit.customer_id).users.by_id(user_id)
     current = operations.get()
     before = editable_fields(current)
+    _refuse_clashes(operations, loaded, current, wanted)
+    # What someone else already changed to the same value needs no call.
+    wanted = {name: value for name, value in wanted.items() if before[name] != value}
+    roles = roles.still_needed(held_roles(operations)) if roles else roles
+    skus_now = held_skus(operations) if skus else frozenset()
+    skus = skus.still_needed(skus_now) if skus else skus
+
+    audit = audit.calling(pc).about(user_id=user_id, username=current.user_principal_name or "")
+    steps: list[Step] = []
+    updated = current
+    if wanted:
+        updated = _patch(operations, audit, before, wanted)
+        steps.append(Step("Saved the user's details", True))
+    steps += change_roles(pc, audit, updated, tuple(sorted(roles.add)), names, add=True)
+    steps += change_roles(pc, audit, updated, tuple(sorted(roles.remove)), names, add=False)
+    if skus:
+        steps.append(change_licenses(pc, audit, updated, set(skus.add), set(skus.remove)))
+    _write_through(audit.customer_id, updated if wanted else None, user_id, steps, names, skus_now)
+    return steps
+
+
+def _refuse_clashes(
+    operations: UserOperations, loaded: LoadedUser, current: CustomerUser, wanted: dict[str, Any]
+) -> None:
+    """ConcurrentChange when a field the submit changes was changed meanwhile to another value
+    than the submit's: the person must see both versions before anything is sent."""
+    before = editable_fields(current)
     clashes = tuple(
         name
         for name, value in wanted.items()
@@ -320,36 +322,29 @@ def user_update(
             current_sku_ids=held_skus(operations),
             clashes=clashes,
         )
-    # What someone else already changed to the same value needs no call.
-    wanted = {name: value for name, value in wanted.items() if before[name] != value}
-    roles = roles.still_needed(held_roles(operations)) if roles else roles
-    skus_now = held_skus(operations) if skus else frozenset()
-    skus = skus.still_needed(skus_now) if skus else skus
 
-    audit = audit.calling(pc).about(user_id=user_id, username=current.user_principal_name or "")
-    steps: list[Step] = []
-    updated = current
-    if wanted:
-        request_id = new_request_id()
-        try:
-            updated = operations.patch(CustomerUser(**wanted), request_id=request_id)
-        except PartnerCenterError as error:
-            asked = changes_between(before, {**before, **wanted})
-            audit.record(Action.USER_UPDATE, succeeded=False, error=error, changes=asked)
-            raise
-        audit.record(
-            Action.USER_UPDATE,
-            succeeded=True,
-            changes=changes_between(before, editable_fields(updated)),
-            request_id=request_id,
-        )
-        steps.append(Step("Saved the user's details", True))
-    steps += change_roles(pc, audit, updated, tuple(sorted(roles.add)), names, add=True)
-    steps += change_roles(pc, audit, updated, tuple(sorted(roles.remove)), names, add=False)
-    if skus:
-        steps.append(change_licenses(pc, audit, updated, set(skus.add), set(skus.remove)))
-    _write_through(audit.customer_id, updated if wanted else None, user_id, steps, names, skus_now)
-    return steps
+
+def _patch(
+    operations: UserOperations,
+    audit: AuditContext,
+    before: dict[str, str],
+    wanted: dict[str, Any],
+) -> CustomerUser:
+    """Send the changed fields, audited with what they were and are now."""
+    request_id = new_request_id()
+    try:
+        updated = operations.patch(CustomerUser(**wanted), request_id=request_id)
+    except PartnerCenterError as error:
+        asked = changes_between(before, {**before, **wanted})
+        audit.record(Action.USER_UPDATE, succeeded=False, error=error, changes=asked)
+        raise
+    audit.record(
+        Action.USER_UPDATE,
+        succeeded=True,
+        changes=changes_between(before, editable_fields(updated)),
+        request_id=request_id,
+    )
+    return updated
 
 
 def _write_through(
@@ -403,12 +398,12 @@ def user_reset_password(
     the password it set is unknown (`password_lost`).
     """
     request_id = request_id or new_request_id()
-    earlier = _one_time_done_before(request_id, OneTimeRequest.RESET_PASSWORD)
+    earlier = one_time_done_before(request_id, OneTimeRequest.RESET_PASSWORD)
     if earlier is not None:
         return ResetResult(already_done=earlier)
     password = password or generate_password()
     audit = audit.calling(pc).about(user_id=user_id, username=username)
-    form, first_use = _one_time_sent(
+    form, first_use = one_time_sent(
         request_id=request_id,
         action=OneTimeRequest.RESET_PASSWORD,
         audit=audit,
@@ -429,7 +424,7 @@ def user_reset_password(
     # A first use is answered for this call alone: the password sent is the one set. Otherwise
     # only an echo proves it (the SDK keeps it only then).
     known = first_use or bool(answer.password_profile and answer.password_profile.password)
-    if not _one_time_done(form, user_id=user_id, username=username):
+    if not one_time_done(form, user_id=user_id, username=username):
         return ResetResult(already_done=OneTimeRequest.objects.get(pk=form.pk))
     audit.record(
         Action.USER_RESET_PASSWORD,
