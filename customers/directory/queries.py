@@ -48,6 +48,9 @@ _ORDER: Final[dict[SortKey, tuple[str, ...]]] = {
     "roles": ("roles_key", "display_key", "upn_key"),
 }
 
+# A username may have been deleted more than once: the row's own key ends the order.
+_DELETED_ORDER: Final = ("deleted_at", "display_key", "upn_key", "pk")
+
 
 def clean_query(raw: str) -> str:
     return raw.strip()[:MAX_QUERY]
@@ -206,7 +209,7 @@ def deleted_users(customer: DirectoryCustomer, user_ids: Iterable[str]) -> list[
             generation=customer.generation,
             state=DirectoryUser.DELETED,
             user_id__in=[str(user_id) for user_id in user_ids],
-        ).order_by("deleted_at", "display_key")
+        ).order_by(*_DELETED_ORDER)
     )
 
 
@@ -256,7 +259,7 @@ def deleted_page(
     """Deleted users, soonest purge (earliest deletion) first."""
     users = users_of(customer, state=DirectoryUser.DELETED, search=search)
     known = None if search else customer.deleted_count
-    ordered = users.order_by("deleted_at", "display_key", "upn_key")
+    ordered = users.order_by(*_DELETED_ORDER)
     return _paginate(_Rows(ordered, known), number, per_page)
 
 
@@ -382,12 +385,25 @@ class _Rows:
         return self.count()
 
     def __getitem__(self, index: slice) -> list[Any]:
-        ids = list(self.queryset.values_list("pk", flat=True)[index])
+        ids = self._page_ids(index.start or 0, index.stop)
         rows = self.queryset.model._default_manager.filter(pk__in=ids)
         if self.queryset.query.select_related:
             rows = rows.select_related(*_related(self.queryset))
         by_id = {row.pk: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]
+
+
+    def _page_ids(self, start: int, stop: int) -> list[Any]:
+        """The ids of rows start..stop. Past the middle of the list they are counted from its
+        end, in the reverse order: the database skips at most half the list to reach any
+        page, so the last pages cost what the first do."""
+        ids = self.queryset.values_list("pk", flat=True)
+        total = self.count()
+        if start <= total // 2 or not self.queryset.ordered:
+            return list(ids[start:stop])
+        stop = min(stop, total)
+        backwards = ids.reverse()[total - stop : total - start]
+        return list(reversed(list(backwards)))
 
 
 class _FoundUsers(_Rows):

@@ -15,10 +15,13 @@ from customers.directory.background import directory_sweep
 from customers.directory.budget import BackgroundBudget, CallCounter
 from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryWord
 from customers.directory.queries import (
+    UserListQuery,
     customer_get,
     customers_matching,
+    deleted_page,
     user_by_username,
     users_of,
+    users_page,
     users_search,
 )
 from customers.directory.sync import directory_customer_claim, directory_customer_sync
@@ -357,3 +360,39 @@ def test_the_sweep_reads_every_customer_due_then_nothing(sdk_sleeps: list[float]
         row.mirrored or row.access == DirectoryCustomer.ACCESS_NONE
         for row in DirectoryCustomer.objects.all()
     )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        UserListQuery(),
+        UserListQuery(sort="location", descending=True),
+        UserListQuery(search="a", sort="username"),
+    ],
+    ids=["by name", "by location, descending", "a search, by username"],
+)
+def test_every_page_holds_the_next_rows_of_the_list_at_any_depth(query: UserListQuery) -> None:
+    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    columns = directory_queries._ORDER[query.sort]
+    order = [f"-{column}" if query.descending else column for column in columns]
+    whole = list(users_of(tailspin, search=query.search).order_by(*order).values_list("pk"))
+    paged = []
+    first = users_page(tailspin, query, 1, per_page=97)
+    for number in first.paginator.page_range:
+        paged += [(user.pk,) for user in users_page(tailspin, query, number, per_page=97)]
+    assert len(whole) > 500
+    assert paged == whole  # pages past the middle are read from the end, in reverse
+
+
+def test_every_deleted_page_holds_the_next_rows_at_any_depth() -> None:
+    many = synced(str(seed.MANY_DELETED_CUSTOMER_ID))
+    whole = list(
+        users_of(many, state=DirectoryUser.DELETED)
+        .order_by("deleted_at", "display_key", "upn_key", "pk")
+        .values_list("pk", flat=True)
+    )
+    paged = []
+    for number in deleted_page(many, "", 1).paginator.page_range:
+        paged += [user.pk for user in deleted_page(many, "", number)]
+    assert len(whole) >= seed.MANY_DELETED_USERS
+    assert paged == whole
