@@ -78,11 +78,7 @@ def bulk_job_create(
     existing = BulkJob.objects.filter(draft_public_id=draft.public_id).first()
     if existing is not None:
         return existing
-    location = usage_location.strip().upper()
-    if not location:
-        raise BulkJobRefused("Choose the Location of the new users.")
-    if len(location) != 2 or countries.alpha2(location) != location:
-        raise BulkJobRefused(f"'{usage_location}' is not a country code.")
+    location = _checked_location(usage_location)
     skus = _chosen_skus(skus_of(customer), sku_ids, users=len(draft.rows))
 
     try:
@@ -99,17 +95,7 @@ def bulk_job_create(
                 skus=skus,
                 created_at=now,
             )
-            BulkRow.objects.bulk_create(
-                BulkRow(
-                    job=job,
-                    number=int(row["row"]),
-                    first_name=str(row["first_name"]),
-                    last_name=str(row["last_name"]),
-                    display_name=str(row["display_name"]),
-                    email=str(row["email"]),
-                )
-                for row in draft.rows
-            )
+            BulkRow.objects.bulk_create(_rows_of(job, draft))
             job_audit(job, actor).record(
                 Action.BULK_UPLOAD,
                 succeeded=True,
@@ -127,6 +113,28 @@ def bulk_job_create(
     except IntegrityError:  # a concurrent Save of the same draft won
         return BulkJob.objects.get(draft_public_id=draft.public_id)
     return job
+
+
+def _checked_location(usage_location: str) -> str:
+    location = usage_location.strip().upper()
+    if not location:
+        raise BulkJobRefused("Choose the Location of the new users.")
+    if len(location) != 2 or countries.alpha2(location) != location:
+        raise BulkJobRefused(f"'{usage_location}' is not a country code.")
+    return location
+
+
+def _rows_of(job: BulkJob, draft: BulkDraft) -> Iterator[BulkRow]:
+    """One row per user of the validated draft, in file order."""
+    for row in draft.rows:
+        yield BulkRow(
+            job=job,
+            number=int(row["row"]),
+            first_name=str(row["first_name"]),
+            last_name=str(row["last_name"]),
+            display_name=str(row["display_name"]),
+            email=str(row["email"]),
+        )
 
 
 def _chosen_skus(
@@ -227,36 +235,7 @@ def bulk_job_retry_failed(*, job: BulkJob, actor: Actor, now: datetime | None = 
     with transaction.atomic():
         if not BulkJob.objects.filter(pk=job.pk, state__in=BulkJob.DONE_STATES).exists():
             raise BulkJobRefused("Wait for the upload to finish before retrying rows.")
-        rows = BulkRow.objects.filter(job=job)
-        failed = rows.filter(state=BulkRow.FAILED).update(
-            state=BulkRow.PENDING,
-            request_id="",
-            password_encrypted="",
-            error="",
-            status_update="",
-            finished_at=None,
-        )
-        unknown = rows.filter(state=BulkRow.UNKNOWN).update(
-            state=BulkRow.PENDING, error="", status_update="", finished_at=None
-        )
-        license_failed = rows.filter(
-            state=BulkRow.CREATED, license_state=BulkRow.LICENSE_FAILED
-        ).update(
-            state=BulkRow.PENDING,
-            license_state=BulkRow.LICENSE_PENDING,
-            license_request_id="",
-            license_error="",
-            finished_at=None,
-        )
-        license_unknown = rows.filter(
-            state=BulkRow.CREATED, license_state=BulkRow.LICENSE_UNKNOWN
-        ).update(
-            state=BulkRow.PENDING,
-            license_state=BulkRow.LICENSE_PENDING,
-            license_error="",
-            finished_at=None,
-        )
-        count = failed + unknown + license_failed + license_unknown
+        count = _rows_reopen_failed(job)
         if not count:
             raise BulkJobRefused("No row of this upload failed.")
         BulkJob.objects.filter(pk=job.pk).update(
@@ -275,6 +254,40 @@ def bulk_job_retry_failed(*, job: BulkJob, actor: Actor, now: datetime | None = 
         )
         bulk_job_enqueue(job, now=now)
     return count
+
+
+def _rows_reopen_failed(job: BulkJob) -> int:
+    """Make the job's failed rows (and failed licences) pending again; returns how many."""
+    rows = BulkRow.objects.filter(job=job)
+    failed = rows.filter(state=BulkRow.FAILED).update(
+        state=BulkRow.PENDING,
+        request_id="",
+        password_encrypted="",
+        error="",
+        status_update="",
+        finished_at=None,
+    )
+    unknown = rows.filter(state=BulkRow.UNKNOWN).update(
+        state=BulkRow.PENDING, error="", status_update="", finished_at=None
+    )
+    license_failed = rows.filter(
+        state=BulkRow.CREATED, license_state=BulkRow.LICENSE_FAILED
+    ).update(
+        state=BulkRow.PENDING,
+        license_state=BulkRow.LICENSE_PENDING,
+        license_request_id="",
+        license_error="",
+        finished_at=None,
+    )
+    license_unknown = rows.filter(
+        state=BulkRow.CREATED, license_state=BulkRow.LICENSE_UNKNOWN
+    ).update(
+        state=BulkRow.PENDING,
+        license_state=BulkRow.LICENSE_PENDING,
+        license_error="",
+        finished_at=None,
+    )
+    return failed + unknown + license_failed + license_unknown
 
 
 def bulk_job_results_export(*, job: BulkJob, actor: Actor) -> Iterator[bytes]:
