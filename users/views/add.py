@@ -63,18 +63,7 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         return _form(request, customer, form, form_id if keep else new_request_id(), pending=keep)
     data = form.cleaned_data
     request_id = str(data["form_id"])
-    new = NewUser(
-        display_name=data["display_name"],
-        user_principal_name=form.username,
-        first_name=data["first_name"].strip(),
-        last_name=data["last_name"].strip(),
-        usage_location=data["usage_location"],
-        role_ids=tuple(data["roles"]),
-        sku_ids=tuple(data["licences"]),
-        password=data["password"] or None,
-        force_change_password=data["force_change_password"],
-        privileged_confirmed=data["confirm_privileged"],
-    )
+    new = _new_user(form)
     try:
         result = user_create(
             pc=pc,
@@ -90,22 +79,50 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
             form.add_error("password", RETYPE_PASSWORD)
         return _form(request, customer, form, request_id, pending=pending)
     except PartnerCenterError as error:
-        if error.outcome_unknown:
-            form.add_error(None, UNCONFIRMED)
-            if new.password:
-                form.add_error("password", RETYPE_PASSWORD)
-            return _form(request, customer, form, request_id, pending=True)
-        if isinstance(error, AlreadyExists):
-            form.add_error("alias", USERNAME_TAKEN)
-        else:
-            form.add_error(None, error_message(request, error, customer.company_name))
-        return _form(request, customer, form, new_request_id())
+        return _not_created(request, customer, form, error, request_id)
     context = {"customer": customer, "customer_id": customer.id}
     context["result"] = result
     context["ticket"] = data["ticket"]
     context["person"] = result.user
     context["reset_form_id"] = new_request_id()  # for the one-click reset if the password is lost
     return read_once(_render(request, "users/add_result.html", context))
+
+
+def _new_user(form: AddUserForm) -> NewUser:
+    data = form.cleaned_data
+    return NewUser(
+        display_name=data["display_name"],
+        user_principal_name=form.username,
+        first_name=data["first_name"].strip(),
+        last_name=data["last_name"].strip(),
+        usage_location=data["usage_location"],
+        role_ids=tuple(data["roles"]),
+        sku_ids=tuple(data["licences"]),
+        password=data["password"] or None,
+        force_change_password=data["force_change_password"],
+        privileged_confirmed=data["confirm_privileged"],
+    )
+
+
+def _not_created(
+    request: HtmxHttpRequest,
+    customer: CustomerRow,
+    form: AddUserForm,
+    error: PartnerCenterError,
+    request_id: str,
+) -> HttpResponse:
+    """The form again, saying why. With no answer it keeps its one-time id: Save again repeats
+    the same request, which cannot create a second user."""
+    if error.outcome_unknown:
+        form.add_error(None, UNCONFIRMED)
+        if form.cleaned_data["password"]:
+            form.add_error("password", RETYPE_PASSWORD)
+        return _form(request, customer, form, request_id, pending=True)
+    if isinstance(error, AlreadyExists):
+        form.add_error("alias", USERNAME_TAKEN)
+    else:
+        form.add_error(None, error_message(request, error, customer.company_name))
+    return _form(request, customer, form, new_request_id())
 
 
 def _form(
