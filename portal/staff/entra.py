@@ -210,12 +210,9 @@ def _name_parts(claims: Mapping[str, Any]) -> tuple[str, str]:
     return str(claims.get("name") or "")[:150], ""
 
 
-def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> User:
-    """The staff account for these id-token claims, created or updated, its roles set.
-
-    The Entra object id (`oid`, with the tenant) finds the account; its username follows
-    `preferred_username`. The role groups become exactly those the `groups` claim maps to.
-    """
+def _checked_identity(claims: Mapping[str, Any], config: EntraConfig) -> tuple[str, str]:
+    """(tenant id, object id) of the account the claims name, once they are found to be for
+    this portal's app and organisation, with the groups listed."""
     object_id = str(claims.get("oid") or "").lower()
     tenant_id = str(claims.get("tid") or "").lower()
     if not object_id or not tenant_id:
@@ -231,6 +228,16 @@ def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> 
             "Your account is in too many groups for Microsoft to list them in the sign-in. "
             "An administrator can set the portal's app to send only the groups assigned to it."
         )
+    return tenant_id, object_id
+
+
+def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> User:
+    """The staff account for these id-token claims, created or updated, its roles set.
+
+    The Entra object id (`oid`, with the tenant) finds the account; its username follows
+    `preferred_username`. The role groups become exactly those the `groups` claim maps to.
+    """
+    tenant_id, object_id = _checked_identity(claims, config)
     groups = {str(group).lower() for group in claims.get("groups") or []}
     roles = sorted({config.group_roles[group] for group in groups if group in config.group_roles})
     username = str(claims.get("preferred_username") or f"entra-{object_id}").lower()[:150]
@@ -251,13 +258,8 @@ def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> 
                 "you apart. Ask a superuser to rename or remove that account."
             )
         if account is None:
-            user = User(username=username)
-            user.set_unusable_password()
-            user.first_name, user.last_name = first_name, last_name
-            user.email = username if "@" in username else ""
-            user.save()
             account = EntraAccount.objects.create(
-                user=user, tenant_id=tenant_id, object_id=object_id
+                user=User.objects.create_user(username), tenant_id=tenant_id, object_id=object_id
             )
         user = account.user
         if not user.is_active:
