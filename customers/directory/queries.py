@@ -392,7 +392,6 @@ class _Rows:
         by_id = {row.pk: row for row in rows}
         return [by_id[pk] for pk in ids if pk in by_id]
 
-
     def _page_ids(self, start: int, stop: int) -> list[Any]:
         """The ids of rows start..stop. Past the middle of the list they are counted from its
         end, in the reverse order: the database skips at most half the list to reach any

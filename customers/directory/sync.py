@@ -7,7 +7,8 @@ members, subscribed SKUs, and its active and deleted users. The lists that do no
 other are read at the same time (`PORTAL_DIRECTORY_SYNC_CONCURRENCY`), the users page after page
 of 500 (continuation tokens only go forward), written as they arrive into a new generation, and
 the customer is switched to that generation in one short transaction; then the old generation is
-deleted in batches. A page sees the old mirror or the new one, never a mixture.
+deleted in batches. A page sees the old mirror or the new one, never a mixture. The reading
+itself is in `reading.py`, the rows' SQL in `rows.py`.
 
 At most one sync of a customer runs at once across every process: a sync claims the customer
 with a conditional update and renews its lease as it goes. A change the portal wrote through
@@ -18,16 +19,14 @@ carries such rows over into the new generation.
 from __future__ import annotations
 
 import logging
-import queue
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -40,6 +39,7 @@ from customers.directory.models import (
     DirectoryUser,
     DirectoryUserLicenses,
 )
+from customers.directory.reading import CustomerRead, read_customer
 from customers.directory.rows import (
     BATCH,
     copy_user,
@@ -55,17 +55,11 @@ from customers.directory.rows import (
 )
 from customers.directory.text import ascii_lower, joined, sort_key
 from portal.partnercenter import (
-    CompanyProfile,
     CustomerUser,
     Forbidden,
     PartnerCenterClient,
     PartnerCenterError,
-    SubscribedSku,
 )
-from portal.partnercenter import (
-    DirectoryRole as RoleResource,
-)
-from portal.partnercenter.operations import MAX_PAGE_SIZE, UserCollection
 
 logger = logging.getLogger("portal.directory")
 
@@ -219,10 +213,10 @@ def directory_customer_sync(
     new = customer.generation + 1
     writer = _GenerationWriter(customer, new, started, calls)
     try:
-        read = _read_customer(
+        read = read_customer(
             pc,
             customer.tenant_id,
-            writer,
+            writer.add_active,
             concurrency or settings.PORTAL_DIRECTORY_SYNC_CONCURRENCY,
         )
         writer.finish(read)
@@ -241,113 +235,6 @@ def directory_customer_sync(
         generation=new,
         seconds=time.perf_counter() - clock,
     )
-
-
-@dataclass
-class _Read:
-    """What a sync read besides the active users (which are written as they come)."""
-
-    profile: CompanyProfile
-    domains: list[str]
-    roles: list[RoleResource]
-    members: dict[str, list[str]]  # user id -> role ids
-    skus: list[SubscribedSku]
-    deleted: list[CustomerUser]
-
-
-def _read_customer(
-    pc: PartnerCenterClient, tenant_id: str, writer: _GenerationWriter, concurrency: int
-) -> _Read:
-    """Every list of one customer: the small independent ones on other threads (when
-    `concurrency` > 1), the active users here, page by page into `writer`."""
-    customer = pc.customers.by_id(tenant_id)
-    jobs: dict[str, Callable[[], Any]] = {
-        # First: a customer without delegated access answers 403 here, before anything else.
-        "profile": customer.company_profile,
-        "roles": lambda: _roles_and_members(pc, tenant_id),
-        "deleted": lambda: list(customer.users.iter_deleted()),
-        "skus": customer.subscribed_skus.list,
-        "domains": customer.domains,
-    }
-    results: dict[str, Any] = {}
-    if concurrency <= 1:
-        results = {name: job() for name, job in jobs.items()}
-        writer.add_active(customer.users.iter_all())
-    else:
-        # The users are read on a thread of their own and written here as they come, so
-        # reading the next page never waits for the last one to be written.
-        pages = _Pages()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            futures: dict[str, Future[Any]] = {
-                name: pool.submit(_on_own_connections, job) for name, job in jobs.items()
-            }
-            pool.submit(_on_own_connections, lambda: pages.read(customer.users))
-            try:
-                writer.add_active(iter(pages))
-            except BaseException:
-                pages.drain()
-                raise
-            finally:
-                results = {name: future.result() for name, future in futures.items()}
-    roles, members = results["roles"]
-    return _Read(
-        results["profile"], results["domains"], roles, members, results["skus"], results["deleted"]
-    )
-
-
-class _Pages:
-    """Pages of active users passed from the thread reading them to the one writing them."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue[list[CustomerUser] | BaseException | None] = queue.Queue(4)
-        self.finished = False  # the writer has seen the end (or the reader's failure)
-
-    def read(self, users: UserCollection) -> None:
-        """Every active user, a page at a time, then None (or what went wrong)."""
-        batch: list[CustomerUser] = []
-        try:
-            for user in users.iter_all():
-                batch.append(user)
-                if len(batch) == MAX_PAGE_SIZE:
-                    self.queue.put(batch)
-                    batch = []
-            self.queue.put(batch)
-            self.queue.put(None)
-        except BaseException as error:  # handed to the writer, which raises it
-            self.queue.put(error)
-
-    def __iter__(self) -> Iterator[CustomerUser]:
-        while (page := self.queue.get()) is not None:
-            if isinstance(page, BaseException):
-                self.finished = True
-                raise page
-            yield from page
-        self.finished = True
-
-    def drain(self) -> None:
-        """After the writer failed: let the reader finish instead of waiting on a full queue."""
-        while not self.finished:
-            page = self.queue.get()
-            self.finished = page is None or isinstance(page, BaseException)
-
-
-def _on_own_connections[T](job: Callable[[], T]) -> T:
-    try:
-        return job()
-    finally:
-        connections.close_all()  # this thread's own: threads do not share connections
-
-
-def _roles_and_members(
-    pc: PartnerCenterClient, tenant_id: str
-) -> tuple[list[RoleResource], dict[str, list[str]]]:
-    roles = pc.customers.by_id(tenant_id).directory_roles
-    found = roles.list()
-    members: dict[str, list[str]] = {}
-    for role in found:
-        for member in roles.by_id(role.id).user_members.iter_all(size=500):
-            members.setdefault(member.id, []).append(role.id)
-    return found, members
 
 
 class _GenerationWriter:
@@ -377,7 +264,7 @@ class _GenerationWriter:
             self._write(batch, DirectoryUser.ACTIVE)
         self._progress()
 
-    def finish(self, read: _Read) -> None:
+    def finish(self, read: CustomerRead) -> None:
         """The deleted users, then who holds which role."""
         deleted = [user for user in read.deleted if user.id and user.id not in self.user_ids]
         for start in range(0, len(deleted), BATCH):
@@ -425,7 +312,7 @@ def _switch(
     customer: DirectoryCustomer,
     new: int,
     started: datetime,
-    read: _Read,
+    read: CustomerRead,
     writer: _GenerationWriter,
 ) -> None:
     """Make generation `new` the customer's mirror, in one short transaction."""
