@@ -9,6 +9,8 @@ every 2s with htmx (without JavaScript the page refreshes itself).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID
 
@@ -22,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
-from customers.directory.models import DirectoryCustomer
+from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import (
     SORT_KEYS,
     UserListQuery,
@@ -38,6 +40,7 @@ from customers.services import (
     customer_users_refresh,
     users_export,
 )
+from customers.templatetags.portal_format import country_name
 from portal.audit.records import Actor
 from portal.partnercenter import PartnerCenterError
 from portal.staff.access import Capability, has_capability, require_capability
@@ -208,9 +211,38 @@ def _users_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str,
     return {
         "query": query,
         "page": page,
+        "lines": _user_lines(page.object_list, customer.id),
         "pager": pager(page, page_url),
         "columns": _columns(url, query),
     }
+
+
+@dataclass(frozen=True)
+class _UserLine:
+    """A row of the users list, written once here: fifty {% url %} tags and country filters
+    cost more than the rest of the page."""
+
+    url: str
+    name: str
+    username: str
+    location: str
+    roles: str
+
+
+def _user_lines(rows: Iterable[DirectoryUser], customer_id: str) -> list[_UserLine]:
+    # Every row's link is the same but for the user id.
+    marker = "00000000-0000-0000-0000-000000000000"
+    link = reverse("users:detail", args=[customer_id, marker])
+    return [
+        _UserLine(
+            url=link.replace(marker, row.user_id),
+            name=row.display_name or row.user_principal_name,
+            username=row.user_principal_name,
+            location=country_name(row.usage_location),
+            roles=row.roles,
+        )
+        for row in rows
+    ]
 
 
 def _deleted_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str, Any]:
