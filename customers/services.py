@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
 from django.conf import settings
@@ -149,17 +149,23 @@ class DeletedLine:
         return cls(row, purge_at, min(max(left, 0), RETENTION.days))
 
     @property
+    def deleted_at(self) -> datetime:
+        return self.row.deleted_at or self.purge_at - RETENTION
+
+    @property
     def deleted(self) -> tuple[str, str]:
         """(ISO time, as shown) of the deletion."""
-        return _shown_time(self.row.deleted_at or self.purge_at - RETENTION)
+        return shown_time(self.deleted_at)
 
     @property
     def purge(self) -> tuple[str, str]:
-        return _shown_time(self.purge_at)
+        return shown_time(self.purge_at)
 
 
-def _shown_time(moment: datetime) -> tuple[str, str]:
-    local = timezone.localtime(moment)
+def shown_time(moment: datetime, zone: tzinfo | None = None) -> tuple[str, str]:
+    """(ISO time, as shown) of `moment` in `zone` (by default the portal's current zone: pass
+    it in when writing many)."""
+    local = moment.astimezone(zone or timezone.get_current_timezone())
     return local.isoformat(), f"{local.day} {local:%b %Y %H:%M} {local.tzname()}"
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django_countries import countries
+
+from customers.services import DeletedLine, shown_time
 
 register = template.Library()
 
@@ -35,41 +36,34 @@ def age(moment: datetime | None) -> str:
 
 
 @register.simple_tag
-def deleted_user_rows(lines: Iterable[Any], selectable: bool) -> str:
+def deleted_user_rows(lines: Iterable[DeletedLine], selectable: bool) -> str:
     """The Deleted users table's rows, written in one go: as template nodes, fifty rows cost
     more than the rest of the page, and the tab must cost the same for 1,500 deleted users as
     for five. `selectable` adds each row's check box (labelled by the display name) for Restore.
+
+    Every value is escaped here (`html.escape`: they are plain text from the directory, never
+    safe strings), which is what Django's format_html would do at several times the cost.
     """
+    zone = timezone.get_current_timezone()
     rows = []
     for line in lines:
         row = line.row
-        name = row.display_name or row.user_principal_name
-        (deleted_iso, deleted_text), (purge_iso, purge_text) = line.deleted, line.purge
-        check = ""
-        label = conditional_escape(name)
+        user_id = escape(row.user_id)
+        name = escape(row.display_name or row.user_principal_name)
+        deleted_iso, deleted_text = shown_time(line.deleted_at, zone)
+        purge_iso, purge_text = shown_time(line.purge_at, zone)
+        check, label = "", name
         if selectable:
-            check = format_html(
+            check = (
                 '<td class="check-column"><input type="checkbox" class="form-check-input" '
-                'name="users" value="{}" form="restore-form" id="restore-{}"></td>',
-                row.user_id,
-                row.user_id,
+                f'name="users" value="{user_id}" form="restore-form" id="restore-{user_id}"></td>'
             )
-            label = format_html('<label for="restore-{}">{}</label>', row.user_id, name)
-        last = mark_safe(" <strong>(the last day)</strong>") if line.days_left == 1 else ""
+            label = f'<label for="restore-{user_id}">{name}</label>'
+        last = " <strong>(the last day)</strong>" if line.days_left == 1 else ""
         rows.append(
-            format_html(
-                "<tr>{}<td>{}</td><td>{}</td>"
-                '<td><time datetime="{}">{}</time></td><td><time datetime="{}">{}</time></td>'
-                "<td>{}{}</td></tr>",
-                check,
-                label,
-                row.user_principal_name,
-                deleted_iso,
-                deleted_text,
-                purge_iso,
-                purge_text,
-                line.days_left,
-                last,
-            )
+            f"<tr>{check}<td>{label}</td><td>{escape(row.user_principal_name)}</td>"
+            f'<td><time datetime="{escape(deleted_iso)}">{escape(deleted_text)}</time></td>'
+            f'<td><time datetime="{escape(purge_iso)}">{escape(purge_text)}</time></td>'
+            f"<td>{int(line.days_left)}{last}</td></tr>"
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 (each row built by format_html)
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped above)
