@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.db import transaction
-from pytest_django import DjangoDbBlocker
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from pytest_django import DjangoDbBlocker, Settings
 
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
@@ -21,34 +22,39 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_files(settings: pytest.FixtureRequest) -> None:
+def _plain_static_files(settings: Settings) -> None:
     # The manifest storage needs `collectstatic`; tests render templates without it.
-    settings.STORAGES = {  # type: ignore[attr-defined]
-        **settings.STORAGES,  # type: ignore[attr-defined]
+    settings.STORAGES = {
+        **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     # Staff passwords are hashed for every cast member of every test: a slow, strong hasher
     # would cost seconds per test and test nothing the fast one does not.
-    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
-        "django.contrib.auth.hashers.MD5PasswordHasher"
-    ]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A sync a page asks for runs at once, inside the request, on one thread: tests see the
     # directory filled as a worker would fill it (tests of the waiting itself say otherwise).
-    settings.TASKS = {  # type: ignore[attr-defined]
-        **settings.TASKS,  # type: ignore[attr-defined]
+    settings.TASKS = {
+        **settings.TASKS,
         "directory": {
             "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
             "QUEUES": ["directory"],
         },
     }
-    settings.PORTAL_DIRECTORY_SYNC_CONCURRENCY = 1  # type: ignore[attr-defined]
+    settings.PORTAL_DIRECTORY_SYNC_CONCURRENCY = 1
 
 
 # --- The staff cast (DESIGN.md section 3): one member per role, an outsider, a superuser ------
 STAFF_PASSWORD = "a-long-test-password-4-staff"
 
 
-def _staff(username: str, full_name: str, role: str | None, **extra: object) -> User:
+def _staff(
+    username: str,
+    full_name: str,
+    role: str | None,
+    *,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
     # Imported here: conftest modules load before Django's app registry is ready.
     from django.contrib.auth.models import Group, User
 
@@ -58,7 +64,8 @@ def _staff(username: str, full_name: str, role: str | None, **extra: object) -> 
         password=STAFF_PASSWORD,
         first_name=first_name,
         last_name=last_name,
-        **extra,  # type: ignore[arg-type]
+        is_staff=is_staff,
+        is_superuser=is_superuser,
     )
     if role is not None:
         # get_or_create: a transactional (live_server) test flushes the migration-made groups.
@@ -113,18 +120,19 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         database["CONN_MAX_AGE"] = 0
 
 
-def downloaded(response: object) -> bytes:
+def downloaded(response: HttpResponseBase) -> bytes:
     """The body of a download, streamed (CSV exports) or not."""
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content)  # type: ignore[attr-defined]
-    return response.content  # type: ignore[attr-defined,no-any-return]
+    if isinstance(response, StreamingHttpResponse):
+        return response.getvalue()  # the streamed content, joined
+    assert isinstance(response, HttpResponse)  # every other response has its content whole
+    return response.content
 
 
 @pytest.fixture
-def no_directory_worker(settings: pytest.FixtureRequest) -> None:
+def no_directory_worker(settings: Settings) -> None:
     """Syncs a page asks for are queued and never run: a customer never read stays so."""
-    settings.TASKS = {  # type: ignore[attr-defined]
-        **settings.TASKS,  # type: ignore[attr-defined]
+    settings.TASKS = {
+        **settings.TASKS,
         "directory": {
             "BACKEND": "django.tasks.backends.dummy.DummyBackend",
             "QUEUES": ["directory"],

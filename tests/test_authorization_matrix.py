@@ -175,6 +175,7 @@ def ids() -> Ids:
     plain = active.exclude(pk__in=with_roles).order_by("display_name").first()
     protected = active.filter(pk__in=with_roles).order_by("display_name").first()
     deleted_plain = deleted.exclude(pk__in=with_roles).order_by("-soft_deletion_time").first()
+    assert plain and protected and deleted_plain
     deleted_protected = deleted.filter(pk__in=with_roles).first()
     if deleted_protected is None:  # make one: a deleted user who still holds a role
         deleted_protected = active.filter(pk__in=with_roles).order_by("-display_name").first()
@@ -182,7 +183,6 @@ def ids() -> Ids:
         CustomerUser.objects.filter(pk=deleted_protected.pk).update(
             state=CustomerUser.INACTIVE, soft_deletion_time=deleted_plain.soft_deletion_time
         )
-    assert plain and protected and deleted_plain
     return Ids(
         customer, str(plain.pk), str(protected.pk), str(deleted_plain.pk), str(deleted_protected.pk)
     )

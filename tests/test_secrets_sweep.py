@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from io import StringIO
-from typing import Any
 
 import pytest
 import responses
@@ -19,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from portal import crypto
 from portal.audit.records import Actor
@@ -52,7 +52,7 @@ def test_no_password_or_token_is_left_anywhere(
     admin_agent: User,
     scene: Scene,
     caplog: pytest.LogCaptureFixture,
-    settings: Any,
+    settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -136,7 +136,7 @@ def test_no_password_or_token_is_left_anywhere(
             assert secret.encode() not in content, f"the {kind} secret is in the {name} CSV"
 
 
-def _connect_to_a_fake_entra(settings: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def _connect_to_a_fake_entra(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     settings.SANDBOX_ENABLED = False
     settings.PARTNER_CENTER_MODE = "live"
     settings.PARTNER_CENTER_TENANT_ID = TENANT

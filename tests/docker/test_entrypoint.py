@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -136,13 +136,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def wait_for(condition: object, timeout: float = 60.0) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.2)
     raise AssertionError("timed out")
+
+
+def log_says(log: Path, text: str) -> Callable[[], bool]:
+    """A condition for wait_for: `text` is in the log."""
+    return lambda: text in log.read_text()
 
 
 def test_web_workers_and_maintenance_start_and_healthz_answers(tmp_path: Path) -> None:
@@ -206,12 +211,12 @@ def test_web_workers_and_maintenance_start_and_healthz_answers(tmp_path: Path) -
             process = start(role, env, tmp_path / f"{role}.log")
             processes.append(process)
             log = tmp_path / f"{role}.log"
-            wait_for(lambda log=log: "portal_setup: done" in log.read_text(), 60)
+            wait_for(log_says(log, "portal_setup: done"), 60)
             time.sleep(2)  # past start-up: still running, not crashed
             assert process.poll() is None, log.read_text()
             assert "no migrations to apply" in log.read_text()
             if started:
-                wait_for(lambda log=log, started=started: started in log.read_text(), 30)
+                wait_for(log_says(log, started), 30)
     finally:
         for process in processes:
             stop(process)

@@ -25,7 +25,9 @@ HADOLINT = Path(sys.executable).parent / "hadolint"
 
 
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+    document = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    assert isinstance(document, dict), "compose.yaml is a mapping at the top"
+    return document
 
 
 def schema_errors(document: dict[str, Any]) -> list[str]:

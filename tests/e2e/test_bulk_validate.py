@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -72,7 +72,7 @@ def look(page: Page, screenshot: Path) -> None:
     page.evaluate("document.querySelectorAll('[style]').forEach(e => e.removeAttribute('style'))")
 
 
-def csv_file(name: str, data: bytes) -> dict[str, object]:
+def csv_file(name: str, data: bytes) -> FilePayload:
     return {"name": name, "mimeType": "text/csv", "buffer": data}
 
 

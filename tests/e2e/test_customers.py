@@ -14,6 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def _progress(users_read: int) -> None:
     DirectoryCustomer.objects.filter(tenant_id=TAILSPIN).update(
         sync_state=DirectoryCustomer.SYNC_RUNNING,
         sync_users_read=users_read,
-        sync_heartbeat_at=timezone.now() - LEASE - timezone.timedelta(seconds=1),
+        sync_heartbeat_at=timezone.now() - LEASE - timedelta(seconds=1),
     )
 
 

@@ -156,7 +156,9 @@ def make_customer(name: str, domain: str, **fields: Any) -> sandbox.Customer:
     return customer
 
 
-def make_user(customer: sandbox.Customer, alias: str, name: str, **fields: Any) -> Any:
+def make_user(
+    customer: sandbox.Customer, alias: str, name: str, **fields: Any
+) -> sandbox.CustomerUser:
     domain = customer.domains.get(is_initial=True).name
     now = timezone.now()
     return sandbox.CustomerUser.objects.create(

@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 import responses
+from requests import PreparedRequest
 
 from portal.partnercenter.msal_auth import MsalConfig
 
@@ -65,7 +67,7 @@ class FakeEntra:
     issued_refresh_tokens: list[str] = field(default_factory=list)
     grants: list[dict[str, str]] = field(default_factory=list)
     # Called with each refresh-token grant before it is answered (to interleave a second caller).
-    on_refresh: Any = None
+    on_refresh: Callable[[], object] | None = None
 
     def register(self, rsps: responses.RequestsMock) -> None:
         rsps.add(
@@ -90,7 +92,7 @@ class FakeEntra:
     def refresh_grants(self) -> list[dict[str, str]]:
         return [grant for grant in self.grants if grant["grant_type"] == "refresh_token"]
 
-    def _token(self, request: Any) -> tuple[int, dict[str, str], str]:
+    def _token(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
         form = {key: values[0] for key, values in parse_qs(body).items()}
         self.grants.append(form)

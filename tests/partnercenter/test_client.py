@@ -29,9 +29,9 @@ def _request_ids() -> list[str]:
     return [call.request.headers["MS-RequestId"] for call in responses.calls]
 
 
-def _create(client: PartnerCenterClient, **kwargs: str) -> CustomerUser:
+def _create(client: PartnerCenterClient, request_id: str | None = None) -> CustomerUser:
     user = CustomerUser(display_name="Jane", user_principal_name="jane@contoso.onmicrosoft.com")
-    return client.customers.by_id(CUSTOMER).users.create(user, **kwargs)
+    return client.customers.by_id(CUSTOMER).users.create(user, request_id=request_id)
 
 
 @responses.activate
@@ -57,7 +57,10 @@ def test_every_call_has_a_timeout(client: PartnerCenterClient) -> None:
     client.customers.by_id(CUSTOMER).get()
     _create(client)
 
-    assert [call.request.req_kwargs["timeout"] for call in responses.calls] == [
+    # responses keeps each send's keyword arguments on the request it records, as `req_kwargs`:
+    # an attribute of its own, which requests' PreparedRequest does not declare.
+    sent = [vars(call.request)["req_kwargs"] for call in responses.calls]
+    assert [kwargs["timeout"] for kwargs in sent] == [
         DEFAULT_TIMEOUT,
         DEFAULT_TIMEOUT,
     ]
@@ -315,7 +318,9 @@ def test_the_request_body_is_camel_case_json_without_unset_fields(
 
     _create(client)
 
-    assert json.loads(responses.calls[0].request.body) == {
+    body = responses.calls[0].request.body
+    assert body is not None
+    assert json.loads(body) == {
         "displayName": "Jane",
         "userPrincipalName": "jane@contoso.onmicrosoft.com",
         "attributes": {"objectType": "CustomerUser"},

@@ -46,7 +46,7 @@ pytestmark = contract
 UPN_CONFLICT = "Another object with the same value for property userPrincipalName already exists"
 
 
-def carol(alias: str = "carol", **fields: str) -> CustomerUser:
+def carol(alias: str = "carol") -> CustomerUser:
     return CustomerUser(
         user_principal_name=f"{alias}@contoso.onmicrosoft.com",
         display_name="Carol Singer",
@@ -54,7 +54,6 @@ def carol(alias: str = "carol", **fields: str) -> CustomerUser:
         last_name="Singer",
         usage_location="US",
         password_profile=PasswordProfile(PASSWORD, force_change_password=True),
-        **fields,
     )
 
 

@@ -18,6 +18,7 @@ import pytest
 import requests
 import responses
 from django.db import connection
+from pytest_django import Settings
 
 from portal import crypto
 from portal.models import PartnerCenterTokenCache
@@ -284,7 +285,7 @@ def test_the_database_never_holds_a_token_in_plain_text(
 
 
 def test_a_cache_encrypted_with_a_key_rotated_away_asks_for_a_reconnect(
-    entra: FakeEntra, http_cache: dict[str, Any], settings: Any
+    entra: FakeEntra, http_cache: dict[str, Any], settings: Settings
 ) -> None:
     connect(entra, http_cache)
     settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
@@ -294,7 +295,7 @@ def test_a_cache_encrypted_with_a_key_rotated_away_asks_for_a_reconnect(
 
 
 def test_a_rotation_that_keeps_the_old_key_keeps_the_sign_in(
-    entra: FakeEntra, http_cache: dict[str, Any], settings: Any
+    entra: FakeEntra, http_cache: dict[str, Any], settings: Settings
 ) -> None:
     old = crypto.generate_key()
     settings.PORTAL_ENCRYPTION_KEYS = [old]
@@ -341,7 +342,7 @@ def test_app_only_tokens_come_from_client_credentials_and_are_reused(entra: Fake
     assert entra.grants[0]["scope"] == APP_ONLY_SCOPE
 
 
-def test_live_mode_clients_get_the_msal_provider(settings: Any) -> None:
+def test_live_mode_clients_get_the_msal_provider(settings: Settings) -> None:
     settings.SANDBOX_ENABLED = False
     settings.PARTNER_CENTER_TENANT_ID = TENANT
     settings.PARTNER_CENTER_APP_ID = CLIENT_ID
@@ -354,7 +355,7 @@ def test_live_mode_clients_get_the_msal_provider(settings: Any) -> None:
     assert CLIENT_SECRET not in repr(client._tokens.config)
 
 
-def test_live_mode_without_the_app_settings_names_them(settings: Any) -> None:
+def test_live_mode_without_the_app_settings_names_them(settings: Settings) -> None:
     settings.SANDBOX_ENABLED = False
     settings.PARTNER_CENTER_TENANT_ID = TENANT
     settings.PARTNER_CENTER_APP_ID = ""

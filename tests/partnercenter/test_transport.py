@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_finished, request_started
 from django.db import connections, transaction
 from django.urls import get_urlconf
+from pytest_django import Settings
 
 from portal.partnercenter import (
     WEB_THROTTLE_WAIT_CAP,
@@ -41,7 +42,7 @@ def test_a_worker_asks_for_a_longer_throttle_cap() -> None:
     )
 
 
-def test_live_mode_without_a_sign_in_refuses_plainly(settings: Any) -> None:
+def test_live_mode_without_a_sign_in_refuses_plainly(settings: Settings) -> None:
     settings.SANDBOX_ENABLED = False
 
     with pytest.raises(ImproperlyConfigured, match="PARTNER_CENTER_MODE=sandbox"):

@@ -20,8 +20,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import responses
-from django.http import HttpResponse
 from django.test import Client
+from pytest_django import Settings
+from requests import PreparedRequest
+
+from tests.client_response import ClientResponse
 
 TENANT_ID = "5f1c1a2b-0000-4000-8000-00000000c0de"
 CLIENT_ID = "7d2e4f60-3333-4444-8555-000000000b42"
@@ -45,7 +48,7 @@ ANA_OID = "9a8b7c6d-2222-4333-8444-0000000000a1"
 ANA = "ana.silva@contosopartner.example"
 
 
-def entra_settings(settings: Any) -> None:
+def entra_settings(settings: Settings) -> None:
     """Turn Sign in with Microsoft on, against this fake (pytest-django's `settings`)."""
     settings.PORTAL_ENTRA_SIGNIN = True
     settings.PORTAL_ENTRA_TENANT_ID = TENANT_ID
@@ -86,7 +89,7 @@ class FakeEntraSignIn:
         self.issued.append(code)
         return code
 
-    def _token(self, request: Any) -> tuple[int, dict[str, str], str]:
+    def _token(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
         form = {key: values[0] for key, values in parse_qs(body).items()}
         self.grants.append(form)
@@ -168,11 +171,8 @@ def claims_for(
 
 def sign_in_with_microsoft(
     client: Client, fake: FakeEntraSignIn, claims: dict[str, Any], next_page: str = ""
-) -> HttpResponse:
+) -> ClientResponse:
     """The whole round trip: the portal sends the browser to Microsoft, Microsoft sends it back."""
     started = start(client, next_page)
     code = fake.code_for({**claims, "nonce": started.nonce_hash})
-    response: HttpResponse = client.get(
-        "/sign-in/microsoft/callback/", {"code": code, "state": started.state}
-    )
-    return response
+    return client.get("/sign-in/microsoft/callback/", {"code": code, "state": started.state})

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
+from pytest_django import DjangoAssertNumQueries
 
 from portal.staff import access
 from portal.staff.access import Capability, Role
@@ -58,10 +60,10 @@ def test_a_member_of_several_groups_gets_the_strongest_role(sales_agent: User) -
 
 @pytest.mark.django_db
 def test_role_of_costs_one_query_per_request(
-    admin_agent: User, django_assert_num_queries: object
+    admin_agent: User, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     fresh = User.objects.get(pk=admin_agent.pk)
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(1):
         for _ in range(3):
             access.role_of(fresh)
             access.can_export(fresh)
@@ -177,7 +179,7 @@ def test_check_capability_tells_a_member_without_role_to_ask_a_superuser(
 @pytest.mark.django_db
 def test_require_capability_refuses_a_role_without_it(sales_agent: User) -> None:
     @access.require_capability(Capability.EXPORT)
-    def export(request: object) -> None:
+    def export(request: HttpRequest) -> HttpResponse:
         raise AssertionError("the view must not run")
 
     request = RequestFactory().get("/export")

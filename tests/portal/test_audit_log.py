@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponseBase
 from django.test import Client
 from django.utils import timezone
 from pytest_django.fixtures import Settings
@@ -17,6 +18,8 @@ from pytest_django.fixtures import Settings
 from portal.audit.records import Action, Actor, audit_record
 from portal.audit.selectors import AuditFilter, audit_records_matching, change_lines
 from portal.models import AuditRecord
+from tests.client_response import ClientResponse
+from tests.conftest import downloaded
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +97,7 @@ def log() -> dict[str, AuditRecord]:
     }
 
 
-def _ids(response: Any) -> list[int]:
+def _ids(response: ClientResponse) -> list[int]:
     return [row.record.pk for row in response.context["rows"]]
 
 
@@ -269,8 +272,8 @@ def test_changes_read_as_before_and_after_or_as_facts() -> None:
 # --- Export CSV ---------------------------------------------------------------------------------
 
 
-def _csv(response: Any) -> list[list[str]]:
-    text = b"".join(response.streaming_content if response.streaming else [response.content])
+def _csv(response: HttpResponseBase) -> list[list[str]]:
+    text = downloaded(response)
     return list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
 
 
@@ -294,7 +297,7 @@ def test_the_export_holds_the_filtered_records_formula_safe_and_is_audited(
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log-')
     assert response.streaming  # made as it is sent: constant memory whatever the count
-    data = b"".join(response.streaming_content)
+    data = downloaded(response)
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     header, lines = rows[0], rows[1:]

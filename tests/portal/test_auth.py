@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponseBase
 from django.test import Client
 
 from tests.conftest import STAFF_PASSWORD
@@ -124,8 +125,8 @@ def test_an_htmx_request_from_a_signed_in_member_is_left_alone(
 # --- Strict CSP and the htmx set-up ---------------------------------------------------------
 
 
-def _csp(response: object) -> dict[str, str]:
-    header = response["Content-Security-Policy"]  # type: ignore[index]
+def _csp(response: HttpResponseBase) -> dict[str, str]:
+    header = response["Content-Security-Policy"]
     return dict(
         [*part.split(" ", 1), ""][:2] for part in (p.strip() for p in header.split(";")) if part
     )
@@ -168,11 +169,15 @@ def test_htmx_is_configured_for_the_csp_and_sends_the_csrf_token(
 ) -> None:
     client.force_login(admin_agent)
     page = client.get("/").content.decode()
-    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page)[1])  # type: ignore[index]
+    config_meta = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page)
+    assert config_meta, "the page configures htmx"
+    config = json.loads(config_meta[1])
     assert config["allowEval"] is False
     assert config["includeIndicatorStyles"] is False
     assert config["historyCacheSize"] == 0
-    headers = json.loads(re.search(r"<body class=\"[^\"]*\" hx-headers='([^']*)'>", page)[1])  # type: ignore[index]
+    body = re.search(r"<body class=\"[^\"]*\" hx-headers='([^']*)'>", page)
+    assert body, "the body gives htmx the headers to send"
+    headers = json.loads(body[1])
     assert headers["X-CSRFToken"]
     assert "/static/django_htmx/htmx-2.min.js" in page
     assert page.count('id="modal"') == 1

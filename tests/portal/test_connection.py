@@ -17,6 +17,8 @@ import responses
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries, Settings
+from requests import PreparedRequest
 
 from portal import crypto
 from portal.models import PartnerCenterTokenCache
@@ -48,7 +50,7 @@ class FakeEntraWithCodes(FakeEntra):
     nonce_hash: str = ""
     amr: list[str] | None = ["pwd", "mfa"]  # replaced, never changed in place, by a test
 
-    def _token(self, request: Any) -> tuple[int, dict[str, str], str]:
+    def _token(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
         form = {key: values[0] for key, values in parse_qs(body).items()}
         if form.get("grant_type") != "authorization_code":
@@ -84,7 +86,7 @@ class FakeEntraWithCodes(FakeEntra):
 
 
 @pytest.fixture
-def live(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def live(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.SANDBOX_ENABLED = False
     settings.PARTNER_CENTER_MODE = "live"
     settings.PARTNER_CENTER_TENANT_ID = TENANT
@@ -238,7 +240,7 @@ def test_a_rejected_refresh_token_raises_the_banner_for_every_staff_member(
 
 
 def test_sandbox_mode_shows_no_banner_and_needs_no_query(
-    admin_agent: User, django_assert_num_queries: Any
+    admin_agent: User, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     from portal.connection.services import connection_banner
 

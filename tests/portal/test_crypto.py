@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from pytest_django import Settings
 
 from portal import crypto
 from tests.portal.test_settings import LIVE_KEY, load_settings
@@ -32,7 +32,7 @@ def _no_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def test_what_is_encrypted_decrypts_and_is_not_readable(settings: Any) -> None:
+def test_what_is_encrypted_decrypts_and_is_not_readable(settings: Settings) -> None:
     settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
 
     token = crypto.encrypt(SECRET)
@@ -43,7 +43,7 @@ def test_what_is_encrypted_decrypts_and_is_not_readable(settings: Any) -> None:
     assert crypto.encrypt(SECRET) != token  # a fresh IV every time
 
 
-def test_after_a_new_key_is_put_first_old_values_still_decrypt(settings: Any) -> None:
+def test_after_a_new_key_is_put_first_old_values_still_decrypt(settings: Settings) -> None:
     old, new = crypto.generate_key(), crypto.generate_key()
     settings.PORTAL_ENCRYPTION_KEYS = [old]
     before = crypto.encrypt(SECRET)
@@ -59,7 +59,7 @@ def test_after_a_new_key_is_put_first_old_values_still_decrypt(settings: Any) ->
     assert crypto.decrypt(crypto.reencrypt(after)) == SECRET
 
 
-def test_a_value_no_key_opens_is_refused_with_a_hint_about_rotation(settings: Any) -> None:
+def test_a_value_no_key_opens_is_refused_with_a_hint_about_rotation(settings: Settings) -> None:
     settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
     token = crypto.encrypt(SECRET)
     settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
@@ -73,7 +73,7 @@ def test_a_value_no_key_opens_is_refused_with_a_hint_about_rotation(settings: An
 
 
 def test_sandbox_mode_without_a_key_derives_a_stable_one_from_the_secret_key(
-    settings: Any,
+    settings: Settings,
 ) -> None:
     settings.SANDBOX_ENABLED = True
     settings.PORTAL_ENCRYPTION_KEYS = []
@@ -88,7 +88,7 @@ def test_sandbox_mode_without_a_key_derives_a_stable_one_from_the_secret_key(
         crypto.decrypt(token)
 
 
-def test_live_mode_never_derives_a_key(settings: Any) -> None:
+def test_live_mode_never_derives_a_key(settings: Settings) -> None:
     settings.SANDBOX_ENABLED = False
     settings.PORTAL_ENCRYPTION_KEYS = []
 

@@ -21,8 +21,9 @@ SIGN_IN = re.compile(r"Sign in at http://127\.0\.0\.1:(\d+)/ as admin with passw
 
 @pytest.fixture
 def data_dir(settings: Settings, tmp_path: Path) -> Path:
-    settings.DATA_DIR = tmp_path / "data"
-    return settings.DATA_DIR
+    data_dir = tmp_path / "data"
+    settings.DATA_DIR = data_dir
+    return data_dir
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -41,7 +42,7 @@ def test_it_creates_a_superuser_admin_who_can_sign_in_with_the_printed_password(
     assert port == "8000"
     user = authenticate(RequestFactory().post("/sign-in/"), username="admin", password=password)
     assert user is not None
-    assert user.is_superuser and user.is_staff and user.is_active  # type: ignore[union-attr]
+    assert user.is_superuser and user.is_staff and user.is_active
     assert len(password) >= 16
 
 

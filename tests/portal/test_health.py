@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from portal import crypto, health
 from portal.models import PartnerCenterTokenCache
@@ -33,7 +34,9 @@ def job(**fields: Any) -> BulkJob:
     )
 
 
-def test_healthy_answers_200_without_sign_in_host_or_https(client: Client, settings: Any) -> None:
+def test_healthy_answers_200_without_sign_in_host_or_https(
+    client: Client, settings: Settings
+) -> None:
     # As in production: only the public host is allowed and http is redirected to https, yet
     # the container's own check on http://127.0.0.1:8000/healthz gets its answer.
     settings.ALLOWED_HOSTS = ["portal.example.com"]
@@ -74,7 +77,7 @@ def test_stalled_bulk_uploads_are_counted_and_warn(client: Client) -> None:
 
 
 @pytest.fixture
-def live(settings: Any) -> Iterator[None]:
+def live(settings: Settings) -> Iterator[None]:
     settings.SANDBOX_ENABLED = False
     settings.PARTNER_CENTER_MODE = "live"
     settings.PARTNER_CENTER_BASE_URL = "https://api.partnercenter.test"

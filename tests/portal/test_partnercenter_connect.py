@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from io import StringIO
-from typing import Any
 
 import pytest
 import responses
 from django.core.management import CommandError, call_command
+from pytest_django import Settings
 
 from portal import crypto
 from portal.models import PartnerCenterTokenCache
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def live(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def live(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.SANDBOX_ENABLED = False
     settings.PARTNER_CENTER_MODE = "live"
     settings.PARTNER_CENTER_TENANT_ID = TENANT
@@ -127,7 +127,7 @@ def test_a_refused_refresh_token_is_a_clear_error_and_stores_nothing(
     assert not PartnerCenterTokenCache.objects.exists()
 
 
-def test_sandbox_mode_needs_no_sign_in(settings: Any, entra: FakeEntra) -> None:
+def test_sandbox_mode_needs_no_sign_in(settings: Settings, entra: FakeEntra) -> None:
     settings.SANDBOX_ENABLED = True
 
     output = run("")

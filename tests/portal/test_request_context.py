@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
+from pytest_django import Settings
 
 from portal.request_context import HEADER, RequestContextMiddleware, current_request_id
 from portal.web.clients import partner_center_for
@@ -52,7 +53,7 @@ def test_the_line_names_the_signed_in_staff_member(
 
 
 def test_an_incoming_id_is_honoured_only_from_a_trusted_proxy(
-    client: Client, settings: Any
+    client: Client, settings: Settings
 ) -> None:
     settings.PORTAL_TRUSTED_PROXIES = ["10.0.0.0/24"]
     nginx_id = "0123456789abcdef0123456789abcdef"  # nginx's $request_id: 32 hex digits
@@ -64,7 +65,7 @@ def test_an_incoming_id_is_honoured_only_from_a_trusted_proxy(
     assert uuid.UUID(not_a_guid[HEADER]).version == 4
 
 
-def test_x_forwarded_proto_is_believed_only_from_a_trusted_proxy(settings: Any) -> None:
+def test_x_forwarded_proto_is_believed_only_from_a_trusted_proxy(settings: Settings) -> None:
     settings.PORTAL_TRUSTED_PROXIES = ["10.0.0.0/24"]
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     seen: dict[str, bool] = {}
@@ -85,7 +86,8 @@ def test_views_clients_send_the_request_id_as_correlation_id() -> None:
 
     def view(request: HttpRequest) -> HttpResponse:
         pc = partner_center_for(request)
-        seen.extend([pc.correlation_id, current_request_id(), request.request_id])  # type: ignore[attr-defined]
+        # `request_id` is the middleware's own attribute, which HttpRequest does not declare.
+        seen.extend([pc.correlation_id, current_request_id(), vars(request)["request_id"]])
         return HttpResponse()
 
     response = RequestContextMiddleware(view)(RequestFactory().get("/"))

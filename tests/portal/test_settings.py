@@ -35,12 +35,16 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **variables: 
     return type("Settings", (), runpy.run_path(str(settings_file)))
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("FALSE", False), ("", None)])
+@pytest.mark.parametrize(
+    ("raw", "default", "expected"),
+    # The value given wins over the default; an empty one is the default, either way.
+    [("true", False, True), ("FALSE", True, False), ("", True, True), ("", False, False)],
+)
 def test_a_boolean_is_true_or_false(
-    monkeypatch: pytest.MonkeyPatch, raw: str, expected: bool | None
+    monkeypatch: pytest.MonkeyPatch, raw: str, default: bool, expected: bool
 ) -> None:
     monkeypatch.setenv("FLAG", raw)
-    assert env.env_bool("FLAG", default=None) is expected  # type: ignore[arg-type]
+    assert env.env_bool("FLAG", default=default) is expected
 
 
 @pytest.mark.parametrize("raw", ["yes", "1", "on", "treu"])

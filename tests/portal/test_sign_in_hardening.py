@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from tests.conftest import STAFF_PASSWORD
 
@@ -50,9 +51,9 @@ def test_the_lockout_page_says_how_long_in_words(client: Client, admin_agent: Us
 
 
 def test_one_address_spraying_many_usernames_is_locked_by_its_own_threshold(
-    client: Client, admin_agent: User, settings: object
+    client: Client, admin_agent: User, settings: Settings
 ) -> None:
-    settings.PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT = 12  # type: ignore[attr-defined]
+    settings.PORTAL_LOGIN_ADDRESS_FAILURE_LIMIT = 12
     # Two tries for each of six usernames: no username reaches its own limit of 5.
     for number in range(6):
         for _ in range(2):

@@ -25,7 +25,9 @@ def test_common_ticket_ids_are_accepted(ticket: str) -> None:
 def test_other_text_is_refused_with_a_clear_message(ticket: str) -> None:
     form = TicketForm({"ticket": ticket})
     assert not form.is_valid()
-    assert form.errors["ticket"][0].startswith(("A ticket reference is", "Ensure this value"))
+    message = form.errors["ticket"][0]  # an ErrorList hands out each error's message
+    assert isinstance(message, str)
+    assert message.startswith(("A ticket reference is", "Ensure this value"))
 
 
 def test_a_setting_makes_the_ticket_required(settings: Settings) -> None:

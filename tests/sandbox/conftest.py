@@ -1,103 +1,31 @@
-"""Fixtures for talking to the sandbox over HTTP (Django's test client) with arranged data."""
+"""Fixtures for talking to the sandbox over HTTP (Django's test client) with arranged data.
+
+The helpers the sandbox tests import (Api, Tenant, new_user...) are in support.py.
+"""
 
 from __future__ import annotations
-
-import json
-import uuid
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from django.test import Client
 
 from portal.sandbox.models import (
-    Customer,
-    CustomerUser,
     DirectoryRole,
     FaultSettings,
     LicenseAssignment,
     RoleMember,
     SubscribedSku,
 )
-from tests.sandbox_data import (  # noqa: F401 (re-exported for the sandbox tests)
+from tests.sandbox.support import Api, Tenant
+from tests.sandbox_data import (
     BUSINESS_BASIC,
     GLOBAL_ADMIN,
     HELPDESK_ADMIN,
     MINECRAFT,
     OFFICE_E3,
     USER_ADMIN,
-    deleted,
     make_customer,
     make_user,
 )
-
-PASSWORD = "Sandbox!Pass123"
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    headers: dict[str, str]
-    raw: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.raw.decode("utf-8-sig")) if self.raw else None
-
-    @property
-    def code(self) -> Any:
-        return self.json()["code"]
-
-
-class Api:
-    """Partner Center's REST API at /sandbox/v1, spoken as a client would."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.token: str | None = "test-token"
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        request_id: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> ApiResponse:
-        sent = {"Accept": "application/json", **(headers or {})}
-        if self.token:
-            sent["Authorization"] = f"Bearer {self.token}"
-        if request_id:
-            sent["MS-RequestId"] = request_id
-        url = path if path.startswith("/sandbox/") else f"/sandbox/v1{path}"
-        response = self.client.generic(
-            method,
-            url,
-            data=json.dumps(body) if body is not None else "",
-            content_type="application/json",
-            headers=sent,
-        )
-        return ApiResponse(response.status_code, dict(response.headers), response.content)
-
-    def get(self, path: str, **kwargs: Any) -> ApiResponse:
-        return self.call("GET", path, **kwargs)
-
-    def post(self, path: str, body: Any, **kwargs: Any) -> ApiResponse:
-        return self.call("POST", path, body, **kwargs)
-
-    def patch(self, path: str, body: Any, **kwargs: Any) -> ApiResponse:
-        return self.call("PATCH", path, body, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> ApiResponse:
-        return self.call("DELETE", path, **kwargs)
-
-    def follow(self, page: ApiResponse) -> ApiResponse:
-        """The next page, exactly as `links.next` says: its uri and its headers."""
-        link = page.json()["links"]["next"]
-        headers = {item["key"]: item["value"] for item in link["headers"]}
-        uri = link["uri"]
-        path = uri if uri.startswith("/v1/") else f"/v1{uri}"
-        return self.call("GET", f"/sandbox{path}", headers=headers)
 
 
 @pytest.fixture
@@ -109,25 +37,6 @@ def api() -> Api:
 @pytest.fixture
 def faults(db: None) -> FaultSettings:
     return FaultSettings.current()
-
-
-@dataclass
-class Tenant:
-    customer: Customer
-    alice: CustomerUser
-    bob: CustomerUser
-
-    @property
-    def id(self) -> str:
-        return str(self.customer.id)
-
-    @property
-    def users(self) -> str:
-        return f"/customers/{self.customer.id}/users"
-
-    def user(self, user: CustomerUser | str) -> str:
-        user_id = user.id if isinstance(user, CustomerUser) else user
-        return f"{self.users}/{user_id}"
 
 
 @pytest.fixture
@@ -182,22 +91,3 @@ def tenant(db: None) -> Tenant:
     )
     LicenseAssignment.objects.create(user=alice, sku=basic)
     return Tenant(customer, alice, bob)
-
-
-def new_user(tenant: Tenant, alias: str = "carol", **overrides: Any) -> dict[str, Any]:
-    """A create body in the seed's REST example's shape."""
-    body = {
-        "usageLocation": "US",
-        "userPrincipalName": f"{alias}@contoso.onmicrosoft.com",
-        "firstName": "Carol",
-        "lastName": "Singer",
-        "displayName": "Carol Singer",
-        "passwordProfile": {"password": PASSWORD, "forceChangePassword": True},
-        "attributes": {"objectType": "CustomerUser"},
-    }
-    body.update(overrides)
-    return body
-
-
-def request_id() -> str:
-    return str(uuid.uuid4())

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
-from tests.sandbox.conftest import (
+from tests.sandbox.support import Api, Tenant
+from tests.sandbox_data import (
     BUSINESS_BASIC,
     GLOBAL_ADMIN,
     HELPDESK_ADMIN,
     MINECRAFT,
     OFFICE_E3,
     USER_ADMIN,
-    Api,
-    Tenant,
     deleted,
     make_customer,
     make_user,

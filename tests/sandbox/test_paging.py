@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
 from portal.sandbox.models import CustomerUser, FaultSettings
-from tests.sandbox.conftest import Api, Tenant, make_customer, make_user
+from tests.sandbox.support import Api, Tenant
+from tests.sandbox_data import make_customer, make_user
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -25,7 +28,8 @@ def _add_users(tenant: Tenant, count: int) -> None:
     )
 
 
-def _walk(api: Api, first_page_path: str) -> list[dict[str, object]]:
+def _walk(api: Api, first_page_path: str) -> list[dict[str, Any]]:
+    """Every item (a JSON object) of every page, following links.next from the first."""
     page = api.get(first_page_path)
     items = list(page.json()["items"])
     while "next" in page.json()["links"]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal.sandbox.models import CustomerUser, FaultSettings, IdempotentResponse
 from tests.db_dump import dump_database
-from tests.sandbox.conftest import PASSWORD, Api, Tenant, new_user, request_id
+from tests.sandbox.support import PASSWORD, Api, Tenant, new_user, request_id
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 

@@ -8,15 +8,8 @@ import pytest
 from django.utils import timezone
 
 from portal.sandbox.models import CustomerUser, FaultSettings, LicenseAssignment, RoleMember
-from tests.sandbox.conftest import (
-    PASSWORD,
-    Api,
-    Tenant,
-    deleted,
-    make_user,
-    new_user,
-    request_id,
-)
+from tests.sandbox.support import PASSWORD, Api, Tenant, new_user, request_id
+from tests.sandbox_data import deleted, make_user
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TextIO
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -69,7 +69,7 @@ class Outcome:
         return lines[0]
 
 
-def run(name: str, *argv: str, stdin: Any = None, **options: Any) -> Outcome:
+def run(name: str, *argv: str, stdin: TextIO | None = None, **options: object) -> Outcome:
     """`manage.py <name> <argv>` through call_command: output, error and exit code."""
     out, err = io.StringIO(), io.StringIO()
     try:

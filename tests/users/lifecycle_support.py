@@ -23,6 +23,7 @@ from portal.sandbox.models import (
     LicenseAssignment,
     RoleMember,
 )
+from tests.client_response import ClientResponse
 from tests.sandbox_data import (
     BUSINESS_BASIC,
     GLOBAL_ADMIN,
@@ -110,7 +111,7 @@ _FORM_ID = re.compile(r'name="form_id" value="([0-9a-f-]{36})"')
 
 def form_id_of(html: str) -> str:
     """The one-time id a rendering of the Add user form carries."""
-    found = _FORM_ID.findall(html)
+    found: list[str] = _FORM_ID.findall(html)  # one group: the matched strings
     assert len(found) == 1, "the form carries exactly one one-time id"
     return found[0]
 
@@ -120,7 +121,7 @@ _RESET_FORM_ID = re.compile(r'name="reset-form_id" value="([0-9a-f-]{36})"')
 
 def reset_form_id_of(html: str) -> str:
     """The one-time id a rendering of the Reset password form carries."""
-    found = _RESET_FORM_ID.findall(html)
+    found: list[str] = _RESET_FORM_ID.findall(html)
     assert len(found) == 1, "the Reset password form carries exactly one one-time id"
     return found[0]
 
@@ -147,7 +148,7 @@ def add_fields(**overrides: object) -> dict[str, object]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def add_user(client: Client, scene: Scene, **overrides: object) -> tuple[str, object]:
+def add_user(client: Client, scene: Scene, **overrides: object) -> tuple[str, ClientResponse]:
     """GET the form, POST it with its one-time id; returns (form id, response)."""
     form_id = form_id_of(client.get(scene.add_url()).content.decode())
     response = client.post(scene.add_url(), {**add_fields(**overrides), "form_id": form_id})

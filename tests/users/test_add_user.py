@@ -8,6 +8,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import Settings
 
 from portal.partnercenter import InvalidInput, Throttled, Unavailable
 from portal.sandbox.models import CustomerUser, FaultSettings, SubscribedSku
@@ -402,9 +403,9 @@ def test_a_second_save_after_a_lost_answer_says_the_password_is_unknown_and_offe
 
 
 def test_a_required_ticket_is_required(
-    client: Client, admin_agent: User, scene: Scene, settings: object
+    client: Client, admin_agent: User, scene: Scene, settings: Settings
 ) -> None:
-    settings.PORTAL_TICKET_REQUIRED = True  # type: ignore[attr-defined]
+    settings.PORTAL_TICKET_REQUIRED = True
     signed_in(client, admin_agent)
     _, response = add_user(client, scene, ticket="")
     assert "This field is required." in response.content.decode()

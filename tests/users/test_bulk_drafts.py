@@ -72,12 +72,13 @@ def test_only_the_uploader_finds_the_draft_by_its_id_for_its_customer(
         now=NOW,
     )
     assert found == draft
-    for public_id, customer_id, staff in [
+    elsewhere: list[tuple[uuid.UUID | str, str, User]] = [
         (draft.public_id, CUSTOMER_ID, helpdesk_agent),
         (draft.public_id, "another-customer", admin_agent),
         (uuid.uuid4(), CUSTOMER_ID, admin_agent),
         ("not-a-uuid", CUSTOMER_ID, admin_agent),
-    ]:
+    ]
+    for public_id, customer_id, staff in elsewhere:
         assert (
             bulk_draft_get(public_id=public_id, customer_id=customer_id, created_by=staff, now=NOW)
             is None

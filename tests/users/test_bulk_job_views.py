@@ -23,6 +23,7 @@ from pytest_django.fixtures import Settings
 
 from portal.crypto import decrypt
 from portal.models import AuditRecord
+from tests.client_response import ClientResponse
 from tests.conftest import _staff, downloaded
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3
 from tests.users.bulk_jobs_support import (
@@ -74,12 +75,12 @@ def save_url(scene: Scene) -> str:
     return reverse("users:bulk_save", args=[scene.customer_id])
 
 
-def text(response: object) -> str:
-    return response.content.decode()  # type: ignore[attr-defined]
+def text(response: ClientResponse) -> str:
+    return response.content.decode()
 
 
-def messages_of(response: object) -> list[str]:
-    return [str(m) for m in response.context["messages"]]  # type: ignore[attr-defined]
+def messages_of(response: ClientResponse) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
 
 
 # --- Save ----------------------------------------------------------------------------------------

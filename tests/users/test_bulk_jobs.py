@@ -259,7 +259,7 @@ def test_cancelling_a_running_job_stops_the_rows_not_yet_started(
     job = save_job(scene, 4)
     real_finish = RowWork._finish_row
 
-    def cancel_after_the_first_row(run: object, row: BulkRow) -> None:
+    def cancel_after_the_first_row(run: RowWork, row: BulkRow) -> None:
         real_finish(run, row)
         if row.number == 2:
             bulk_job_cancel(job=job, actor=scene.actor)
@@ -387,7 +387,9 @@ def test_the_dashboard_shows_uploads_in_progress_stalled_and_waiting_for_passwor
     assert board.stalled[0].state_label == "Stalled (no worker)"
     (waiting,) = board.awaiting_passwords
     assert (waiting.job.pk, waiting.counts.passwords_waiting) == (done.pk, 1)
-    erase_at = done.rows.get().password_available_at + job_selectors.password_ttl()
+    available_at = done.rows.get().password_available_at
+    assert available_at is not None  # its password is ready
+    erase_at = available_at + job_selectors.password_ttl()
     assert waiting.passwords_expire_at == erase_at
     assert not waiting.passwords_expire_soon
     later = bulk_jobs_dashboard(staff=scene.staff, now=erase_at - job_selectors.PASSWORD_REMINDER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from portal.maintenance import maintenance_run
+from portal.partnercenter import partner_center
 from tests.users.bulk_jobs_support import (
     Clock,
     Scene,
@@ -27,7 +28,6 @@ from tests.users.bulk_jobs_support import (
     save_job,
     states,
 )
-from users.bulk import worker
 from users.bulk.job_selectors import is_stalled
 from users.bulk.lease import bulk_job_claim, bulk_job_lease_renew, bulk_jobs_recover, lease_duration
 from users.bulk.models import BulkJob, BulkRow
@@ -106,7 +106,7 @@ def test_the_worker_renews_its_lease_while_it_works(
 ) -> None:
     job = save_job(scene, 4)
     clock = Clock(timezone.now())
-    seen: list[tuple[object, object]] = []
+    seen: list[tuple[datetime, datetime | None]] = []  # (now, the lease's expiry) after each row
     real_finish = RowWork._finish_row
 
     def slow_rows(work: RowWork, row: BulkRow) -> None:
@@ -117,7 +117,7 @@ def test_the_worker_renews_its_lease_while_it_works(
     monkeypatch.setattr(RowWork, "_finish_row", slow_rows)
     result = bulk_job_run(job_id=job.pk, concurrency=1, lease=LEASE, clock=clock, owner="w1")
     assert result.finished
-    assert all(now < expires for now, expires in seen)  # type: ignore[operator]
+    assert all(expires is not None and now < expires for now, expires in seen)
     assert set(states(job).values()) == {"created"}
 
 
@@ -153,7 +153,7 @@ def test_maintenance_re_enqueues_a_job_whose_worker_died_and_the_next_finishes_i
     # A worker took the job and died mid-call on the first row: its request id and password
     # were stored, the call may or may not have reached Partner Center.
     assert bulk_job_claim(job_id=job.pk, owner="dead", now=now, lease=LEASE)
-    dead = RowWork(job, worker.partner_center(), "dead", lambda: now)
+    dead = RowWork(job, partner_center(), "dead", lambda: now)
     row = dead._claim(BulkRow.objects.get(job=job, number=2))
     assert row is not None
     assert dead._create(row)  # it reached Partner Center; the worker died before recording it

@@ -121,7 +121,9 @@ def test_passwords_that_arrive_after_a_retry_make_a_new_download(scene: Scene) -
 
 def test_passwords_not_downloaded_are_erased_after_the_time_to_live(scene: Scene) -> None:
     job = run(save_job(scene, 2))
-    available = job.rows.first().password_available_at  # type: ignore[union-attr]
+    first = job.rows.first()
+    assert first is not None and first.password_available_at is not None
+    available = first.password_available_at
     assert bulk_passwords_erase_expired(now=available + timedelta(hours=23)) == 0
     assert bulk_passwords_erase_expired(now=available + timedelta(hours=24, seconds=1)) == 2
     assert all(row.password_erased_at for row in job.rows.all())

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 ALL_COLUMNS = "First name, Last name, Display name, Email, Status update"
 
 
-def one_row(first: str, last: str, display: str, email: str, status: str = "") -> dict:
+def one_row(
+    first: str, last: str, display: str, email: str, status: str = ""
+) -> dict[str, tuple[str, ...]]:
     """Validate a file of one row (cells quoted, so commas are fine); its errors by column."""
     cells = ",".join(f'"{cell}"' for cell in (first, last, display, email, status))
     validation = validate(csv_data(HEADER, cells))

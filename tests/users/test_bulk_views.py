@@ -546,6 +546,7 @@ def test_the_upload_handler_keeps_no_more_than_the_limit_and_one_byte() -> None:
     for chunk in (b"12345678", b"90abcdef", b"ghij"):
         assert handler.receive_data_chunk(chunk, 0) is None
     kept = handler.file_complete(20)
+    assert kept is not None
     assert kept.size == 20
     assert kept.read() == b"1234567890a"
 

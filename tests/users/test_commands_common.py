@@ -20,7 +20,15 @@ from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
 from tests.child_process import child_env
 from tests.sandbox_data import make_customer, make_user
-from tests.users.commands_support import CUSTOM_DOMAIN, DOMAIN, Scene, arrange, refresh, run
+from tests.users.commands_support import (
+    CUSTOM_DOMAIN,
+    DOMAIN,
+    Outcome,
+    Scene,
+    arrange,
+    refresh,
+    run,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -48,8 +56,8 @@ def scene() -> Scene:
     return arrange()
 
 
-def users_of(result: object) -> set[str]:
-    return {user["user_principal_name"] for user in json.loads(result.out)}  # type: ignore[attr-defined]
+def users_of(result: Outcome) -> set[str]:
+    return {user["user_principal_name"] for user in json.loads(result.out)}
 
 
 # --- The customer ---------------------------------------------------------------------------------

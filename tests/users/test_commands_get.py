@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from portal.models import AuditRecord
 from portal.sandbox.models import Customer, CustomerUser
-from tests.users.commands_support import Scene, arrange, run
+from tests.users.commands_support import Outcome, Scene, arrange, run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -29,7 +29,7 @@ def scene() -> Scene:
     return arrange()
 
 
-def get(scene: Scene, *argv: str, staff: str = "sofia") -> object:
+def get(scene: Scene, *argv: str, staff: str = "sofia") -> Outcome:
     return run("customer_user_get", "--as", staff, *scene.customer, *argv)
 
 

@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
-from tests.users.commands_support import Scene, arrange, audit, run
+from tests.users.commands_support import Outcome, Scene, arrange, audit, run
 from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -44,7 +44,7 @@ def scene() -> Scene:
     return arrange()
 
 
-def new(scene: Scene, staff: str, *argv: str, stdin: io.StringIO | None = None) -> object:
+def new(scene: Scene, staff: str, *argv: str, stdin: io.StringIO | None = None) -> Outcome:
     return run("customer_user_new", "--as", staff, *scene.customer, *argv, stdin=stdin)
 
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
 from tests.sandbox_data import deleted, make_user
-from tests.users.commands_support import Scene, arrange, audit, refresh, run
+from tests.users.commands_support import Outcome, Scene, arrange, audit, refresh, run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -29,11 +29,11 @@ def scene() -> Scene:
     return arrange()
 
 
-def remove(scene: Scene, staff: str, *argv: str) -> object:
+def remove(scene: Scene, staff: str, *argv: str) -> Outcome:
     return run("customer_user_remove", "--as", staff, *scene.customer, *argv)
 
 
-def restore(scene: Scene, staff: str, *argv: str) -> object:
+def restore(scene: Scene, staff: str, *argv: str) -> Outcome:
     return run("customer_user_restore", "--as", staff, *scene.customer, *argv)
 
 

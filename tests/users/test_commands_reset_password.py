@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from portal.models import AuditRecord
-from tests.users.commands_support import Scene, arrange, audit, refresh, run
+from tests.users.commands_support import Outcome, Scene, arrange, audit, refresh, run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -29,7 +29,7 @@ def scene() -> Scene:
     return arrange()
 
 
-def reset(scene: Scene, staff: str, *argv: str, stdin: io.StringIO | None = None) -> object:
+def reset(scene: Scene, staff: str, *argv: str, stdin: io.StringIO | None = None) -> Outcome:
     return run("customer_user_reset_password", "--as", staff, *scene.customer, *argv, stdin=stdin)
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from portal.models import AuditRecord
-from tests.users.commands_support import Scene, arrange, audit, refresh, run
+from tests.users.commands_support import Outcome, Scene, arrange, audit, refresh, run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -27,7 +27,7 @@ def scene() -> Scene:
     return arrange()
 
 
-def set_user(scene: Scene, staff: str, user_id: str, *argv: str) -> object:
+def set_user(scene: Scene, staff: str, user_id: str, *argv: str) -> Outcome:
     return run("customer_user_set", "--as", staff, *scene.customer, "--user-id", user_id, *argv)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
-from customers.directory.models import DirectoryUser
+from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import customer_get, user_get, users_of
 from portal.audit.records import Action, Actor, AuditContext
 from portal.models import AuditRecord
@@ -78,16 +77,26 @@ def scene(admin_agent: User) -> Scene:
     return Scene(str(customer.id), audit, alice, bob, names)
 
 
-def new_user(**overrides: object) -> services.NewUser:
-    fields: dict[str, object] = {
-        "display_name": "Carol Singer",
-        "user_principal_name": "carol@contoso.com",
-        "first_name": "Carol",
-        "last_name": "Singer",
-        "usage_location": "DE",
-    }
-    fields.update(overrides)
-    return services.NewUser(**fields)  # type: ignore[arg-type]
+def new_user(
+    *,
+    user_principal_name: str = "carol@contoso.com",
+    password: str | None = None,
+    role_ids: tuple[str, ...] = (),
+    sku_ids: tuple[str, ...] = (),
+    privileged_confirmed: frozenset[str] = frozenset(),
+) -> services.NewUser:
+    """Carol Singer as the Add user form collects her, with what a test changes."""
+    return services.NewUser(
+        display_name="Carol Singer",
+        user_principal_name=user_principal_name,
+        first_name="Carol",
+        last_name="Singer",
+        usage_location="DE",
+        role_ids=role_ids,
+        sku_ids=sku_ids,
+        password=password,
+        privileged_confirmed=privileged_confirmed,
+    )
 
 
 def records(action: Action) -> list[AuditRecord]:
@@ -101,7 +110,7 @@ def test_add_user_creates_the_user_with_a_generated_password_shown_once(scene: S
     result = services.user_create(
         pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-1"
     )
-    assert result.user is not None
+    assert result.user is not None and result.user.id is not None
     assert result.password and len(result.password) == 16
     assert result.complete
     stored = CustomerUser.objects.get(pk=result.user.id)
@@ -141,7 +150,8 @@ def test_a_typed_password_is_used_and_roles_and_licences_follow(scene: Scene) ->
         "Changed the licences",
     ]
     assert result.complete
-    user = CustomerUser.objects.get(pk=result.user.id)  # type: ignore[union-attr]
+    assert result.user is not None and result.user.id is not None
+    user = CustomerUser.objects.get(pk=result.user.id)
     assert list(user.role_members.values_list("role__name", flat=True)) == [
         "Helpdesk Administrator"
     ]
@@ -180,7 +190,8 @@ def test_a_resubmitted_form_creates_nothing_and_never_shows_the_password_again(
         pc=partner_center(), audit=scene.audit, new=new_user(), request_id="form-4"
     )
     assert again.already_created is not None
-    assert again.already_created.user_id == first.user.id  # type: ignore[union-attr]
+    assert first.user is not None
+    assert again.already_created.user_id == first.user.id
     assert again.password is None and again.user is None
     assert CustomerUser.objects.filter(user_principal_name="carol@contoso.com").count() == 1
     assert len(records(Action.USER_CREATE)) == 1
@@ -305,9 +316,16 @@ def test_an_outage_leaves_the_form_resubmittable_with_the_same_id(scene: Scene) 
 # --- Write-through: every change shows in the directory at once -----------------------------
 
 
-def _mirror(scene: Scene) -> Any:
+def _mirror(scene: Scene) -> DirectoryCustomer:
     customer = synced(scene.customer_id)
-    return customer_get(customer.tenant_id)
+    return _directory_customer(customer.tenant_id)
+
+
+def _directory_customer(tenant_id: str) -> DirectoryCustomer:
+    """The customer as the directory holds it now."""
+    customer = customer_get(tenant_id)
+    assert customer is not None
+    return customer
 
 
 def test_adding_a_user_writes_it_through_with_its_roles_and_licences(scene: Scene) -> None:
@@ -325,15 +343,15 @@ def test_adding_a_user_writes_it_through_with_its_roles_and_licences(scene: Scen
         role_names=scene.role_names,
     )
     assert result.user is not None and result.user.id
-    row = user_get(customer_get(scene.customer_id), result.user.id)  # type: ignore[arg-type]
+    row = user_get(_directory_customer(scene.customer_id), result.user.id)
     assert row is not None and row.state == DirectoryUser.ACTIVE
     assert row.user_principal_name == "carol@contoso.com"
     assert row.roles == "Helpdesk Administrator"
     assert row.written_at is not None
-    assert customer_get(scene.customer_id).users_count == users_before + 1  # type: ignore[union-attr]
+    assert _directory_customer(scene.customer_id).users_count == users_before + 1
     assert services_licenses(scene, result.user.id) == [BUSINESS_BASIC]
     # Word search finds it straight away.
-    found = users_of(customer_get(scene.customer_id), search="carol sing")  # type: ignore[arg-type]
+    found = users_of(_directory_customer(scene.customer_id), search="carol sing")
     assert [user.user_principal_name for user in found] == ["carol@contoso.com"]
 
 
@@ -356,7 +374,7 @@ def test_update_delete_and_restore_write_through(scene: Scene) -> None:
         audit=scene.audit,
         user_id=str(scene.bob.pk),
         fingerprint=details.fingerprint,
-        changes=_changes(
+        changes=services.UserChanges(
             display_name="Robert Builder",
             role_ids=frozenset({HELPDESK_ADMIN}),
             sku_ids=frozenset({BUSINESS_BASIC}),
@@ -392,15 +410,11 @@ def test_the_user_page_writes_what_it_read_live(scene: Scene) -> None:
     selectors.user_details(
         pc=partner_center(), customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
-    row = user_get(customer_get(scene.customer_id), str(scene.bob.pk))  # type: ignore[arg-type]
+    row = user_get(_directory_customer(scene.customer_id), str(scene.bob.pk))
     assert row is not None and row.display_name == "Changed In Partner Center"
 
 
 # --- Update ------------------------------------------------------------------------------------
-
-
-def _changes(**fields: object) -> services.UserChanges:
-    return services.UserChanges(**fields)  # type: ignore[arg-type]
 
 
 def test_submit_sends_only_what_changed_and_an_emptied_field_is_cleared(scene: Scene) -> None:
@@ -413,7 +427,7 @@ def test_submit_sends_only_what_changed_and_an_emptied_field_is_cleared(scene: S
         audit=scene.audit,
         user_id=str(scene.bob.pk),
         fingerprint=details.fingerprint,
-        changes=_changes(
+        changes=services.UserChanges(
             first_name="",
             last_name="",
             display_name="Robert Builder",
@@ -443,7 +457,7 @@ def test_a_concurrent_change_is_shown_not_overwritten(scene: Scene) -> None:
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=_changes(display_name="Mine"),
+            changes=services.UserChanges(display_name="Mine"),
         )
     assert conflict.value.current.display_name == "Changed Elsewhere"
     scene.bob.refresh_from_db()
@@ -458,7 +472,7 @@ def test_a_forged_fingerprint_is_refused(scene: Scene) -> None:
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint="not-signed",
-            changes=_changes(display_name="Mine"),
+            changes=services.UserChanges(display_name="Mine"),
         )
 
 
@@ -473,7 +487,7 @@ def test_submit_changes_roles_and_licences(scene: Scene) -> None:
         audit=scene.audit,
         user_id=str(scene.alice.pk),
         fingerprint=details.fingerprint,
-        changes=_changes(
+        changes=services.UserChanges(
             role_ids=frozenset({HELPDESK_ADMIN}),
             sku_ids=frozenset({BUSINESS_BASIC}),
             privileged_confirmed=frozenset({HELPDESK_ADMIN}),
@@ -501,7 +515,7 @@ def test_an_invalid_change_is_audited_as_failed_and_raised(scene: Scene) -> None
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=_changes(user_principal_name="bob@elsewhere.example"),
+            changes=services.UserChanges(user_principal_name="bob@elsewhere.example"),
         )
     [record] = records(Action.USER_UPDATE)
     assert record.outcome == "failed"
@@ -526,7 +540,7 @@ def test_a_stale_page_changes_only_what_was_changed_on_it(scene: Scene) -> None:
             user_id=str(person.pk),
             fingerprint=details.fingerprint,
             # The page's check boxes as they were loaded: unchanged by the person.
-            changes=_changes(
+            changes=services.UserChanges(
                 display_name=f"{person.display_name} (new)",
                 role_ids=frozenset(role_id for role_id, _ in details.roles),
                 sku_ids=frozenset(details.sku_ids),
@@ -556,7 +570,9 @@ def test_a_role_changed_on_a_stale_page_keeps_what_others_did_meanwhile(scene: S
         audit=scene.audit,
         user_id=str(scene.alice.pk),
         fingerprint=details.fingerprint,
-        changes=_changes(role_ids=frozenset(), roles_offered=frozenset(scene.role_names)),
+        changes=services.UserChanges(
+            role_ids=frozenset(), roles_offered=frozenset(scene.role_names)
+        ),
         role_names=scene.role_names,
     )
     assert [step.description for step in steps] == ["Took away the role Global Administrator"]
@@ -581,7 +597,7 @@ def test_a_clash_on_a_field_both_changed_changes_nothing_and_reports_roles_too(
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=_changes(
+            changes=services.UserChanges(
                 display_name="Mine",
                 sku_ids=frozenset({BUSINESS_BASIC}),
                 usage_location="FR",
@@ -606,7 +622,7 @@ def test_the_same_change_made_meanwhile_is_no_conflict(scene: Scene) -> None:
         audit=scene.audit,
         user_id=str(scene.bob.pk),
         fingerprint=details.fingerprint,
-        changes=_changes(display_name="Robert Builder", usage_location="FR"),
+        changes=services.UserChanges(display_name="Robert Builder", usage_location="FR"),
     )
     assert steps == [assignments.Step("Saved the user's details", True)]
     [record] = records(Action.USER_UPDATE)
@@ -624,7 +640,9 @@ def test_granting_a_privileged_role_on_the_user_page_needs_a_confirmation(scene:
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=_changes(display_name="Changed", role_ids=frozenset({GLOBAL_ADMIN})),
+            changes=services.UserChanges(
+                display_name="Changed", role_ids=frozenset({GLOBAL_ADMIN})
+            ),
             role_names=scene.role_names,
         )
     scene.bob.refresh_from_db()
@@ -638,7 +656,7 @@ def test_granting_a_privileged_role_on_the_user_page_needs_a_confirmation(scene:
         audit=scene.audit,
         user_id=str(scene.alice.pk),
         fingerprint=alice.fingerprint,
-        changes=_changes(role_ids=frozenset()),
+        changes=services.UserChanges(role_ids=frozenset()),
         role_names=scene.role_names,
     )
     assert not scene.alice.role_members.exists()
