@@ -9,5 +9,6 @@ from customers.directory.models import (  # noqa: F401 (Django finds models thro
     DirectorySku,
     DirectoryUser,
     DirectoryUserLicenses,
+    DirectoryUserSku,
     DirectoryWord,
 )

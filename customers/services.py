@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import batched
 from typing import Final
 
 from django.conf import settings
@@ -28,6 +29,8 @@ from customers.directory.queries import (
     UserListQuery,
     customer_by_domain,
     customer_get,
+    licenses_of,
+    skus_of,
     user_by_username,
     users_for_export,
 )
@@ -169,6 +172,32 @@ def shown_time(moment: datetime, zone: tzinfo | None = None) -> tuple[str, str]:
     return local.isoformat(), f"{local.day} {local:%b %Y %H:%M} {local.tzname()}"
 
 
+# --- Licenses as the lists show them ----------------------------------------------------------
+
+LICENSES_NOT_READ: Final = "—, not read yet"
+
+
+def sku_names(customer: DirectoryCustomer) -> dict[str, str]:
+    """SKU id -> its short name: the customer's subscribed SKUs, by their product names."""
+    return {sku.id: short_sku_name(sku.name) for sku in skus_of(customer)}
+
+
+def short_sku_name(name: str) -> str:
+    """A product name without the "Microsoft 365" (or "Microsoft") most of them start with:
+    "Business Basic", "Teams Essentials"; "Office 365 E3" stays as it is."""
+    for prefix in ("Microsoft 365 ", "Microsoft "):
+        if name.startswith(prefix) and name[len(prefix) :].strip():
+            return name[len(prefix) :].strip()
+    return name
+
+
+def licenses_text(sku_ids: list[str] | None, names: dict[str, str]) -> str:
+    """A user's licences as the list shows them: "" for none, LICENSES_NOT_READ when unknown."""
+    if sku_ids is None:
+        return LICENSES_NOT_READ
+    return ", ".join(sorted(names.get(sku_id, sku_id) for sku_id in sku_ids))
+
+
 # --- Export ------------------------------------------------------------------------------------
 
 
@@ -179,6 +208,7 @@ EXPORT_HEADER: Final = (
     "Last name",
     "Location",
     "Admin roles",
+    "Licenses",
 )
 
 
@@ -195,6 +225,7 @@ def users_export(*, actor: Actor, customer: DirectoryCustomer, query: UserListQu
     """
     count = customer.users_count
     search = f" matching “{query.search}”" if query.search else ""
+    search += " (filtered)" if query.filtered else ""
     audit_record(
         actor=actor,
         action=Action.USERS_EXPORT,
@@ -207,18 +238,24 @@ def users_export(*, actor: Actor, customer: DirectoryCustomer, query: UserListQu
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     return UsersExport(
         filename=f"users-{domain}-{stamp}.csv",
-        chunks=csv_stream(_export_rows(users_for_export(customer, query))),
+        chunks=csv_stream(_export_rows(customer, users_for_export(customer, query))),
     )
 
 
-def _export_rows(users: Iterator[DirectoryUser]) -> Iterator[tuple[str, ...]]:
+def _export_rows(
+    customer: DirectoryCustomer, users: Iterator[DirectoryUser]
+) -> Iterator[tuple[str, ...]]:
     yield EXPORT_HEADER
-    for user in users:
-        yield (
-            user.display_name,
-            user.user_principal_name,
-            user.first_name,
-            user.last_name,
-            user.usage_location,
-            user.roles,
-        )
+    names = sku_names(customer)
+    for batch in batched(users, 500):
+        held = licenses_of(customer, [user.user_id for user in batch])
+        for user in batch:
+            yield (
+                user.display_name,
+                user.user_principal_name,
+                user.first_name,
+                user.last_name,
+                user.usage_location,
+                user.roles,
+                licenses_text(held.get(user.user_id), names),
+            )

@@ -7,7 +7,8 @@ forever, so one small loop does what must happen on a clock:
 - expired bulk drafts are deleted;
 - the audit log is pruned to its retention period (`PORTAL_AUDIT_RETENTION_DAYS`);
 - the directory's sweep reads the customers whose mirror is older than
-  `PORTAL_DIRECTORY_MAX_AGE`, at the background budget's rate (`directory_sweep_run`).
+  `PORTAL_DIRECTORY_MAX_AGE`, and the licence scan reads users' licences in the time left, both
+  at the background budget's rate (`directory_sweep_run`).
 
 Each step is safe to run from several loops at once (conditional updates), and each is
 independent: one that fails is logged and the others still run.
@@ -16,6 +17,7 @@ independent: one that fails is logged and the others still run.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,14 +76,23 @@ def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
 
 
 def directory_sweep_run(*, seconds: float) -> str:
-    """One slice of the directory's sweep; what it did, in a line ("" when nothing was due)."""
-    from customers.directory.background import directory_sweep
+    """One slice of the directory's background work: the sweep, then, in the time left, the
+    licence scan; what it did, in a line ("" when nothing was due)."""
+    from customers.directory.background import background_client, directory_sweep
+    from customers.directory.budget import BackgroundBudget
+    from customers.directory.licenses import directory_licenses_scan
 
+    started = time.monotonic()
     try:
         report = directory_sweep(seconds=seconds)
+        left = seconds - (time.monotonic() - started)
+        scan = directory_licenses_scan(pc=background_client(BackgroundBudget()), seconds=left)
     except Exception:
         logger.exception("The directory sweep failed")
         return "directory: the sweep failed (see the log)"
-    if not report.synced and not report.failed and report.customers_listed is None:
-        return ""
-    return report.summary()
+    done = []
+    if report.synced or report.failed or report.customers_listed is not None:
+        done.append(report.summary())
+    if scan.users:
+        done.append(scan.summary())
+    return "; ".join(done)

@@ -236,23 +236,48 @@ class DirectoryWord(models.Model):
 
 
 class DirectoryUserLicenses(models.Model):
-    """A user's licences, where known: Partner Center lists them one user per call, so they are
-    learnt when a user is opened or changed through the portal (not by a sync)."""
+    """When a user's licences were last read: Partner Center lists them one user per call, so
+    they are learnt when a user is opened or changed through the portal, and by the background
+    scan (`licenses.py`), not by a sync. A user without this row: licences not read yet."""
 
     customer = models.ForeignKey(  # indexed by the unique constraint below, which it starts
         DirectoryCustomer, on_delete=models.CASCADE, related_name="user_licenses", db_index=False
     )
     user_id = models.CharField(max_length=64)
-    sku_ids = models.JSONField(default=list)
     read_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["customer", "user_id"], name="directory_licenses_once")
         ]
+        indexes = [models.Index(fields=["read_at"], name="directory_licenses_age")]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {', '.join(self.sku_ids)}"
+        return f"{self.user_id}: licences read {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class DirectoryUserSku(models.Model):
+    """A licence (subscribed SKU) a user holds, as last read (`DirectoryUserLicenses`): what
+    the users list shows and filters by."""
+
+    customer = models.ForeignKey(  # indexed by the unique constraint below, which it starts
+        DirectoryCustomer, on_delete=models.CASCADE, related_name="user_skus", db_index=False
+    )
+    user_id = models.CharField(max_length=64)
+    sku_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "user_id", "sku_id"], name="directory_user_sku_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["customer", "sku_id", "user_id"], name="directory_sku_holders")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} holds {self.sku_id}"
 
 
 class DirectoryBudget(models.Model):

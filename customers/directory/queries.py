@@ -10,7 +10,7 @@ all find their user.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -29,6 +29,7 @@ from customers.directory.models import (
     DirectorySku,
     DirectoryUser,
     DirectoryUserLicenses,
+    DirectoryUserSku,
     DirectoryWord,
 )
 from customers.directory.sync import mirrored_customers, mode
@@ -58,23 +59,58 @@ def clean_query(raw: str) -> str:
     return raw.strip()[:MAX_QUERY]
 
 
+# The Licenses filter's two values besides a SKU id.
+NO_LICENSE: Final = "none"
+NOT_READ: Final = "unknown"
+# The Admin roles filter's value for "any admin role" (a protected account) besides a role id.
+ANY_ROLE: Final = "any"
+
+
 @dataclass(frozen=True)
 class UserListQuery:
-    """What a users list is asked for: a search, a sort column and direction."""
+    """What a users list is asked for: a search, filters, a sort column and direction.
+
+    Filters combine with the search and with each other: `license` (a SKU id, NO_LICENSE or
+    NOT_READ), `role` (a role id or ANY_ROLE) and `location` (a country code).
+    """
 
     search: str = ""
     sort: SortKey = "name"
     descending: bool = False
+    license: str = ""
+    role: str = ""
+    location: str = ""
 
     @classmethod
-    def from_params(cls, params: dict[str, str]) -> UserListQuery:
-        """Read `q`, `sort` and `dir` leniently: anything unknown falls back to the default."""
+    def from_params(cls, params: Mapping[str, str]) -> UserListQuery:
+        """Read `q`, `sort`, `dir`, `license`, `role` and `location` leniently: anything
+        unknown falls back to the default (a filter no user matches lists no user)."""
         sort = params.get("sort", "name")
         return cls(
             search=clean_query(params.get("q", "")),
             sort=sort if sort in SORT_KEYS else "name",
             descending=params.get("dir") == "desc",
+            license=params.get("license", "").strip()[:64],
+            role=params.get("role", "").strip()[:64],
+            location=params.get("location", "").strip().upper()[:8],
         )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.license or self.role or self.location)
+
+    def params(self, **changes: str | int) -> dict[str, str | int]:
+        """The query string of this list (defaults left out), with `changes` applied."""
+        params: dict[str, str | int] = {
+            "q": self.search,
+            "license": self.license,
+            "role": self.role,
+            "location": self.location,
+            "sort": "" if self.sort == "name" else self.sort,
+            "dir": "desc" if self.descending else "",
+        }
+        params.update(changes)
+        return {key: value for key, value in params.items() if value not in ("", None)}
 
 
 # --- Customers ---------------------------------------------------------------------------------
@@ -258,16 +294,38 @@ def users_page(
     state: str = DirectoryUser.ACTIVE,
     per_page: int = PAGE_SIZE,
 ) -> Page[DirectoryUser]:
-    """One page of the customer's users, searched and sorted as `query` asks."""
+    """One page of the customer's users, searched, filtered and sorted as `query` asks."""
     users, narrowed = _matching(customer, state, query.search)
+    users = _filtered(users, customer, query)
     columns = _ORDER[query.sort]
     ordered = users.order_by(*[f"-{column}" if query.descending else column for column in columns])
     if narrowed:
         return _paginate(_FewRows(ordered), number, per_page)
     known = None
-    if not query.search:
+    if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
     return _paginate(_Rows(ordered, known), number, per_page)
+
+
+def _filtered(
+    users: QuerySet[DirectoryUser], customer: DirectoryCustomer, query: UserListQuery
+) -> QuerySet[DirectoryUser]:
+    if query.location:
+        users = users.filter(usage_location=query.location)
+    if query.role == ANY_ROLE:
+        users = users.exclude(roles_key="")
+    elif query.role:
+        users = users.filter(memberships__role_id=query.role)
+    if query.license:
+        read = DirectoryUserLicenses.objects.filter(customer=customer).values("user_id")
+        holders = DirectoryUserSku.objects.filter(customer=customer)
+        if query.license == NOT_READ:
+            users = users.exclude(user_id__in=read)
+        elif query.license == NO_LICENSE:
+            users = users.filter(user_id__in=read).exclude(user_id__in=holders.values("user_id"))
+        else:
+            users = users.filter(user_id__in=holders.filter(sku_id=query.license).values("user_id"))
+    return users
 
 
 def deleted_page(
@@ -282,11 +340,29 @@ def deleted_page(
 
 
 def users_for_export(customer: DirectoryCustomer, query: UserListQuery) -> Iterator[DirectoryUser]:
-    """Every user of the list as shown (search and order), read in chunks."""
+    """Every user of the list as shown (search, filters and order), read in chunks."""
     columns = _ORDER[query.sort]
     order = [f"-{column}" if query.descending else column for column in columns]
-    users = users_of(customer, search=query.search).order_by(*order)
+    users = _filtered(users_of(customer, search=query.search), customer, query).order_by(*order)
     return users.iterator(chunk_size=2000)
+
+
+def locations_of(customer: DirectoryCustomer) -> list[str]:
+    """The usage locations the customer's active users have (the Location filter's choices)."""
+    users = DirectoryUser.objects.filter(
+        customer=customer, generation=customer.generation, state=DirectoryUser.ACTIVE
+    )
+    return list(
+        users.exclude(usage_location="")
+        .order_by("usage_location")
+        .values_list("usage_location", flat=True)
+        .distinct()
+    )
+
+
+def licenses_read(customer: DirectoryCustomer) -> int:
+    """How many of the customer's users' licences have been read (the scan's progress)."""
+    return DirectoryUserLicenses.objects.filter(customer=customer).count()
 
 
 def user_get(customer: DirectoryCustomer, user_id: str) -> DirectoryUser | None:
@@ -311,9 +387,16 @@ def users_by_username(
 
 
 def licenses_of(customer: DirectoryCustomer, user_ids: Sequence[str]) -> dict[str, list[str]]:
-    """The licences (SKU ids) known for these users; a user not read yet is absent."""
-    rows = DirectoryUserLicenses.objects.filter(customer=customer, user_id__in=list(user_ids))
-    return {row.user_id: list(row.sku_ids) for row in rows}
+    """The licences (SKU ids, sorted) known for these users; a user not read yet is absent."""
+    wanted = list(user_ids)
+    known = DirectoryUserLicenses.objects.filter(customer=customer, user_id__in=wanted)
+    held: dict[str, list[str]] = {
+        user_id: [] for user_id in known.values_list("user_id", flat=True)
+    }
+    skus = DirectoryUserSku.objects.filter(customer=customer, user_id__in=list(held))
+    for user_id, sku_id in skus.order_by("sku_id").values_list("user_id", "sku_id"):
+        held[user_id].append(sku_id)
+    return held
 
 
 # --- Users of every customer -------------------------------------------------------------------

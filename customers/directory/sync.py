@@ -38,6 +38,7 @@ from customers.directory.models import (
     DirectorySku,
     DirectoryUser,
     DirectoryUserLicenses,
+    DirectoryUserSku,
 )
 from customers.directory.reading import CustomerRead, read_customer
 from customers.directory.rows import (
@@ -359,9 +360,10 @@ def _switch(
         locked.sync_users_read = locked.users_count
         locked.sync_calls = writer.calls()
         locked.save()
-        DirectoryUserLicenses.objects.filter(customer=locked).exclude(
-            user_id__in=users.values("user_id")
-        ).delete()
+        # Licences of users Partner Center no longer lists go with them.
+        current = users.values("user_id")
+        DirectoryUserLicenses.objects.filter(customer=locked).exclude(user_id__in=current).delete()
+        DirectoryUserSku.objects.filter(customer=locked).exclude(user_id__in=current).delete()
 
 
 def _record_failure(customer: DirectoryCustomer, error: BaseException) -> None:

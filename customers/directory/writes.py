@@ -8,7 +8,7 @@ A customer the directory does not hold yet is left alone: its first sync will re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from customers.directory.models import (
     DirectoryRoleMember,
     DirectoryUser,
     DirectoryUserLicenses,
+    DirectoryUserSku,
 )
 from customers.directory.rows import index_words, user_row
 from customers.directory.sync import mirrored_customers
@@ -116,11 +117,24 @@ def directory_user_licenses(*, tenant_id: str, user_id: str, sku_ids: Iterable[s
     customer = mirrored_customers().filter(tenant_id=tenant_id).first()
     if customer is None:
         return
-    DirectoryUserLicenses.objects.update_or_create(
-        customer=customer,
-        user_id=user_id,
-        defaults={"sku_ids": sorted(set(sku_ids)), "read_at": timezone.now()},
-    )
+    licenses_write(customer, {user_id: sku_ids}, read_at=timezone.now())
+
+
+def licenses_write(
+    customer: DirectoryCustomer, held: Mapping[str, Iterable[str]], *, read_at: datetime
+) -> None:
+    """Several users' licences as just read (user id -> SKU ids), in one transaction."""
+    with transaction.atomic():
+        for user_id in held:
+            DirectoryUserLicenses.objects.update_or_create(
+                customer=customer, user_id=user_id, defaults={"read_at": read_at}
+            )
+        DirectoryUserSku.objects.filter(customer=customer, user_id__in=list(held)).delete()
+        DirectoryUserSku.objects.bulk_create(
+            DirectoryUserSku(customer=customer, user_id=user_id, sku_id=sku_id)
+            for user_id, sku_ids in held.items()
+            for sku_id in dict.fromkeys(sku_ids)
+        )
 
 
 def _locked(tenant_id: str) -> DirectoryCustomer | None:

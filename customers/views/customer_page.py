@@ -9,8 +9,6 @@ every 2s with htmx (without JavaScript the page refreshes itself).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Final
 from uuid import UUID
 
@@ -20,13 +18,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
-from customers.directory.models import DirectoryCustomer, DirectoryUser
+from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import (
-    SORT_KEYS,
     UserListQuery,
     clean_query,
     deleted_page,
@@ -40,7 +38,7 @@ from customers.services import (
     customer_users_refresh,
     users_export,
 )
-from customers.templatetags.portal_format import country_name
+from customers.users_list import columns, filters_of, user_lines
 from portal.audit.records import Actor
 from portal.partnercenter import PartnerCenterError
 from portal.staff.access import Capability, has_capability, require_capability
@@ -53,12 +51,6 @@ from users.bulk.job_selectors import bulk_jobs_for_customer
 # Seconds between two looks at a sync a page waits for, with htmx and without (Refresh header).
 POLL_SECONDS: Final = 2
 _TEMPLATES: Final = {"users": "customers/users.html", "deleted": "customers/deleted_users.html"}
-_COLUMNS: Final = {
-    "name": "Display name",
-    "username": "Username",
-    "location": "Location",
-    "roles": "Admin roles",
-}
 
 
 @require_capability(Capability.VIEW)
@@ -135,7 +127,7 @@ def customer_users_export(request: HtmxHttpRequest, customer_id: UUID) -> HttpRe
     streamed from the directory."""
     query = UserListQuery.from_params(request.POST.dict())
     users_url = _tab_url("users", str(customer_id))
-    back = with_query(users_url, q=query.search, sort=_sort_param(query), dir=_dir_param(query))
+    back = with_query(users_url, **query.params())
     try:
         customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
     except PartnerCenterError as error:
@@ -202,47 +194,15 @@ def _users_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str,
     query = UserListQuery.from_params(request.GET.dict())
     page = users_page(customer.mirror, query, request.GET.get("page"))
     url = _tab_url("users", customer.id)
-
-    def page_url(number: int) -> str:
-        return with_query(
-            url, q=query.search, sort=_sort_param(query), dir=_dir_param(query), page=number
-        )
-
     return {
         "query": query,
         "page": page,
-        "lines": _user_lines(page.object_list, customer.id),
-        "pager": pager(page, page_url),
-        "columns": _columns(url, query),
+        "lines": user_lines(page.object_list, customer.mirror),
+        # Only the whole page shows the filters (htmx's search and paging swap the results).
+        "filters": SimpleLazyObject(lambda: filters_of(customer.mirror)),
+        "pager": pager(page, lambda number: with_query(url, **query.params(page=number))),
+        "columns": columns(url, query),
     }
-
-
-@dataclass(frozen=True)
-class _UserLine:
-    """A row of the users list, written once here: fifty {% url %} tags and country filters
-    cost more than the rest of the page."""
-
-    url: str
-    name: str
-    username: str
-    location: str
-    roles: str
-
-
-def _user_lines(rows: Iterable[DirectoryUser], customer_id: str) -> list[_UserLine]:
-    # Every row's link is the same but for the user id.
-    marker = "00000000-0000-0000-0000-000000000000"
-    link = reverse("users:detail", args=[customer_id, marker])
-    return [
-        _UserLine(
-            url=link.replace(marker, row.user_id),
-            name=row.display_name or row.user_principal_name,
-            username=row.user_principal_name,
-            location=country_name(row.usage_location),
-            roles=row.roles,
-        )
-        for row in rows
-    ]
 
 
 def _deleted_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str, Any]:
@@ -256,31 +216,6 @@ def _deleted_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[st
         "pager": pager(page, lambda number: with_query(url, q=search, page=number)),
         "lines": [DeletedLine.of(row, now) for row in page.object_list],
     }
-
-
-def _columns(url: str, query: UserListQuery) -> list[dict[str, str]]:
-    """The sortable column headers: a link that sorts by the column, or reverses its order."""
-    columns = []
-    for key in SORT_KEYS:
-        current = query.sort == key
-        descending = current and not query.descending
-        sort = "" if key == "name" else key
-        columns.append(
-            {
-                "label": _COLUMNS[key],
-                "url": with_query(url, q=query.search, sort=sort, dir="desc" if descending else ""),
-                "aria_sort": ("descending" if query.descending else "ascending") if current else "",
-            }
-        )
-    return columns
-
-
-def _sort_param(query: UserListQuery) -> str:
-    return "" if query.sort == "name" else query.sort
-
-
-def _dir_param(query: UserListQuery) -> str:
-    return "desc" if query.descending else ""
 
 
 def _tab_url(tab: str, customer_id: str) -> str:

@@ -390,9 +390,18 @@ def test_export_downloads_the_matching_users_formula_safe_and_is_audited(
         "Last name",
         "Location",
         "Admin roles",
+        "Licenses",
     ]
     assert rows[1:] == [
-        ['\'=HYPERLINK("http://x")', "formula@contoso.com", "", "", "", "Global Administrator"]
+        [
+            '\'=HYPERLINK("http://x")',
+            "formula@contoso.com",
+            "",
+            "",
+            "",
+            "Global Administrator",
+            "—, not read yet",
+        ]
     ]
     record = AuditRecord.objects.get(action=Action.USERS_EXPORT)
     assert record.staff == helpdesk_agent

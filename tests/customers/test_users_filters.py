@@ -1,0 +1,173 @@
+"""Users and licenses: the Licenses column, the filters (license, admin role, location) that
+combine with the search, Export of the filtered list, and the background licence scan."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from customers.directory.budget import CallCounter
+from customers.directory.licenses import _complete, directory_licenses_scan
+from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryUserLicenses
+from customers.directory.queries import (
+    ANY_ROLE,
+    NO_LICENSE,
+    NOT_READ,
+    UserListQuery,
+    licenses_of,
+    skus_of,
+    users_of,
+    users_page,
+)
+from customers.directory.writes import licenses_write
+from customers.services import short_sku_name
+from portal.partnercenter import partner_center
+from portal.sandbox import seed
+from tests.conftest import downloaded
+from tests.directory_data import synced
+
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("seeded_sandbox", "cold_cache"),
+]
+
+CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+
+
+def _users(customer: DirectoryCustomer) -> list[DirectoryUser]:
+    return list(users_of(customer).order_by("display_key", "upn_key"))
+
+
+def _names(customer: DirectoryCustomer, query: UserListQuery) -> list[str]:
+    return [user.display_name for user in users_page(customer, query, 1, per_page=500)]
+
+
+def _licensed(customer: DirectoryCustomer) -> tuple[str, list[DirectoryUser]]:
+    """A SKU of the customer, given as known licences: the first two users hold it, the third
+    holds none, the rest are not read yet."""
+    sku = skus_of(customer)[0].id
+    users = _users(customer)
+    licenses_write(
+        customer,
+        {users[0].user_id: [sku], users[1].user_id: [sku], users[2].user_id: []},
+        read_at=timezone.now(),
+    )
+    return sku, users
+
+
+def test_the_license_filter_finds_holders_users_without_any_and_users_not_read_yet() -> None:
+    contoso = synced(CONTOSO)
+    sku, users = _licensed(contoso)
+    everyone = [user.display_name for user in users]
+    assert _names(contoso, UserListQuery(license=sku)) == everyone[:2]
+    assert _names(contoso, UserListQuery(license=NO_LICENSE)) == everyone[2:3]
+    assert _names(contoso, UserListQuery(license=NOT_READ)) == everyone[3:]
+    assert _names(contoso, UserListQuery(license="no-such-sku")) == []
+
+
+def test_filters_combine_with_each_other_and_with_the_search() -> None:
+    contoso = synced(CONTOSO)
+    users = _users(contoso)
+    protected = [user for user in users if user.roles]
+    assert protected, "the seed gives Contoso administrators"
+    assert _names(contoso, UserListQuery(role=ANY_ROLE)) == [u.display_name for u in protected]
+    admin = protected[0]
+    role_id = admin.memberships.values_list("role_id", flat=True)[0]
+    holders = _names(contoso, UserListQuery(role=role_id))
+    assert admin.display_name in holders
+    assert all(name in [u.display_name for u in protected] for name in holders)
+
+    location = admin.usage_location
+    assert location
+    here = [u.display_name for u in users if u.usage_location == location]
+    assert _names(contoso, UserListQuery.from_params({"location": location.lower()})) == here
+    first_word = admin.display_name.split()[0]
+    found = _names(contoso, UserListQuery(search=first_word, role=ANY_ROLE, location=location))
+    assert admin.display_name in found
+    assert all(first_word.casefold() in name.casefold() for name in found)
+    assert _names(contoso, UserListQuery(search=first_word, location="ZZ")) == []
+
+
+def test_the_list_shows_licenses_and_filters_and_keeps_them_in_every_link(
+    client: Client, helpdesk_agent: User
+) -> None:
+    client.force_login(helpdesk_agent)
+    contoso = synced(CONTOSO)
+    sku, _ = _licensed(contoso)
+    name = short_sku_name(next(s.name for s in skus_of(contoso) if s.id == sku))
+    page = client.get(f"/customers/{CONTOSO}/").content.decode()
+    assert '<th scope="col">Licenses</th>' in page
+    assert f"<td>{name}</td>" in page
+    assert "—, not read yet" in page
+    assert f"Licenses read for 3 of {contoso.users_count} users" in page
+    assert f'<option value="{sku}">' in page
+    assert '<option value="none">No license</option>' in page
+    assert '<option value="any">Any admin role (protected)</option>' in page
+
+    filtered = client.get(f"/customers/{CONTOSO}/", {"license": sku, "sort": "username"})
+    text = filtered.content.decode()
+    assert text.count("<td><a href=") == 2
+    assert f'<option value="{sku}" selected>' in text
+    # Sorting, Refresh and Export keep the filter.
+    sort_link = re.search(r'href="([^"]*sort=location[^"]*)"', text)
+    assert sort_link is not None and f"license={sku}" in sort_link[1]
+    back = f"/customers/{CONTOSO}/?license={sku}&amp;sort=username"
+    assert f'name="next" form="users-refresh" value="{back}"' in text
+    assert f'<input type="hidden" name="license" value="{sku}">' in text
+
+
+def test_export_of_a_filtered_list_carries_the_licenses(
+    client: Client, helpdesk_agent: User
+) -> None:
+    client.force_login(helpdesk_agent)
+    contoso = synced(CONTOSO)
+    sku, users = _licensed(contoso)
+    name = short_sku_name(next(s.name for s in skus_of(contoso) if s.id == sku))
+    data = downloaded(client.post(f"/customers/{CONTOSO}/export/", {"license": sku}))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][-1] == "Licenses"
+    assert [row[0] for row in rows[1:]] == [user.display_name for user in users[:2]]
+    assert {row[-1] for row in rows[1:]} == {name}
+
+
+def test_an_empty_filter_result_says_so(client: Client, helpdesk_agent: User) -> None:
+    client.force_login(helpdesk_agent)
+    synced(CONTOSO)
+    page = client.get(f"/customers/{CONTOSO}/", {"location": "ZZ"}).content.decode()
+    assert "No user matches these filters." in page
+
+
+def test_the_scan_reads_unread_licenses_within_its_time_then_nothing(
+    sdk_sleeps: list[float],
+) -> None:
+    _complete.clear()
+    contoso = synced(CONTOSO)
+    counter = CallCounter()
+    report = directory_licenses_scan(pc=partner_center(pacer=counter), seconds=60)
+    assert report.users >= contoso.users_count
+    active = [user.user_id for user in _users(contoso)]
+    known = licenses_of(contoso, active)
+    assert set(known) == set(active)
+    assert counter.calls >= len(active)  # one call a user
+    # What Partner Center says is what the directory holds: one user's licences, read live.
+    user = active[0]
+    live = partner_center().customers.by_id(CONTOSO).users.by_id(user).licenses.list()
+    assert known[user] == sorted(item.product_sku.id for item in live)
+    # Everything read and fresh: the next scan makes no call.
+    again = CallCounter()
+    assert directory_licenses_scan(pc=partner_center(pacer=again), seconds=60).users == 0
+    assert again.calls == 0
+    assert DirectoryUserLicenses.objects.filter(customer=contoso).count() >= len(active)
+
+
+def test_the_scan_stops_at_its_deadline() -> None:
+    _complete.clear()
+    synced(CONTOSO)
+    report = directory_licenses_scan(pc=partner_center(), seconds=0)
+    assert report.users == 0
