@@ -50,6 +50,8 @@ class DirectoryCustomer(models.Model):
     generation = models.PositiveIntegerField(default=0)
     users_count = models.PositiveIntegerField(default=0)
     deleted_count = models.PositiveIntegerField(default=0)
+    # The usage locations of its active users (the users list's Location filter), sorted.
+    locations = models.JSONField(default=list, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)  # when the mirror's read began
 
     # The sync under way or last tried (one at a time per customer, across every process).

@@ -348,16 +348,9 @@ def users_for_export(customer: DirectoryCustomer, query: UserListQuery) -> Itera
 
 
 def locations_of(customer: DirectoryCustomer) -> list[str]:
-    """The usage locations the customer's active users have (the Location filter's choices)."""
-    users = DirectoryUser.objects.filter(
-        customer=customer, generation=customer.generation, state=DirectoryUser.ACTIVE
-    )
-    return list(
-        users.exclude(usage_location="")
-        .order_by("usage_location")
-        .values_list("usage_location", flat=True)
-        .distinct()
-    )
+    """The usage locations the customer's active users have (the Location filter's choices),
+    as the last sync found them and the portal's own changes added to them."""
+    return list(customer.locations)
 
 
 def licenses_read(customer: DirectoryCustomer) -> int:

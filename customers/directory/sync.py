@@ -349,6 +349,7 @@ def _switch(
         users = DirectoryUser.objects.filter(customer=locked, generation=new)
         locked.generation = new
         locked.users_count = users.filter(state=DirectoryUser.ACTIVE).count()
+        locked.locations = locations_in(users)
         locked.deleted_count = users.filter(state=DirectoryUser.DELETED).count()
         locked.synced_at = started
         locked.access = DirectoryCustomer.ACCESS_DELEGATED
@@ -364,6 +365,14 @@ def _switch(
         current = users.values("user_id")
         DirectoryUserLicenses.objects.filter(customer=locked).exclude(user_id__in=current).delete()
         DirectoryUserSku.objects.filter(customer=locked).exclude(user_id__in=current).delete()
+
+
+def locations_in(users: QuerySet[DirectoryUser]) -> list[str]:
+    """The distinct usage locations of the active users among `users`, sorted."""
+    active = users.filter(state=DirectoryUser.ACTIVE).exclude(usage_location="")
+    return list(
+        active.order_by("usage_location").values_list("usage_location", flat=True).distinct()
+    )
 
 
 def _record_failure(customer: DirectoryCustomer, error: BaseException) -> None:

@@ -64,6 +64,9 @@ def directory_user_write(
         DirectoryRoleMember.objects.bulk_create(
             DirectoryRoleMember(user=row, role_id=role_id) for role_id in role_ids
         )
+        if state == DirectoryUser.ACTIVE and row.usage_location not in ("", *customer.locations):
+            customer.locations = sorted([*customer.locations, row.usage_location])
+            customer.save(update_fields=["locations"])
         _recount(customer)
     if sku_ids is not None:
         directory_user_licenses(tenant_id=tenant_id, user_id=user.id, sku_ids=sku_ids)

@@ -25,9 +25,9 @@ from customers.directory.queries import (
     users_of,
     users_page,
 )
-from customers.directory.writes import licenses_write
+from customers.directory.writes import directory_user_write, licenses_write
 from customers.services import short_sku_name
-from portal.partnercenter import partner_center
+from portal.partnercenter import CustomerUser, partner_center
 from portal.sandbox import seed
 from tests.conftest import downloaded
 from tests.directory_data import synced
@@ -171,3 +171,21 @@ def test_the_scan_stops_at_its_deadline() -> None:
     synced(CONTOSO)
     report = directory_licenses_scan(pc=partner_center(), seconds=0)
     assert report.users == 0
+
+
+def test_the_location_choices_are_the_active_users_locations_and_grow_with_a_change() -> None:
+    contoso = synced(CONTOSO)
+    assert contoso.locations == sorted({u.usage_location for u in _users(contoso)} - {""})
+    assert "NZ" not in contoso.locations
+    directory_user_write(
+        tenant_id=CONTOSO,
+        user=CustomerUser(
+            id="00000000-0000-0000-0000-0000000000aa",
+            user_principal_name="kiri@contoso.com",
+            display_name="Kiri Ngata",
+            usage_location="NZ",
+        ),
+    )
+    contoso.refresh_from_db()
+    assert "NZ" in contoso.locations
+    assert _names(contoso, UserListQuery(location="NZ")) == ["Kiri Ngata"]
