@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import batched
@@ -26,6 +26,7 @@ from customers.directory.background import (
 )
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import (
+    SkuRow,
     UserListQuery,
     customer_by_domain,
     customer_get,
@@ -177,9 +178,9 @@ def shown_time(moment: datetime, zone: tzinfo | None = None) -> tuple[str, str]:
 LICENSES_NOT_READ: Final = "—, not read yet"
 
 
-def sku_names(customer: DirectoryCustomer) -> dict[str, str]:
-    """SKU id -> its short name: the customer's subscribed SKUs, by their product names."""
-    return {sku.id: short_sku_name(sku.name) for sku in skus_of(customer)}
+def sku_names(skus: Iterable[SkuRow]) -> dict[str, str]:
+    """SKU id -> its short name, for a customer's subscribed SKUs (`skus_of`)."""
+    return {sku.id: short_sku_name(sku.name) for sku in skus}
 
 
 def short_sku_name(name: str) -> str:
@@ -246,7 +247,7 @@ def _export_rows(
     customer: DirectoryCustomer, users: Iterator[DirectoryUser]
 ) -> Iterator[tuple[str, ...]]:
     yield EXPORT_HEADER
-    names = sku_names(customer)
+    names = sku_names(skus_of(customer))
     for batch in batched(users, 500):
         held = licenses_of(customer, [user.user_id for user in batch])
         for user in batch:

@@ -16,12 +16,12 @@ from customers.directory.queries import (
     NO_LICENSE,
     NOT_READ,
     SORT_KEYS,
+    SkuRow,
     UserListQuery,
     licenses_of,
     licenses_read,
     locations_of,
     roles_of,
-    skus_of,
 )
 from customers.services import licenses_text, short_sku_name, sku_names
 from customers.templatetags.portal_format import country_name
@@ -49,19 +49,23 @@ class UserLine:
     licenses_known: bool
 
 
-def user_lines(rows: Iterable[DirectoryUser], customer: DirectoryCustomer) -> list[UserLine]:
+def user_lines(
+    rows: Iterable[DirectoryUser], customer: DirectoryCustomer, skus: list[SkuRow]
+) -> list[UserLine]:
     rows = list(rows)
     held = licenses_of(customer, [row.user_id for row in rows])
-    names = sku_names(customer)
+    names = sku_names(skus)
     # Every row's link is the same but for the user id.
     marker = "00000000-0000-0000-0000-000000000000"
     link = reverse("users:detail", args=[customer.tenant_id, marker])
+    places: dict[str, str] = {}
     return [
         UserLine(
             url=link.replace(marker, row.user_id),
             name=row.display_name or row.user_principal_name,
             username=row.user_principal_name,
-            location=country_name(row.usage_location),
+            location=places.get(row.usage_location)
+            or places.setdefault(row.usage_location, country_name(row.usage_location)),
             roles=row.roles,
             licenses=licenses_text(held.get(row.user_id), names),
             licenses_known=row.user_id in held,
@@ -91,10 +95,10 @@ class Filters:
         return self.licenses_read >= self.users
 
 
-def filters_of(customer: DirectoryCustomer) -> Filters:
+def filters_of(customer: DirectoryCustomer, skus: list[SkuRow]) -> Filters:
     licenses = [
         Choice(sku.id, f"{short_sku_name(sku.name)} ({sku.available} of {sku.total} available)")
-        for sku in skus_of(customer)
+        for sku in skus
     ]
     licenses += [Choice(NO_LICENSE, "No license"), Choice(NOT_READ, "Not read yet")]
     roles = [Choice(ANY_ROLE, "Any admin role (protected)")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from html import escape
+from typing import TYPE_CHECKING
 
 from django import template
 from django.utils import timezone
@@ -13,6 +14,9 @@ from django.utils.timesince import timesince
 from django_countries import countries
 
 from customers.services import DeletedLine, shown_time
+
+if TYPE_CHECKING:
+    from customers.users_list import UserLine
 
 register = template.Library()
 
@@ -33,6 +37,21 @@ def age(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return "less than a minute ago"
     return f"{timesince(moment)} ago"
+
+
+@register.simple_tag
+def user_rows(lines: Iterable[UserLine]) -> str:
+    """The Users and licenses table's rows, written in one go (see `deleted_user_rows`: as
+    template nodes, fifty rows cost more than the rest of the page). Every value is escaped."""
+    rows = []
+    for line in lines:
+        quiet = "" if line.licenses_known and line.licenses else ' class="text-secondary"'
+        rows.append(
+            f'<tr><td><a href="{escape(line.url)}">{escape(line.name)}</a></td>'
+            f"<td>{escape(line.username)}</td><td>{escape(line.location)}</td>"
+            f"<td>{escape(line.roles)}</td><td{quiet}>{escape(line.licenses or 'None')}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped above)
 
 
 @register.simple_tag

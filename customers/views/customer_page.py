@@ -28,6 +28,7 @@ from customers.directory.queries import (
     UserListQuery,
     clean_query,
     deleted_page,
+    skus_of,
     users_page,
 )
 from customers.pages import customer_or_404, customer_tabs, shows_problems, sync_problem
@@ -194,12 +195,13 @@ def _users_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str,
     query = UserListQuery.from_params(request.GET.dict())
     page = users_page(customer.mirror, query, request.GET.get("page"))
     url = _tab_url("users", customer.id)
+    skus = skus_of(customer.mirror)
     return {
         "query": query,
         "page": page,
-        "lines": user_lines(page.object_list, customer.mirror),
+        "lines": user_lines(page.object_list, customer.mirror, skus),
         # Only the whole page shows the filters (htmx's search and paging swap the results).
-        "filters": SimpleLazyObject(lambda: filters_of(customer.mirror)),
+        "filters": SimpleLazyObject(lambda: filters_of(customer.mirror, skus)),
         "pager": pager(page, lambda number: with_query(url, **query.params(page=number))),
         "columns": columns(url, query),
     }
