@@ -7,10 +7,15 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_login_failed
+        from django.db.models.signals import post_migrate
 
         from portal import log_redaction, signals
 
         log_redaction.install()
         user_login_failed.connect(
             signals.audit_sign_in_failed, dispatch_uid="portal.audit_sign_in_failed"
+        )
+        # `migrate` runs at every start (docker/entrypoint.sh): live mode retires the demo account.
+        post_migrate.connect(
+            signals.retire_demo_accounts, sender=self, dispatch_uid="portal.retire_demo_accounts"
         )

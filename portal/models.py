@@ -124,3 +124,20 @@ class EntraAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_id} in {self.tenant_id}"
+
+
+class DemoAccount(models.Model):
+    """The sandbox's demo sign-in (`manage.py portal_demo_user`), marked as such when made: in
+    live mode it can never sign in, and it is deactivated at start-up (`portal.demo`), while a
+    real superuser that happens to be called "admin" is left alone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="demo_account"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sandbox demo account"
+
+    def __str__(self) -> str:
+        return f"demo account {self.user_id}"

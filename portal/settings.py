@@ -278,7 +278,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+            # The mode in every key: nothing cached in sandbox mode is read in live mode.
+            "KEY_PREFIX": f"{env_str('CACHE_KEY_PREFIX', 'portal')}:{PARTNER_CENTER_MODE}",
         }
     }
 else:
@@ -286,6 +287,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portal_cache",
+            "KEY_PREFIX": PARTNER_CENTER_MODE,
         }
     }
 

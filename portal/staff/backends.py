@@ -3,7 +3,8 @@
 Two backends, so each kind of session is restored only while its way of signing in is on:
 turning local sign-in off (`PORTAL_LOCAL_SIGNIN=false`) refuses the sign-in form and Django's
 admin form alike and ends the local sessions already open; turning Microsoft sign-in off ends
-the sessions it opened.
+the sessions it opened. In live mode the sandbox's demo account (`portal.demo`) is refused, and
+its sessions end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
+from portal.demo import is_demo_account
 from portal.models import EntraAccount
 
 
@@ -37,14 +39,22 @@ class LocalPasswordBackend(ModelBackend):
             return None
         user = super().authenticate(request, username=username, password=password, **kwargs)
         # A Microsoft account has no usable password; this holds even if someone gave it one.
-        if user is not None and _is_entra_account(user):
+        if user is not None and (_is_entra_account(user) or _demo_in_live_mode(user)):
             return None
         return user
 
     def get_user(self, user_id: Any) -> User | None:
         if not settings.PORTAL_LOCAL_SIGNIN:
             return None
-        return super().get_user(user_id)
+        user = super().get_user(user_id)
+        if user is not None and _demo_in_live_mode(user):
+            return None  # a session the demo account opened in sandbox ends
+        return user
+
+
+def _demo_in_live_mode(user: AbstractBaseUser) -> bool:
+    """The sandbox's demo account never signs in in live mode (`portal.demo`)."""
+    return not settings.SANDBOX_ENABLED and is_demo_account(user)
 
 
 class EntraBackend(ModelBackend):

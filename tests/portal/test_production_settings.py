@@ -72,6 +72,18 @@ def test_live_settings_load_with_every_variable_set(
     assert settings.SECURE_HSTS_SECONDS >= 31536000
 
 
+@pytest.mark.parametrize("redis", [None, "redis://127.0.0.1:6379/0"], ids=["database", "redis"])
+def test_cache_keys_carry_the_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, redis: str | None
+) -> None:
+    """Nothing cached in sandbox mode is read in live mode on the same cache."""
+    live = load(monkeypatch, tmp_path, REDIS_URL=redis)
+    sandbox = load(monkeypatch, tmp_path, REDIS_URL=redis, PARTNER_CENTER_MODE="sandbox")
+    live_prefix = live.CACHES["default"]["KEY_PREFIX"]
+    assert "live" in live_prefix
+    assert live_prefix != sandbox.CACHES["default"]["KEY_PREFIX"]
+
+
 @pytest.mark.parametrize(
     ("variables", "named"),
     [
