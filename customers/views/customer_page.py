@@ -59,14 +59,27 @@ _TEMPLATES: Final = {"users": "customers/users.html", "deleted": "customers/dele
 def customer_users(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     """Users and licenses: search, sort and page the mirror; htmx gets only the results."""
     customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
+    # The filter form sends every filter, "All" as an empty value: the address keeps only
+    # what is set (a redirect without JavaScript, the address htmx shows with it).
+    query = UserListQuery.from_params(request.GET.dict())
+    address = with_query(_tab_url("users", customer.id), **query.params(page=_page(request)))
+    set_aside = any(value == "" for value in request.GET.values())
+    if set_aside and not request.htmx:
+        return redirect(address)
     customer_users_open(customer.mirror)
     if request.htmx and request.htmx.target == "users-results":
         if not customer.mirror.mirrored:
             return HttpResponseClientRefresh()  # the whole page shows the sync's progress
         context = _page_context(customer, "users")
         context.update(_users_context(request, customer))
-        return render(request, "customers/users.html#results", context)
+        response = render(request, "customers/users.html#results", context)
+        response["HX-Push-Url"] = address
+        return response
     return _tab_page(request, "users", customer)
+
+
+def _page(request: HtmxHttpRequest) -> str:
+    return request.GET.get("page", "")
 
 
 @require_capability(Capability.VIEW)

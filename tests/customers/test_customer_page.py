@@ -73,7 +73,7 @@ def test_the_users_tab_lists_the_mirror_with_roles_age_and_both_tabs(
     mirror = customer_get(CONTOSO)
     assert mirror is not None and mirror.mirrored
     assert "<h1>Contoso Ltd</h1>" in page
-    assert "<title>Contoso Ltd · Partner Portal</title>" in page
+    assert "<title>Contoso Ltd · Users and licenses · Partner Portal</title>" in page
     assert '<a href="/customers/">Customers</a>' in page  # breadcrumbs
     assert f'<a href="/customers/{CONTOSO}/" aria-current="page">Users and licenses</a>' in page
     assert f">Deleted users ({mirror.deleted_count})</a>" in page

@@ -189,3 +189,17 @@ def test_the_location_choices_are_the_active_users_locations_and_grow_with_a_cha
     contoso.refresh_from_db()
     assert "NZ" in contoso.locations
     assert _names(contoso, UserListQuery(location="NZ")) == ["Kiri Ngata"]
+
+
+def test_filters_left_at_all_leave_the_address(client: Client, helpdesk_agent: User) -> None:
+    client.force_login(helpdesk_agent)
+    synced(CONTOSO)
+    sent = {"q": "ann", "license": "", "role": "", "location": ""}
+    plain = client.get(f"/customers/{CONTOSO}/", sent)
+    assert plain.status_code == 302
+    assert plain["Location"] == f"/customers/{CONTOSO}/?q=ann"
+    swapped = client.get(
+        f"/customers/{CONTOSO}/", sent, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="users-results"
+    )
+    assert swapped.status_code == 200
+    assert swapped["HX-Push-Url"] == f"/customers/{CONTOSO}/?q=ann"

@@ -50,6 +50,42 @@ def assert_accessible(page: Page) -> None:
     assert not blocking, results.generate_report()
 
 
+_BOUNDARIES = """
+() => [...document.querySelectorAll('input[type=checkbox], input[type=radio]')]
+  .filter((box) => box.offsetParent !== null)
+  .map((box) => {
+    let under = box.parentElement;
+    let background = 'rgba(0, 0, 0, 0)';
+    while (under && /rgba\\(.*, 0\\)|transparent/.test(background)) {
+      background = getComputedStyle(under).backgroundColor;
+      under = under.parentElement;
+    }
+    if (/rgba\\(.*, 0\\)|transparent/.test(background)) background = 'rgb(255, 255, 255)';
+    return [box.id || box.name, getComputedStyle(box).borderTopColor, background];
+  })
+"""
+
+
+def _luminance(css: str) -> float:
+    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css)[:3])
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def assert_controls_stand_out(page: Page) -> int:
+    """Every visible check box and radio has a boundary of at least 3:1 against what is under
+    it (WCAG 1.4.11), computed from the browser's colours; returns how many were checked."""
+    boxes = page.evaluate(_BOUNDARIES)
+    for name, border, background in boxes:
+        lighter, darker = sorted((_luminance(border), _luminance(background)), reverse=True)
+        ratio = (lighter + 0.05) / (darker + 0.05)
+        assert ratio >= 3, f"{name}: border {border} on {background} is {ratio:.2f}:1"
+    return len(boxes)
+
+
 def sign_in(page: Page, live_server: LiveServer, username: str) -> None:
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/sign-in/?next=/")

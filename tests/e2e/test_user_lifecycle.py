@@ -23,7 +23,7 @@ from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from portal.sandbox.models import CustomerUser
 from tests.e2e.test_customers import http_errors
-from tests.e2e.test_layout import assert_accessible, sign_in
+from tests.e2e.test_layout import assert_accessible, assert_controls_stand_out, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
@@ -148,6 +148,7 @@ def test_add_update_delete_and_restore_a_user(
     page.get_by_role("link", name=re.compile(r"^Deleted users \(\d+\)$")).click()
     restore = page.get_by_role("button", name="Restore")
     expect(restore).to_be_disabled()
+    assert assert_controls_stand_out(page) >= 2  # select-all and each user's box
     select_all = page.get_by_label("Select all deleted users")
     expect(select_all).to_be_visible()
     select_all.check()

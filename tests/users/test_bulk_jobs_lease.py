@@ -206,10 +206,13 @@ def test_the_maintenance_command_runs_one_round_and_says_what_it_did(
     scene: Scene, capsys: pytest.CaptureFixture[str]
 ) -> None:
     call_command("portal_maintenance")
-    assert capsys.readouterr().out.strip() == (
+    upkeep, *directory = capsys.readouterr().out.strip().splitlines()
+    assert upkeep == (
         "0 bulk job(s) re-enqueued, 0 password(s) erased, 0 draft(s) pruned, "
         "0 audit record(s) pruned"
     )
+    # The directory's background work: the scene's customer has one user, licences unread.
+    assert directory == ["licences: 1 user(s) read"]
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
