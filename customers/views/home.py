@@ -46,7 +46,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         # StrEnum members hash as their values, so the stored string finds its label.
         "activity": [
             (record, ACTION_LABELS.get(record.action, record.action))
-            for record in recent_activity(limit=8)
+            for record in recent_activity(limit=8, changes_only=True)
         ],
         # Bulk uploads in progress, stalled, or waiting for this staff member's download.
         "uploads": bulk_jobs_dashboard(staff=request.user)

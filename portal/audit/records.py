@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -208,11 +208,23 @@ def audit_sign_in(request: HttpRequest) -> AuditRecord:
     return audit_record(actor=Actor.from_request(request), action=Action.SIGN_IN, succeeded=True)
 
 
+# What the dashboard's Recent activity leaves to the audit log: sign-ins, and each row of a bulk
+# upload (the upload itself is one line).
+NOT_ACTIVITY: Final = (Action.SIGN_IN, Action.SIGN_IN_FAILED, Action.BULK_ROW)
+
+
 def recent_activity(
-    *, customer_id: str | None = None, target_user_id: str | None = None, limit: int = 10
+    *,
+    customer_id: str | None = None,
+    target_user_id: str | None = None,
+    limit: int = 10,
+    changes_only: bool = False,
 ) -> list[AuditRecord]:
-    """The latest records, optionally for one customer or one user (dashboard, user page)."""
+    """The latest records, optionally for one customer or one user (dashboard, user page);
+    `changes_only` leaves out NOT_ACTIVITY."""
     records = AuditRecord.objects.all()
+    if changes_only:
+        records = records.exclude(action__in=NOT_ACTIVITY)
     if customer_id:
         records = records.filter(customer_id=customer_id)
     if target_user_id:

@@ -95,6 +95,18 @@ def test_recent_activity_is_newest_first_and_filtered(actor: Actor) -> None:
     assert len(recent_activity(limit=2)) == 2
 
 
+def test_recent_activity_leaves_sign_ins_and_upload_rows_to_the_audit_log() -> None:
+    actor = Actor(None, "amara", "web", None)
+    audit_record(actor=actor, action=Action.BULK_UPLOAD, succeeded=True, customer_id="a")
+    for _ in range(3):
+        audit_record(actor=actor, action=Action.BULK_ROW, succeeded=True, customer_id="a")
+    audit_record(actor=actor, action=Action.SIGN_IN, succeeded=True)
+    audit_record(actor=actor, action=Action.SIGN_IN_FAILED, succeeded=False)
+    changes = recent_activity(changes_only=True)
+    assert [record.action for record in changes] == [Action.BULK_UPLOAD]
+    assert len(recent_activity()) == 6
+
+
 def test_a_commands_actor_has_no_address(admin_agent: User) -> None:
     actor = Actor.for_command(admin_agent)
     assert (actor.username, actor.via, actor.client_ip) == ("amara", "command", None)
