@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 # ruff: noqa: F811 (pytest fixtures imported from lifecycle_support, used as arguments)
+import html
 import re
 
 import pytest
@@ -420,3 +421,34 @@ def _input(page: str, marker: str) -> str:
     """The whole <input ...> tag containing `marker`."""
     at = page.index(marker)
     return page[page.rindex("<input", 0, at) : page.index(">", at) + 1]
+
+
+def test_add_another_user_comes_back_empty_with_the_same_domain_location_and_licences(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
+    signed_in(client, admin_agent)
+    _, response = add_user(client, scene, licences=[BUSINESS_BASIC])
+    page = response.content.decode()
+    match = re.search(r'href="([^"]+)"[^>]*>Add another user</a>', page)
+    assert match, "the answer offers Add another user"
+    another = html.unescape(match.group(1))
+    assert another.startswith(scene.add_url() + "?")
+    form = client.get(another).content.decode()
+    assert '<option value="DE" selected>' in form
+    assert re.search(rf'value="{BUSINESS_BASIC}"[^>]*checked', form)
+    assert '<option value="contoso.com" selected>' in form
+    assert 'value="INC-1234"' in form
+    assert 'name="alias" value=' not in form  # the new user's own fields are empty
+    assert 'value="Carol' not in form
+    # The next Save is a new user with a new one-time id.
+    second = client.post(
+        scene.add_url(),
+        {
+            **add_fields(first_name="Dave", last_name="Singer", display_name="Dave Singer"),
+            "alias": "dave",
+            "licences": [BUSINESS_BASIC],
+            "form_id": form_id_of(form),
+        },
+    )
+    assert "User added:" in second.content.decode()
+    assert CustomerUser.objects.filter(user_principal_name="dave@contoso.com").exists()

@@ -14,6 +14,8 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 
 from customers.directory.queries import choices_of
@@ -51,7 +53,7 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     choices: dict[str, Any] = {"domains": found.domains, "roles": found.roles, "skus": found.skus}
 
     if request.method != "POST":
-        form = AddUserForm(initial={"ticket": ticket_from_link(request)}, **choices)
+        form = AddUserForm(initial=_initial(request), **choices)
         return _form(request, customer, form, new_request_id())
 
     form = AddUserForm(request.POST, **choices)
@@ -85,7 +87,31 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     context["ticket"] = data["ticket"]
     context["person"] = result.user
     context["reset_form_id"] = new_request_id()  # for the one-click reset if the password is lost
+    context["another_url"] = _another_url(customer, form, new)
     return read_once(_render(request, "users/add_result.html", context))
+
+
+def _initial(request: HtmxHttpRequest) -> dict[str, Any]:
+    """A new form: the ticket from the link, and after "Add another user" the domain, location
+    and licences of the user just added (the form offers only what the customer has)."""
+    return {
+        "ticket": ticket_from_link(request),
+        "domain": request.GET.get("domain", ""),
+        "usage_location": request.GET.get("location", ""),
+        "licences": request.GET.getlist("license"),
+    }
+
+
+def _another_url(customer: CustomerRow, form: AddUserForm, new: NewUser) -> str:
+    """Add another user: an empty form with the same domain, location, licences and ticket."""
+    kept = {
+        "domain": form.cleaned_data["domain"],
+        "location": new.usage_location,
+        "license": list(new.sku_ids),
+        "ticket": form.cleaned_data["ticket"],
+    }
+    query = urlencode({key: value for key, value in kept.items() if value}, doseq=True)
+    return f"{reverse('users:add', args=[customer.id])}?{query}"
 
 
 def _new_user(form: AddUserForm) -> NewUser:
