@@ -4,11 +4,12 @@ say when it was never read. Used by the customers app's views and by the users a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django_htmx.http import HttpResponseStopPolling
@@ -131,3 +132,49 @@ def customer_problem_page(
     if stop_polling and request.htmx:
         status = HttpResponseStopPolling.status_code
     return problem.apply_headers(render(request, template, context, status=status))
+
+
+# --- Restore's answer, shown on the Deleted users tab -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreLine:
+    user_id: str
+    username: str
+    restored: bool
+    reason: str = ""
+    correlation_id: str = ""
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What a Restore did, per user: the Deleted users tab shows it once after the redirect."""
+
+    lines: list[RestoreLine]
+    ticket: str
+
+    @property
+    def restored(self) -> int:
+        return sum(line.restored for line in self.lines)
+
+
+def _report_key(customer_id: str) -> str:
+    return f"restore-report:{customer_id}"
+
+
+def restore_report_keep(request: HttpRequest, customer_id: str, report: RestoreReport) -> None:
+    """Keep the report in the session for the tab the browser is sent to (names and reasons
+    only: nothing secret)."""
+    request.session[_report_key(customer_id)] = {
+        "ticket": report.ticket,
+        "lines": [asdict(line) for line in report.lines],
+    }
+
+
+def restore_report_take(request: HttpRequest, customer_id: str) -> RestoreReport | None:
+    """The report kept for this customer's tab, once: a reload shows the tab alone."""
+    kept = request.session.pop(_report_key(customer_id), None)
+    if not isinstance(kept, dict):
+        return None
+    lines = [RestoreLine(**line) for line in kept.get("lines", [])]
+    return RestoreReport(lines=lines, ticket=str(kept.get("ticket", "")))

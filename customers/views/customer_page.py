@@ -31,7 +31,13 @@ from customers.directory.queries import (
     skus_of,
     users_page,
 )
-from customers.pages import customer_or_404, customer_tabs, shows_problems, sync_problem
+from customers.pages import (
+    customer_or_404,
+    customer_tabs,
+    restore_report_take,
+    shows_problems,
+    sync_problem,
+)
 from customers.services import (
     CustomerRow,
     DeletedLine,
@@ -171,6 +177,7 @@ def _tab_page(
             context["past_uploads"] = bulk_jobs_for_customer(customer_id=customer.id, limit=10)
     elif mirror.mirrored:
         context.update(_deleted_context(request, customer))
+        context["restore_report"] = restore_report_take(request, customer.id)
     context["polled"] = polled
     status = context["problem"].status if "problem" in context else 200
     return render(request, _TEMPLATES[tab], context, status=status)

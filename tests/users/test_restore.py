@@ -68,15 +68,24 @@ def test_restore_many_at_once_with_a_result_per_user(
     response = client.post(
         scene.restore_url(), {"users": [str(scene.dora.pk), str(scene.eve.pk)], "ticket": "INC-6"}
     )
-    page = response.content.decode()
-    assert response.status_code == 200
+    # The answer is the Deleted users tab with the result per user (a reload shows it no more).
+    assert response.status_code == 302
+    assert response["Location"] == scene.deleted_url()
+    page = client.get(response["Location"]).content.decode()
     assert "Restored 0 of 2 users." in page
+    assert "Restored 0 of 2 users." not in client.get(scene.deleted_url()).content.decode()
     assert "Another active user now has the username dora@contoso.onmicrosoft.com" in page
     assert "It was deleted more than 30 days ago and has been purged." in page
     assert '<a href="https://tickets.example/INC-6"' in page
     taken.delete()
-    again = client.post(scene.restore_url(), {"users": [str(scene.dora.pk)], "ticket": "INC-6"})
-    assert "Restored 1 of 1 user." in again.content.decode()
+    again = client.post(
+        scene.restore_url(), {"users": [str(scene.dora.pk)], "ticket": "INC-6"}, follow=True
+    )
+    text = again.content.decode()
+    assert "Restored 1 of 1 user." in text
+    assert (
+        f'They are back in <a href="/customers/{scene.customer.pk}/">Users and licenses</a>' in text
+    )
     scene.dora.refresh_from_db()
     assert scene.dora.state == CustomerUser.ACTIVE
     assert [(r.outcome, r.ticket) for r in audit("user_restore")] == [
@@ -92,7 +101,9 @@ def test_a_helpdesk_agent_restores_plain_users_but_not_a_protected_one(
     signed_in(client, helpdesk_agent)
     client.get(scene.deleted_url())
     response = client.post(
-        scene.restore_url(), {"users": [str(scene.dora.pk), str(scene.eve.pk)], "ticket": ""}
+        scene.restore_url(),
+        {"users": [str(scene.dora.pk), str(scene.eve.pk)], "ticket": ""},
+        follow=True,
     )
     page = response.content.decode()
     assert "Restored 1 of 2 users." in page

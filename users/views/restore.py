@@ -1,4 +1,5 @@
-"""Deleted users (N) → Restore: the checked users, each with its own result."""
+"""Deleted users (N) → Restore: the checked users, each with its own result, shown on the Deleted
+users tab the browser is sent back to."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from customers.directory.queries import deleted_users
-from customers.pages import customer_or_404
+from customers.pages import (
+    RestoreLine,
+    RestoreReport,
+    customer_or_404,
+    restore_report_keep,
+)
 from customers.services import customer_users_open
 from portal.partnercenter import PartnerCenterError
 from portal.staff.access import Capability, require_capability
@@ -56,10 +62,16 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
         messages.error(request, error_message(request, error, company))
         return redirect(deleted_url)
     by_id = {result.user_id: result for result in [*results, *refused]}
-    context = {
-        "customer": customer,
-        "results": [by_id[row.user_id] for row in chosen],
-        "restored": sum(result.restored for result in results),
-        "ticket": ticket,
-    }
-    return render(request, "users/restore_results.html", context)
+    lines = [
+        RestoreLine(
+            user_id=row.user_id,
+            username=by_id[row.user_id].username,
+            restored=by_id[row.user_id].restored,
+            reason=by_id[row.user_id].reason,
+            correlation_id=getattr(by_id[row.user_id].error, "correlation_id", "") or "",
+        )
+        for row in chosen
+    ]
+    # Shown on the Deleted users tab the browser is sent to (and a reload does nothing twice).
+    restore_report_keep(request, customer.id, RestoreReport(lines=lines, ticket=ticket))
+    return redirect(deleted_url)
