@@ -3,7 +3,9 @@
 # (docker/entrypoint web|worker|maintenance). See README "Production".
 
 # --- Stage 1: wheels for every pinned dependency (nothing compiled in the final image) -------
-FROM python:3.12-slim AS wheels
+# Exact versions; to pin the digest too, on a machine with Docker:
+#   docker buildx imagetools inspect python:3.12.11-slim-bookworm --format '{{json .Manifest.Digest}}'
+FROM python:3.12.11-slim-bookworm AS wheels
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /build
 COPY pyproject.toml ./
@@ -13,7 +15,7 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
     && cp requirements.txt /wheels/
 
 # --- Stage 2: the runtime ---------------------------------------------------------------------
-FROM python:3.12-slim
+FROM python:3.12.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
