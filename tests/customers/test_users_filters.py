@@ -61,6 +61,10 @@ def _licensed(customer: DirectoryCustomer) -> tuple[str, list[DirectoryUser]]:
     return sku, users
 
 
+def _sku_name(customer: DirectoryCustomer, sku_id: str) -> str:
+    return short_sku_name(next(sku.name for sku in skus_of(customer) if sku.id == sku_id))
+
+
 def test_the_license_filter_finds_holders_users_without_any_and_users_not_read_yet() -> None:
     contoso = synced(CONTOSO)
     sku, users = _licensed(contoso)
@@ -100,7 +104,7 @@ def test_the_list_shows_licenses_and_filters_and_keeps_them_in_every_link(
     client.force_login(helpdesk_agent)
     contoso = synced(CONTOSO)
     sku, _ = _licensed(contoso)
-    name = short_sku_name(next(s.name for s in skus_of(contoso) if s.id == sku))
+    name = _sku_name(contoso, sku)
     page = client.get(f"/customers/{CONTOSO}/").content.decode()
     assert '<th scope="col">Licenses</th>' in page
     assert f"<td>{name}</td>" in page
@@ -128,7 +132,7 @@ def test_export_of_a_filtered_list_carries_the_licenses(
     client.force_login(helpdesk_agent)
     contoso = synced(CONTOSO)
     sku, users = _licensed(contoso)
-    name = short_sku_name(next(s.name for s in skus_of(contoso) if s.id == sku))
+    name = _sku_name(contoso, sku)
     data = downloaded(client.post(f"/customers/{CONTOSO}/export/", {"license": sku}))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][-1] == "Licenses"

@@ -126,7 +126,8 @@ def test_compose_runs_web_workers_maintenance_and_postgres_health_gated() -> Non
         assert services[name]["depends_on"] == {"web": {"condition": "service_healthy"}}
     roles = ("web", "worker", "directory", "maintenance")
     assert {name: services[name]["command"] for name in roles} == {name: [name] for name in roles}
-    assert services["web"]["ports"] == ["${PORTAL_HTTP_BIND:-127.0.0.1}:${PORTAL_HTTP_PORT:-80}:8000"]
+    published = "${PORTAL_HTTP_BIND:-127.0.0.1}:${PORTAL_HTTP_PORT:-80}:8000"
+    assert services["web"]["ports"] == [published]
 
 
 def test_compose_defaults_to_sandbox_mode_on_plain_http_and_live_needs_only_variables() -> None:
@@ -169,8 +170,8 @@ def test_every_variable_of_env_example_reaches_the_portal_services() -> None:
                 assert str(value).startswith(f"${{{variable}:-"), (name, variable, value)
         assert service["stop_grace_period"] == "45s"
     gunicorn = (ROOT / "docker" / "gunicorn.conf.py").read_text()
-    graceful = int(re.search(r"^graceful_timeout = (\d+)", gunicorn, re.MULTILINE)[1])  # type: ignore[index]
-    assert graceful < 45
+    graceful = re.search(r"^graceful_timeout = (\d+)", gunicorn, re.MULTILINE)
+    assert graceful is not None and int(graceful[1]) < 45
 
 
 def test_compose_images_are_exact_versions() -> None:
@@ -178,4 +179,3 @@ def test_compose_images_are_exact_versions() -> None:
     for name in ("db", "redis"):
         image = services[name]["image"]
         assert re.fullmatch(r"[a-z]+:\d+\.\d+(\.\d+)?", image), image
-
