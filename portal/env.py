@@ -6,8 +6,11 @@ message that says which variable to fix, instead of running on a silently wrong 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -96,3 +99,39 @@ def env_secret(name: str) -> str:
         raise ImproperlyConfigured(
             f"{name}_FILE names {file_name!r}, which cannot be read: {error.strerror}."
         ) from None
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks (CIDR), each checked."""
+    networks = env_list(name)
+    for item in networks:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)."
+            ) from None
+    return networks
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time zone name (Europe/Berlin), checked against the zone database."""
+    zone = env_str(name, default)
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name}: {zone!r} is not a time zone; use an IANA name such as Europe/Berlin."
+        ) from None
+    return zone
+
+
+def checked_url(name: str, value: str, *, schemes: tuple[str, ...], secret: bool = False) -> str:
+    """`value` (the value of `name`) if it is an absolute URL with one of `schemes` and a host.
+    The refusal quotes the value unless it is `secret` (it may hold a password)."""
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix"):
+        allowed = " or ".join(f"{scheme}://" for scheme in schemes)
+        shown = "" if secret else f", not {value!r}"
+        raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}{shown}.")
+    return value

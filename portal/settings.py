@@ -17,7 +17,18 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from portal.env import env_bool, env_choice, env_float, env_int, env_list, env_secret, env_str
+from portal.env import (
+    checked_url,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_secret,
+    env_str,
+    env_time_zone,
+)
 from portal.staff.entra_settings import check_entra_settings, parse_group_roles
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,8 +41,13 @@ PARTNER_CENTER_MODE = env_choice("PARTNER_CENTER_MODE", (SANDBOX, LIVE), default
 SANDBOX_ENABLED = PARTNER_CENTER_MODE == SANDBOX
 # Partner Center itself, in live mode (the client adds /v1); sandbox mode calls the sandbox
 # in-process instead.
-PARTNER_CENTER_BASE_URL = env_str(
-    "PARTNER_CENTER_BASE_URL", "https://api.partnercenter.microsoft.com"
+# Bearer tokens never travel over plain http: https in live mode (sandbox mode may point it at a
+# local sandbox over http). National clouds are not supported: staff and app sign-in use
+# login.microsoftonline.com.
+PARTNER_CENTER_BASE_URL = checked_url(
+    "PARTNER_CENTER_BASE_URL",
+    env_str("PARTNER_CENTER_BASE_URL", "https://api.partnercenter.microsoft.com"),
+    schemes=("https",) if not SANDBOX_ENABLED else ("https", "http"),
 )
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -253,6 +269,16 @@ if not SANDBOX_ENABLED and not env_secret("DATABASE_URL"):
 DEFAULT_DB = _database("DATABASE_URL", _sqlite("portal"))
 if not DEFAULT_DB.get("NAME"):
     raise ImproperlyConfigured("DATABASE_URL names no database (postgres://host:5432/<name>).")
+if not SANDBOX_ENABLED and DEFAULT_DB["ENGINE"] == "django.db.backends.sqlite3":
+    raise ImproperlyConfigured(
+        "DATABASE_URL: live mode needs PostgreSQL (postgres://...), not SQLite: several "
+        "processes write at once, and backups and upgrades assume PostgreSQL."
+    )
+if not SANDBOX_ENABLED and DEFAULT_DB.get("PASSWORD") == "portal":
+    raise ImproperlyConfigured(
+        "DATABASE_URL uses the default password 'portal' in live mode: set POSTGRES_PASSWORD "
+        "(Docker Compose) or a password of your own in DATABASE_URL."
+    )
 if SANDBOX_ENABLED:
     if DEFAULT_DB["ENGINE"] == "django.db.backends.sqlite3":
         _sandbox_fallback = _sqlite("sandbox")
@@ -274,6 +300,7 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # per-process memory cache, which would give each worker its own idea of a customer's users.
 REDIS_URL = env_secret("REDIS_URL")
 if REDIS_URL:
+    checked_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"), secret=True)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -309,7 +336,7 @@ PORTAL_DIRECTORY_SYNC_CONCURRENCY = env_int(
 # --- Audit and tickets ----------------------------------------------------------------------
 # Reverse proxies (IPs or CIDR ranges) whose X-Forwarded-For is believed for the audit log's
 # client address.
-PORTAL_TRUSTED_PROXIES = env_list("PORTAL_TRUSTED_PROXIES")
+PORTAL_TRUSTED_PROXIES = env_networks("PORTAL_TRUSTED_PROXIES")
 # Every form that changes something asks for a ticket reference; this makes it required.
 PORTAL_TICKET_REQUIRED = env_bool("PORTAL_TICKET_REQUIRED", default=False)
 # Turns ticket ids into links, e.g. https://support.example.com/tickets/{ticket}
@@ -446,7 +473,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_HTTPS)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("PORTAL_TIME_ZONE", "UTC")
+TIME_ZONE = env_time_zone("PORTAL_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

@@ -46,6 +46,8 @@ CLEARED = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "PORTAL_TRUSTED_PROXIES",
+    "PORTAL_TIME_ZONE",
+    "PARTNER_CENTER_BASE_URL",
 ]
 
 
@@ -108,6 +110,16 @@ def test_cache_keys_carry_the_mode(
         ({"PORTAL_PLAIN_HTTP": "true"}, "PORTAL_PLAIN_HTTP"),
         ({"SECURE_SSL_REDIRECT": "yes"}, "SECURE_SSL_REDIRECT"),
         ({"SECURE_HSTS_SECONDS": "a year"}, "SECURE_HSTS_SECONDS"),
+        ({"DATABASE_URL": "sqlite:////data/portal.sqlite3"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://portal:portal@db:5432/portal"}, "DATABASE_URL"),
+        ({"PARTNER_CENTER_BASE_URL": "http://api.partnercenter.microsoft.com"}, "BASE_URL"),
+        ({"PARTNER_CENTER_BASE_URL": "api.partnercenter.microsoft.com"}, "BASE_URL"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
+        ({"REDIS_URL": "redis://"}, "REDIS_URL"),
+        ({"REDIS_URL": f"redis//:{SECRET}@cache:6379"}, "REDIS_URL"),  # not echoed
+        ({"PORTAL_TRUSTED_PROXIES": "10.0.0.0/8,the-proxy"}, "PORTAL_TRUSTED_PROXIES"),
+        ({"PORTAL_TIME_ZONE": "Mars/Olympus"}, "PORTAL_TIME_ZONE"),
+        ({"PORTAL_TIME_ZONE": "../../etc/passwd"}, "PORTAL_TIME_ZONE"),
     ],
 )
 def test_live_mode_refuses_to_start_naming_the_variable(
@@ -184,3 +196,35 @@ def test_live_mode_has_no_sandbox_api_and_no_demo_account(tmp_path: Path) -> Non
     demo = run_manage("portal_demo_user", env=env)
     assert demo.returncode != 0
     assert "no demo account in live mode" in demo.stderr
+
+
+def test_a_refused_setting_stops_manage_py_with_one_line_naming_it(tmp_path: Path) -> None:
+    env = {**live_env(tmp_path), "PORTAL_TIME_ZONE": "Mars/Olympus"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "Partner Portal cannot start: PORTAL_TIME_ZONE: 'Mars/Olympus' is not a time zone; "
+        "use an IANA name such as Europe/Berlin."
+    ]
+
+
+def test_good_values_of_the_checked_variables_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = load(
+        monkeypatch,
+        tmp_path,
+        PORTAL_TIME_ZONE="Europe/Berlin",
+        PORTAL_TRUSTED_PROXIES="10.0.0.0/8, 192.168.1.4, fd00::/8",
+        REDIS_URL="rediss://cache.internal:6380/0",
+    )
+    assert settings.TIME_ZONE == "Europe/Berlin"
+    assert settings.PORTAL_TRUSTED_PROXIES == ["10.0.0.0/8", "192.168.1.4", "fd00::/8"]
+    sandbox = load(
+        monkeypatch,
+        tmp_path,
+        PARTNER_CENTER_MODE="sandbox",
+        PARTNER_CENTER_BASE_URL="http://127.0.0.1:8000/sandbox",
+        DATABASE_URL=None,
+    )
+    assert sandbox.PARTNER_CENTER_BASE_URL == "http://127.0.0.1:8000/sandbox"
