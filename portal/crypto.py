@@ -99,6 +99,15 @@ def reencrypt(token: str) -> str:
         ) from None
 
 
+def uses_first_key(token: str) -> bool:
+    """Whether the first key alone opens `token` (False: it still needs an older key)."""
+    try:
+        Fernet(active_keys()[0]).decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeError):
+        return False
+    return True
+
+
 __all__ = [
     "KEY_VARIABLE",
     "DecryptionError",
@@ -108,4 +117,5 @@ __all__ = [
     "generate_key",
     "is_valid_key",
     "reencrypt",
+    "uses_first_key",
 ]

@@ -80,6 +80,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Rotating DJANGO_SECRET_KEY: the previous keys, comma-separated, still verify what they signed
+# (sessions, password reset links) until they are dropped (README: "Keys").
+SECRET_KEY_FALLBACKS = [
+    key.strip() for key in env_secret("DJANGO_SECRET_KEY_FALLBACKS").split(",") if key.strip()
+]
 
 _LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOCAL_HOSTS if SANDBOX_ENABLED else [])
