@@ -22,3 +22,21 @@ secure_scheme_headers: dict[str, str] = {}
 # Temporary files of worker heartbeats in memory, not on the container's overlay filesystem.
 _SHM = Path("/dev/shm")  # noqa: S108 (gunicorn's own advice for containers)
 worker_tmp_dir = str(_SHM) if _SHM.is_dir() else None
+# PORTAL_LOG_FORMAT=json: gunicorn's own lines (start, workers, errors) as the portal's JSON too.
+if os.environ.get("PORTAL_LOG_FORMAT", "").strip().lower() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "portal.log_format.JsonFormatter"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        },
+    }
+

@@ -87,15 +87,25 @@ class RequestContextMiddleware:
         username = user.get_username() if user is not None and user.is_authenticated else "-"
         # Container health checks every few seconds would drown the log; failures still show.
         level = logging.DEBUG if request.path == "/healthz" and status == 200 else logging.INFO
+        duration = (time.perf_counter() - started) * 1000
         logger.log(
             level,
             "%s %s %s %.1fms request_id=%s user=%s",
             request.method,
             request.path,
             status,
-            (time.perf_counter() - started) * 1000,
+            duration,
             request.request_id,  # type: ignore[attr-defined]
             username,
+            # The same, as fields of their own for PORTAL_LOG_FORMAT=json (portal.log_format).
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round(duration, 1),
+                "user": username,
+                "request_id": request.request_id,  # type: ignore[attr-defined]
+            },
         )
 
 
@@ -107,4 +117,6 @@ class RequestIdFilter(logging.Filter):
         request_id = _current.get()
         inside = request_id and record.name != logger.name
         record.request_suffix = f" request_id={request_id}" if inside else ""
+        if request_id and not getattr(record, "request_id", ""):
+            record.request_id = request_id
         return True

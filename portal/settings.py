@@ -500,6 +500,8 @@ STORAGES = {
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), default="info").upper()
+# text (default): one readable line per record; json: one JSON object per line (portal.log_format).
+PORTAL_LOG_FORMAT = env_choice("PORTAL_LOG_FORMAT", ("text", "json"), default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -508,11 +510,12 @@ LOGGING = {
     "filters": {"request_id": {"()": "portal.request_context.RequestIdFilter"}},
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(request_suffix)s"},
+        "json": {"()": "portal.log_format.JsonFormatter"},
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
-            "formatter": "line",
+            "formatter": "json" if PORTAL_LOG_FORMAT == "json" else "line",
             "filters": ["request_id"],
             "stream": "ext://sys.stdout",
         },
