@@ -11,6 +11,8 @@ must not be redirected or refused for that. It reveals nothing secret and needs 
   means reachable), kept in the shared cache for a minute so health checks never hammer it.
 - Stalled bulk uploads (active, but no worker renews their lease) are counted and make the status
   "warn": the worker or the maintenance loop needs a look, the web process itself is fine.
+- Redis, when it is the cache, is reported and makes the status "warn" when it does not answer:
+  the portal goes on without it (`portal.cache`).
 """
 
 from __future__ import annotations
@@ -95,6 +97,11 @@ def health_report() -> tuple[int, dict[str, Any]]:
         logger.exception("Health check: bulk jobs could not be read")
         report["bulk_jobs_stalled"] = None
         report["status"] = "warn"
+    available = getattr(cache, "available", None)
+    if callable(available):  # Redis: a cache, not a dependency (portal.cache)
+        report["cache"] = "ok" if available() else "unavailable"
+        if report["cache"] != "ok":
+            report["status"] = "warn"
     try:
         report["partner_center"] = partner_center_status()
     except DatabaseError:

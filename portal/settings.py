@@ -308,7 +308,8 @@ if REDIS_URL:
     checked_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"), secret=True)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache that goes on without Redis when it is down (portal.cache).
+            "BACKEND": "portal.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             # The mode in every key: nothing cached in sandbox mode is read in live mode.
             "KEY_PREFIX": f"{env_str('CACHE_KEY_PREFIX', 'portal')}:{PARTNER_CENTER_MODE}",
