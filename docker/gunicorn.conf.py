@@ -39,4 +39,3 @@ if os.environ.get("PORTAL_LOG_FORMAT", "").strip().lower() == "json":
             "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         },
     }
-

@@ -1,4 +1,6 @@
-"""`/healthz`: can this web process serve? For the container's HEALTHCHECK and a load balancer.
+"""`/healthz`: can this web process serve? For the container's HEALTHCHECK and a load balancer
+(liveness: 200 while this process can serve, 503 without its database). `/healthz?full` adds,
+for monitoring, every task worker and maintenance loop and when each was last seen.
 
 Answered by `HealthCheckMiddleware` before Django's security and host checks: the container's
 own check calls http://127.0.0.1:8000/healthz, which is neither an allowed host nor https, and it
@@ -84,6 +86,26 @@ def partner_center_status() -> dict[str, Any]:
     }
 
 
+def processes_seen() -> list[dict[str, Any]] | None:
+    """Every task worker and maintenance loop, and how long ago each was last seen (for
+    monitoring; a load balancer's check need not ask)."""
+    from portal.heartbeat import heartbeats
+
+    try:
+        return [
+            {
+                "process": seen.process,
+                "role": seen.role,
+                "seconds_ago": seen.seconds_ago,
+                "alive": seen.alive,
+            }
+            for seen in heartbeats()
+        ]
+    except DatabaseError:
+        logger.exception("Health check: heartbeats could not be read")
+        return None
+
+
 def health_report() -> tuple[int, dict[str, Any]]:
     """The HTTP status and the JSON body of `/healthz`."""
     if not database_ok():
@@ -120,6 +142,8 @@ class HealthCheckMiddleware:
         if request.path != PATH or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         status, report = health_report()
+        if "full" in request.GET and status == 200:
+            report["processes"] = processes_seen()
         response = HttpResponse(json.dumps(report), status=status, content_type="application/json")
         response["Cache-Control"] = "no-store"
         return response

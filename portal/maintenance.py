@@ -5,7 +5,8 @@ forever, so one small loop does what must happen on a clock:
 - bulk jobs whose worker died (expired lease) or whose task was lost are enqueued again;
 - bulk temporary passwords older than their time to live are erased;
 - expired bulk drafts are deleted;
-- the audit log is pruned to its retention period (`PORTAL_AUDIT_RETENTION_DAYS`);
+- the audit log is pruned to its retention period (`PORTAL_AUDIT_RETENTION_DAYS`), and the
+  heartbeats of processes gone for a day;
 - the directory's sweep reads the customers whose mirror is older than
   `PORTAL_DIRECTORY_MAX_AGE`, and the licence scan reads users' licences in the time left, both
   at the background budget's rate (`directory_sweep_run`).
@@ -33,6 +34,7 @@ class MaintenanceReport:
     passwords_erased: int = 0
     drafts_pruned: int = 0
     audit_records_pruned: int = 0
+    heartbeats_pruned: int = 0  # not in the summary: the rows of processes gone for a day
     failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -42,6 +44,12 @@ class MaintenanceReport:
             f"{self.audit_records_pruned} audit record(s) pruned"
         )
         return text + (f"; failed: {', '.join(self.failures)}" if self.failures else "")
+
+
+def heartbeats_prune(*, now: datetime) -> int:
+    from portal.heartbeat import heartbeats_prune as prune
+
+    return prune(now=now)
 
 
 def audit_log_prune(*, now: datetime) -> int:
@@ -65,6 +73,7 @@ def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
         ("erase passwords", lambda: bulk_passwords_erase_expired(now=now), "passwords_erased"),
         ("prune drafts", lambda: bulk_drafts_prune(now=now), "drafts_pruned"),
         ("prune audit log", lambda: audit_log_prune(now=now), "audit_records_pruned"),
+        ("prune heartbeats", lambda: heartbeats_prune(now=now), "heartbeats_pruned"),
     ]
     for name, step, counter in steps:
         try:

@@ -141,3 +141,17 @@ class DemoAccount(models.Model):
 
     def __str__(self) -> str:
         return f"demo account {self.user_id}"
+
+
+class Heartbeat(models.Model):
+    """A long-running process saying it is alive: each task worker and maintenance loop writes
+    its row every few seconds (`portal.heartbeat`); `/healthz?full` lists them."""
+
+    process = models.CharField(max_length=160, unique=True)  # host:pid
+    role = models.CharField(max_length=20)  # worker, directory, maintenance
+    host = models.CharField(max_length=120)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.process}"

@@ -193,7 +193,7 @@ def test_a_job_no_worker_holds_says_so(client_: Client, scene: Scene) -> None:
     BulkJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now() - timedelta(hours=1))
     page = text(client_.get(job_url(job)))
     assert "No worker is processing this upload." in page
-    assert "<code>manage.py db_worker</code>" in page
+    assert "<code>manage.py portal_worker</code>" in page
 
 
 def test_cancel_stops_a_queued_job_and_nothing_is_created(client_: Client, scene: Scene) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import signal
 import threading
 from argparse import ArgumentParser
+from contextlib import nullcontext
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from portal.heartbeat import heartbeat_running
 from portal.maintenance import directory_sweep_run, maintenance_run
 
 
@@ -45,6 +47,12 @@ class Command(BaseCommand):
 
             signal.signal(signal.SIGTERM, request_stop)
             signal.signal(signal.SIGINT, request_stop)
+        with heartbeat_running("maintenance") if loop else nullcontext():
+            self._rounds(loop=loop, interval=interval, sweep=sweep, stop=stop, **options)
+
+    def _rounds(
+        self, *, loop: bool, interval: float, sweep: bool, stop: threading.Event, **options: Any
+    ) -> None:
         while True:
             if loop:
                 # As a request would: drop connections that broke or outlived CONN_MAX_AGE.
