@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any, Final
+
+from portal.log_redaction import redact
 
 # Attributes the access line sets (`portal.request_context`), written as fields of their own.
 ACCESS_FIELDS: Final = ("method", "path", "status", "duration_ms", "user")
@@ -35,3 +38,29 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info or record.exc_text:
             line["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class RepeatedTracebackFilter(logging.Filter):
+    """The same error again within `WINDOW` seconds is logged as one line, without its traceback
+    (a database outage fails every request the same way: one traceback a minute is enough)."""
+
+    WINDOW: Final = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info or record.exc_info[1] is None:
+            return True
+        error = record.exc_info[1]
+        key = (type(error).__name__, redact(str(error))[:200])
+        now = time.monotonic()
+        shown = self._shown.get(key)
+        if shown is not None and now - shown < self.WINDOW:
+            record.msg = f"{record.getMessage()} ({key[0]}: {key[1]}; "
+            record.msg += "traceback logged within the last minute)"
+            record.args, record.exc_info, record.exc_text = None, None, None
+            return True
+        self._shown[key] = now
+        return True

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -83,8 +84,7 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _log(request: HttpRequest, status: int, started: float) -> None:
-        user = getattr(request, "user", None)
-        username = user.get_username() if user is not None and user.is_authenticated else "-"
+        username = _username(request)
         # Container health checks every few seconds would drown the log; failures still show.
         level = logging.DEBUG if request.path == "/healthz" and status == 200 else logging.INFO
         duration = (time.perf_counter() - started) * 1000
@@ -107,6 +107,16 @@ class RequestContextMiddleware:
                 "request_id": request.request_id,  # type: ignore[attr-defined]
             },
         )
+
+
+def _username(request: HttpRequest) -> str:
+    """The staff member of the access line; "-" when nobody is signed in, "?" when it cannot be
+    known (the database is down: the line is still written)."""
+    user = getattr(request, "user", None)
+    try:
+        return user.get_username() if user is not None and user.is_authenticated else "-"
+    except DatabaseError:
+        return "?"
 
 
 class RequestIdFilter(logging.Filter):

@@ -508,7 +508,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A line written while a request runs ends with its request id: the same id as the access
     # line's, the response's X-Request-ID and Partner Center's MS-CorrelationId.
-    "filters": {"request_id": {"()": "portal.request_context.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "portal.request_context.RequestIdFilter"},
+        "repeated_tracebacks": {"()": "portal.log_format.RepeatedTracebackFilter"},
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(request_suffix)s"},
         "json": {"()": "portal.log_format.JsonFormatter"},
@@ -517,7 +520,7 @@ LOGGING = {
         "stdout": {
             "class": "logging.StreamHandler",
             "formatter": "json" if PORTAL_LOG_FORMAT == "json" else "line",
-            "filters": ["request_id"],
+            "filters": ["request_id", "repeated_tracebacks"],
             "stream": "ext://sys.stdout",
         },
     },

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client
+from django.db import OperationalError
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 
-from portal.log_format import JsonFormatter
+from portal.log_format import JsonFormatter, RepeatedTracebackFilter
 from portal.log_redaction import MASK
+from portal.request_context import RequestContextMiddleware
 from tests.portal.test_production_settings import load
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -70,3 +74,57 @@ def test_the_settings_choose_the_format_and_refuse_another(
     assert settings.LOGGING["handlers"]["stdout"]["formatter"] == "json"
     with pytest.raises(ImproperlyConfigured, match="PORTAL_LOG_FORMAT"):
         load(monkeypatch, tmp_path, PORTAL_LOG_FORMAT="xml")
+
+
+def _failed(error: Exception) -> logging.LogRecord:
+    try:
+        raise error
+    except type(error):
+        record = logging.getLogger("django.request").makeRecord(
+            "django.request",
+            logging.ERROR,
+            __file__,
+            1,
+            "Internal Server Error: /",
+            (),
+            sys.exc_info(),
+        )
+    return record
+
+
+def test_the_same_error_within_a_minute_is_one_line_without_its_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("portal.log_format.time.monotonic", lambda: clock[0])
+    only_once = RepeatedTracebackFilter()
+    first = _failed(OperationalError("connection refused"))
+    assert only_once.filter(first) and first.exc_info is not None
+    again = _failed(OperationalError("connection refused"))
+    assert only_once.filter(again) and again.exc_info is None
+    assert again.getMessage() == (
+        "Internal Server Error: / (OperationalError: connection refused; traceback logged "
+        "within the last minute)"
+    )
+    other = _failed(ValueError("something else"))
+    assert only_once.filter(other) and other.exc_info is not None
+    clock[0] += 61
+    later = _failed(OperationalError("connection refused"))
+    assert only_once.filter(later) and later.exc_info is not None
+
+
+def test_a_request_that_fails_with_the_database_down_still_gets_its_access_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Unreadable:
+        @property
+        def is_authenticated(self) -> bool:
+            raise OperationalError("the database does not answer")
+
+    request = RequestFactory().get("/customers/")
+    request.user = Unreadable()  # type: ignore[assignment]
+    middleware = RequestContextMiddleware(lambda request: HttpResponse(status=500))
+    with caplog.at_level(logging.INFO, logger="portal.staff.access"):
+        assert middleware(request).status_code == 500
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "portal.staff.access"]
+    assert line.startswith("GET /customers/ 500 ") and line.endswith("user=?")
