@@ -268,9 +268,7 @@ def _matching(
     customer: DirectoryCustomer, state: str, search: str
 ) -> tuple[QuerySet[DirectoryUser], bool]:
     """`users_of`, and whether a search narrowed it to at most FEW_MATCHES users by key."""
-    users = DirectoryUser.objects.filter(
-        customer=customer, generation=customer.generation, state=state
-    )
+    users = DirectoryUser.objects.filter(state=state)
     narrowed = False
     for word in query_words(search):
         matching = DirectoryWord.objects.filter(
@@ -286,7 +284,11 @@ def _matching(
             if len(few) <= FEW_MATCHES
             else users.filter(pk__in=matching)
         )
-    return users, narrowed
+    if narrowed:
+        # The users were given by key, from word rows of this customer's generation: asked for
+        # the customer too, SQLite walks all its users in index order testing each key.
+        return users, narrowed
+    return users.filter(customer=customer, generation=customer.generation), narrowed
 
 
 def users_page(
