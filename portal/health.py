@@ -31,6 +31,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
+from portal import crypto
 from portal.partnercenter.reachability import partner_center_reachability
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,12 @@ def partner_center_status() -> dict[str, Any]:
 
     row = PartnerCenterTokenCache.objects.filter(pk=PartnerCenterTokenCache.SINGLETON_ID).first()
     connected = row is not None and bool(row.encrypted_cache)
+    readable = True
+    if connected and row is not None:
+        try:
+            crypto.decrypt(row.encrypted_cache)
+        except crypto.DecryptionError:  # the key it was encrypted with is gone: not connected
+            connected = readable = False
     probe = cache.get(PROBE_CACHE_KEY)
     if probe is None:
         probe = partner_center_reachability(settings.PARTNER_CENTER_BASE_URL, timeout=PROBE_TIMEOUT)
@@ -81,6 +88,7 @@ def partner_center_status() -> dict[str, Any]:
         "mode": "live",
         **probe,
         "connected": connected,
+        "token_cache": "ok" if readable else "unreadable with the configured keys",
         "sign_in_failing": bool(row and row.last_error),
         "last_success_at": row.last_success_at.isoformat() if row and row.last_success_at else None,
     }
@@ -125,7 +133,9 @@ def health_report() -> tuple[int, dict[str, Any]]:
         if report["cache"] != "ok":
             report["status"] = "warn"
     try:
-        report["partner_center"] = partner_center_status()
+        report["partner_center"] = pc = partner_center_status()
+        if pc.get("token_cache", "ok") != "ok":
+            report["status"] = "warn"
     except DatabaseError:
         logger.exception("Health check: the Partner Center sign-in could not be read")
         report["partner_center"] = {"error": "token cache unreadable"}

@@ -117,3 +117,18 @@ def test_live_partner_center_unreachable_and_sign_in_failing_still_pass(
     pc = response.json()["partner_center"]
     assert pc["reachable"] is False and pc["error"] == "ConnectionError"
     assert pc["sign_in_failing"] is True
+
+
+@responses.activate
+def test_a_token_cache_no_key_opens_is_not_connected_and_warns(
+    client: Client, live: None, settings: Settings
+) -> None:
+    responses.get("https://api.partnercenter.test", status=404)
+    PartnerCenterTokenCache.objects.create(encrypted_cache=crypto.encrypt("{}"))
+    settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]  # the old key rotated away
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    pc = response.json()["partner_center"]
+    assert pc["connected"] is False
+    assert pc["token_cache"] == "unreadable with the configured keys"
+    assert response.json()["status"] == "warn"
