@@ -262,7 +262,7 @@ def test_the_uploader_downloads_the_passwords_once(client_: Client, scene: Scene
     assert {row["Username"]: row["Temporary password"] for row in rows} == stored
 
     page = text(client_.get(job_url(job)))
-    assert "The temporary passwords were downloaded at" in page
+    assert "The temporary passwords were downloaded by you at" in page
     assert "Download temporary passwords</button>" not in page
     second = client_.post(job_url(job, "passwords"), follow=True)
     assert second.redirect_chain == [(job_url(job), 302)]
