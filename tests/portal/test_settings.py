@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
 import portal
 from portal import env
+from portal.cache import DegradingRedisCache
 
 LIVE_KEY = "k7Q-2xWp9Lm4Zr8Tn1Vb6Yc3Hd5Gf0Js" * 2  # random-looking: "k" * 60 is a weak key
 
@@ -157,7 +159,10 @@ def test_redis_replaces_the_database_cache_when_configured(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     settings = load_settings(monkeypatch, tmp_path, REDIS_URL="redis://127.0.0.1:6379/3")
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, going on without Redis when it is down (portal.cache).
+    assert settings.CACHES["default"]["BACKEND"] == "portal.cache.DegradingRedisCache"
+    assert issubclass(DegradingRedisCache, RedisCache)
+    assert settings.CACHES["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
 
 
 def test_every_variable_the_settings_read_is_listed_in_env_example() -> None:
