@@ -193,7 +193,7 @@ def short_sku_name(name: str) -> str:
 
 
 def licenses_text(sku_ids: list[str] | None, names: dict[str, str]) -> str:
-    """A user's licences as the list shows them: "" for none, LICENSES_NOT_READ when unknown."""
+    """A user's licenses as the list shows them: "" for none, LICENSES_NOT_READ when unknown."""
     if sku_ids is None:
         return LICENSES_NOT_READ
     return ", ".join(sorted(names.get(sku_id, sku_id) for sku_id in sku_ids))

@@ -1,4 +1,4 @@
-"""The Users and licenses list as the page shows it: its rows (with their licences), the
+"""The Users and licenses list as the page shows it: its rows (with their licenses), the
 filters' choices, the sortable column headers and the links that keep the list's search,
 filters and sort. Reads the directory only (`customers/directory/queries.py`)."""
 
@@ -82,7 +82,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Filters:
-    """The filters' choices for this customer, and how far its licences have been read."""
+    """The filters' choices for this customer, and how far its licenses have been read."""
 
     licenses: list[Choice]
     roles: list[Choice]

@@ -8,7 +8,7 @@ forever, so one small loop does what must happen on a clock:
 - the audit log is pruned to its retention period (`PORTAL_AUDIT_RETENTION_DAYS`), and the
   heartbeats of processes gone for a day;
 - the directory's sweep reads the customers whose mirror is older than
-  `PORTAL_DIRECTORY_MAX_AGE`, and the licence scan reads users' licences in the time left, both
+  `PORTAL_DIRECTORY_MAX_AGE`, and the license scan reads users' licenses in the time left, both
   at the background budget's rate (`directory_sweep_run`).
 
 Each step is safe to run from several loops at once (conditional updates), and each is
@@ -86,7 +86,7 @@ def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
 
 def directory_sweep_run(*, seconds: float) -> str:
     """One slice of the directory's background work: the sweep, then, in the time left, the
-    licence scan; what it did, in a line ("" when nothing was due)."""
+    license scan; what it did, in a line ("" when nothing was due)."""
     from customers.directory.background import background_client, directory_sweep
     from customers.directory.budget import BackgroundBudget
     from customers.directory.licenses import directory_licenses_scan

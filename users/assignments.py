@@ -1,4 +1,4 @@
-"""A user's directory roles and licences: the calls that change them, one audited `Step` each
+"""A user's directory roles and licenses: the calls that change them, one audited `Step` each
 (so a page can say exactly what was and was not done), and what the user holds now (read live)."""
 
 from __future__ import annotations
@@ -94,12 +94,12 @@ def change_licenses(
         operations.license_updates.create(update, request_id=request_id)
     except PartnerCenterError as error:
         audit.record(Action.USER_LICENSES_CHANGE, succeeded=False, error=error, changes=changes)
-        return Step("Changed the licences", False, str(error))
+        return Step("Changed the licenses", False, str(error))
     audit.record(
         Action.USER_LICENSES_CHANGE, succeeded=True, changes=changes, request_id=request_id
     )
     return Step(
-        "Changed the licences",
+        "Changed the licenses",
         True,
         sku_ids=tuple(sorted(to_assign)),
         sku_ids_removed=tuple(sorted(to_remove)),

@@ -1,7 +1,7 @@
 """The forms of the user lifecycle screens: Add user, the user page's Submit, Reset password,
 Delete user account, and Restore. They validate and convert; the services do the rest.
 
-Choices that depend on the customer (domains, directory roles, licences with seats left) come
+Choices that depend on the customer (domains, directory roles, licenses with seats left) come
 from the directory and are passed in by the view.
 """
 
@@ -29,7 +29,7 @@ TYPED: Final = "typed"
 USERNAME_TAKEN: Final = (
     "Another user of this customer already has this username. Choose another one."
 )
-LICENCE_NEEDS_LOCATION: Final = "Licences need a location: choose the user's location."
+LICENCE_NEEDS_LOCATION: Final = "Licenses need a location: choose the user's location."
 NO_SEAT_LEFT: Final = "{name} has no seat left. Buy more seats or free one first."
 
 
@@ -57,7 +57,7 @@ class RoleSelect(forms.CheckboxSelectMultiple):
 
 
 class LicenceSelect(forms.CheckboxSelectMultiple):
-    """Check boxes that disable the licences with no seat left (unless the user holds one)."""
+    """Check boxes that disable the licenses with no seat left (unless the user holds one)."""
 
     def __init__(self, *args: Any, disabled: Iterable[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,7 +102,7 @@ def _clean_alias(alias: str) -> str:
 
 
 class _UserFields(StyledForm):
-    """Names, username (alias @ domain), location, roles and licences: shared by add and update."""
+    """Names, username (alias @ domain), location, roles and licenses: shared by add and update."""
 
     first_name = _name_field("First name")
     last_name = _name_field("Last name")
@@ -117,7 +117,7 @@ class _UserFields(StyledForm):
     roles = forms.MultipleChoiceField(
         label="Permissions", required=False, widget=forms.CheckboxSelectMultiple
     )
-    licences = forms.MultipleChoiceField(label="Licences", required=False)
+    licences = forms.MultipleChoiceField(label="Licenses", required=False)
     # Set by the confirmation step (or its script) to the privileged roles the person confirmed.
     confirm_privileged = forms.CharField(required=False, widget=forms.HiddenInput)
     ticket = TicketField()

@@ -39,7 +39,7 @@ class OneTimeRequest(models.Model):
 
 
 class BulkDraft(models.Model):
-    """A bulk upload that validated, kept so the next step (Location, licences, Save) needs
+    """A bulk upload that validated, kept so the next step (Location, licenses, Save) needs
     nothing from the browser but `public_id`. Rows hold names and emails only (normalised: one
     dict per user with `row`, `first_name`, `last_name`, `display_name`, `email`), no password.
     A draft lives a day (`expires_at`); reads ignore expired drafts and `bulk_drafts_prune`

@@ -43,7 +43,7 @@ class UserDetails:
 
 
 def user_details(*, pc: PartnerCenterClient, customer_id: str, user_id: str) -> UserDetails:
-    """The user, its directory roles and licences, read live (raises NotFound, Forbidden, ...)."""
+    """The user, its directory roles and licenses, read live (raises NotFound, Forbidden, ...)."""
     operations = pc.customers.by_id(customer_id).users.by_id(user_id)
     user = operations.get()
     roles = [(role.id, role.name) for role in operations.directory_roles.list()]
@@ -106,7 +106,7 @@ def users_split_protected[R: Restorable](
 @dataclass(frozen=True)
 class LoadedUser:
     """The user as a page (or a command) was loaded with: its editable fields, the roles it held
-    and its licences. A submit changes only what differs from this, never what it merely shows."""
+    and its licenses. A submit changes only what differs from this, never what it merely shows."""
 
     fields: dict[str, str]
     role_ids: frozenset[str]
@@ -116,7 +116,7 @@ class LoadedUser:
 def user_fingerprint(
     user: CustomerUser, *, role_ids: Iterable[str] = (), sku_ids: Iterable[str] = ()
 ) -> str:
-    """The user as loaded — editable fields, roles and licences — signed for a form to carry.
+    """The user as loaded — editable fields, roles and licenses — signed for a form to carry.
 
     Partner Center users carry no ETag. The user page's form carries this; Submit computes what
     the person changed against it and, before changing anything, compares it with Partner Center

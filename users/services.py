@@ -6,7 +6,7 @@ writes Partner Center's answer through to the directory (`customers/directory/wr
 the lists show the change at once. Role checks happen in the views through
 `portal.staff.access`; the protected-account rule needs Partner Center, so
 `users.selectors.user_is_protected` reads it live. Reads for pages are in `users/selectors.py`,
-the role and licence calls in `users/assignments.py`, restores (and who may restore whom) in
+the role and license calls in `users/assignments.py`, restores (and who may restore whom) in
 `users/restores.py`.
 
 Partner Center errors are raised to the caller (a view maps them to fields and messages) after
@@ -104,7 +104,7 @@ def user_create(
     request_id: str,
     role_names: dict[str, str] | None = None,
 ) -> CreateResult:
-    """Create a user with the form's one-time `request_id`, then give it roles and licences.
+    """Create a user with the form's one-time `request_id`, then give it roles and licenses.
 
     A form already used answers `already_created` and creates nothing. The password is generated
     here, at Save, unless one was typed; it is returned once and kept nowhere. When an earlier
@@ -160,7 +160,7 @@ def _give_roles_and_licences(
     new: NewUser,
     names: dict[str, str],
 ) -> list[Step]:
-    """A new user's roles and licences, a step each; the directory learns what was given."""
+    """A new user's roles and licenses, a step each; the directory learns what was given."""
     steps = change_roles(pc, audit, created, new.role_ids, names, add=True)
     if new.sku_ids:
         steps.append(change_licenses(pc, audit, created, set(new.sku_ids), set()))
@@ -258,11 +258,11 @@ def user_update(
     role_names: dict[str, str] | None = None,
 ) -> list[Step]:
     """Change only what the person changed — the difference between the form as loaded
-    (`fingerprint`) and as submitted — then roles and licences.
+    (`fingerprint`) and as submitted — then roles and licenses.
 
     Before anything is sent, Partner Center is read again: when a field the submit would change
     differs now from the page as loaded (and from what was asked), ConcurrentChange is raised and
-    nothing is changed. Roles and licences nobody touched on the page are left as they are now,
+    nothing is changed. Roles and licenses nobody touched on the page are left as they are now,
     whatever the page showed. Raises BadFingerprint for a fingerprint not made here, and
     PrivilegedRoleNotConfirmed when a privileged role would be granted without confirmation.
     """

@@ -6,7 +6,7 @@ Layering (DESIGN.md, "The directory"): screens → services → this package →
 only this package writes its tables.
 
 - `models`: the mirrored customers, their domains, roles, SKUs, users (active and deleted, in
-  generations), role memberships, search words and users' licences where known.
+  generations), role memberships, search words and users' licenses where known.
 - `text`: how names are folded for sorting and split into words for search.
 - `queries`: the reads pages make.
 - `sync`: reading a customer (or the customers list) from Partner Center into the mirror.

@@ -1,7 +1,7 @@
-"""The licence scan: Partner Center lists a user's licences one user per call, so the directory
+"""The license scan: Partner Center lists a user's licenses one user per call, so the directory
 learns them in the background, a few users at a time, with calls from the shared background
 budget (`PORTAL_DIRECTORY_CALLS_PER_SECOND`, slower after a 429) — never ahead of a page or a
-bulk job. Users never read go first, customer by customer; then licences older than
+bulk job. Users never read go first, customer by customer; then licenses older than
 `PORTAL_DIRECTORY_MAX_AGE`. Opening or changing a user through the portal reads them too.
 """
 
@@ -39,7 +39,7 @@ class ScanReport:
     calls_failed: int = 0
 
     def summary(self) -> str:
-        return f"licences: {self.users} user(s) read"
+        return f"licenses: {self.users} user(s) read"
 
 
 def directory_licenses_scan(
@@ -48,7 +48,7 @@ def directory_licenses_scan(
     seconds: float,
     now: Callable[[], datetime] = timezone.now,
 ) -> ScanReport:
-    """Read the licences of the users that need it, within `seconds`."""
+    """Read the licenses of the users that need it, within `seconds`."""
     deadline = time.monotonic() + seconds
     report = ScanReport()
     max_age = timedelta(seconds=settings.PORTAL_DIRECTORY_MAX_AGE)
@@ -67,11 +67,11 @@ def directory_licenses_scan(
             except NotFound:
                 held[user_id] = []  # gone since the sync: the next sync forgets it
             except Forbidden:
-                logger.info("Licence scan: no access to customer %s", customer.tenant_id)
+                logger.info("License scan: no access to customer %s", customer.tenant_id)
                 break
             except PartnerCenterError as error:
                 report.calls_failed += 1
-                logger.info("Licence scan stopped at customer %s: %s", customer.tenant_id, error)
+                logger.info("License scan stopped at customer %s: %s", customer.tenant_id, error)
                 licenses_write(customer, held, read_at=now())
                 report.users += len(held)
                 return report
@@ -88,7 +88,7 @@ _complete: dict[int, int] = {}
 
 
 def _next_batch(stale_before: datetime) -> tuple[DirectoryCustomer, list[str]] | None:
-    """A customer and up to BATCH of its users whose licences were never read (first: active
+    """A customer and up to BATCH of its users whose licenses were never read (first: active
     users, customer by customer) or were read before `stale_before` (oldest first)."""
     customers = mirrored_customers().filter(
         access=DirectoryCustomer.ACCESS_DELEGATED, synced_at__isnull=False

@@ -238,9 +238,9 @@ class DirectoryWord(models.Model):
 
 
 class DirectoryUserLicenses(models.Model):
-    """When a user's licences were last read: Partner Center lists them one user per call, so
+    """When a user's licenses were last read: Partner Center lists them one user per call, so
     they are learnt when a user is opened or changed through the portal, and by the background
-    scan (`licenses.py`), not by a sync. A user without this row: licences not read yet."""
+    scan (`licenses.py`), not by a sync. A user without this row: licenses not read yet."""
 
     customer = models.ForeignKey(  # indexed by the unique constraint below, which it starts
         DirectoryCustomer, on_delete=models.CASCADE, related_name="user_licenses", db_index=False
@@ -255,11 +255,11 @@ class DirectoryUserLicenses(models.Model):
         indexes = [models.Index(fields=["read_at"], name="directory_licenses_age")]
 
     def __str__(self) -> str:
-        return f"{self.user_id}: licences read {self.read_at:%Y-%m-%d %H:%M}"
+        return f"{self.user_id}: licenses read {self.read_at:%Y-%m-%d %H:%M}"
 
 
 class DirectoryUserSku(models.Model):
-    """A licence (subscribed SKU) a user holds, as last read (`DirectoryUserLicenses`): what
+    """A license (subscribed SKU) a user holds, as last read (`DirectoryUserLicenses`): what
     the users list shows and filters by."""
 
     customer = models.ForeignKey(  # indexed by the unique constraint below, which it starts

@@ -359,7 +359,7 @@ def locations_of(customer: DirectoryCustomer) -> list[str]:
 
 
 def licenses_read(customer: DirectoryCustomer) -> int:
-    """How many of the customer's users' licences have been read (the scan's progress)."""
+    """How many of the customer's users' licenses have been read (the scan's progress)."""
     return DirectoryUserLicenses.objects.filter(customer=customer).count()
 
 
@@ -385,7 +385,7 @@ def users_by_username(
 
 
 def licenses_of(customer: DirectoryCustomer, user_ids: Sequence[str]) -> dict[str, list[str]]:
-    """The licences (SKU ids, sorted) known for these users; a user not read yet is absent."""
+    """The licenses (SKU ids, sorted) known for these users; a user not read yet is absent."""
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
         return {}

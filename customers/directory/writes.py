@@ -35,7 +35,7 @@ def directory_user_write(
     sku_ids: Iterable[str] | None = None,
 ) -> None:
     """Write a user as Partner Center just answered it (created, changed, restored, or read live
-    by the user page), with its roles (id, name) and licences when the caller knows them."""
+    by the user page), with its roles (id, name) and licenses when the caller knows them."""
     if not user.id:
         return
     now = timezone.now()
@@ -116,7 +116,7 @@ def directory_user_roles(
 
 
 def directory_user_licenses(*, tenant_id: str, user_id: str, sku_ids: Iterable[str]) -> None:
-    """The user's licences as Partner Center answered them (read live, or just changed)."""
+    """The user's licenses as Partner Center answered them (read live, or just changed)."""
     customer = mirrored_customers().filter(tenant_id=tenant_id).first()
     if customer is None:
         return
@@ -126,7 +126,7 @@ def directory_user_licenses(*, tenant_id: str, user_id: str, sku_ids: Iterable[s
 def licenses_write(
     customer: DirectoryCustomer, held: Mapping[str, Iterable[str]], *, read_at: datetime
 ) -> None:
-    """Several users' licences as just read (user id -> SKU ids), in one transaction."""
+    """Several users' licenses as just read (user id -> SKU ids), in one transaction."""
     with transaction.atomic():
         for user_id in held:
             DirectoryUserLicenses.objects.update_or_create(

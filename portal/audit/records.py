@@ -48,7 +48,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.USER_DELETE: "Deleted user",
     Action.USER_RESTORE: "Restored user",
     Action.USER_ROLES_CHANGE: "Changed roles",
-    Action.USER_LICENSES_CHANGE: "Changed licences",
+    Action.USER_LICENSES_CHANGE: "Changed licenses",
     Action.USERS_EXPORT: "Exported users",
     Action.BULK_UPLOAD: "Uploaded users",
     Action.BULK_ROW: "Bulk upload row",

@@ -315,7 +315,7 @@ _APP_ONLY_CACHE = msal.TokenCache()
 
 class MsalAppOnlyTokenProvider:
     """App-only tokens (client credentials) for the calls Partner Center allows without a user:
-    customers, customer by id, custom domains, domain availability. Every user, role and licence
+    customers, customer by id, custom domains, domain availability. Every user, role and license
     endpoint refuses them (403)."""
 
     def __init__(

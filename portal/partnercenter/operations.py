@@ -422,7 +422,7 @@ class UserMemberCollection:
 
 
 class SubscribedSkuCollection:
-    """`pc.customers.by_id(cid).subscribed_skus`: what licences the customer has, and seats."""
+    """`pc.customers.by_id(cid).subscribed_skus`: what licenses the customer has, and seats."""
 
     def __init__(self, client: PartnerCenterClient, customer_id: str) -> None:
         self._client = client

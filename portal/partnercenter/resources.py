@@ -355,7 +355,7 @@ class ServicePlan:
 
 @dataclass(frozen=True)
 class ProductSku:
-    """A product SKU (`id` is the SKU id licences are assigned by)."""
+    """A product SKU (`id` is the SKU id licenses are assigned by)."""
 
     id: str
     name: str | None = None
@@ -411,7 +411,7 @@ class SubscribedSku:
 
 @dataclass(frozen=True)
 class License:
-    """A licence assigned to a user."""
+    """A license assigned to a user."""
 
     product_sku: ProductSku
     service_plans: list[ServicePlan] = field(default_factory=list)
@@ -465,7 +465,7 @@ class LicenseWarning:
 
 @dataclass(frozen=True)
 class LicenseUpdate:
-    """Licences to assign to and remove from one user, in one request (one licence group)."""
+    """Licenses to assign to and remove from one user, in one request (one license group)."""
 
     licenses_to_assign: list[LicenseAssignment] = field(default_factory=list)
     licenses_to_remove: list[str] = field(default_factory=list)

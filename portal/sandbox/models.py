@@ -1,4 +1,4 @@
-"""The sandbox's own data: a partner's customers, their users, roles and licences.
+"""The sandbox's own data: a partner's customers, their users, roles and licenses.
 
 It keeps no password: only when each was last set.
 """

@@ -153,7 +153,7 @@ def can_update_user(user: StaffUser | None, *, fields: Iterable[str] | None = No
     """Whether the staff member may change these fields of a customer user.
 
     `fields=None` asks whether they may update anything at all (to show the form); a Helpdesk
-    agent may change only `HELPDESK_UPDATE_FIELDS`. Roles and licences are a separate capability
+    agent may change only `HELPDESK_UPDATE_FIELDS`. Roles and licenses are a separate capability
     (`can_change_roles_or_licenses`).
     """
     if not has_capability(user, Capability.UPDATE_USER):
@@ -206,14 +206,14 @@ def check_update_fields(
     user: StaffUser | None, *, changes_username: bool, changes_roles_or_licences: bool
 ) -> None:
     """Raise PermissionDenied when an update reaches beyond the role: a username changed by
-    someone who may change only names and location, or roles and licences by someone who may
+    someone who may change only names and location, or roles and licenses by someone who may
     not change them. A form never offers these; this refuses a crafted request."""
     if changes_username and not can_update_user(user, fields=["user_principal_name"]):
         raise PermissionDenied(
             "Your role may change names, display name and location, not the username."
         )
     if changes_roles_or_licences and not can_change_roles_or_licenses(user):
-        raise PermissionDenied("Your role may not change roles or licences.")
+        raise PermissionDenied("Your role may not change roles or licenses.")
 
 
 def require_capability(

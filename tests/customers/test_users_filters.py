@@ -1,5 +1,5 @@
 """Users and licenses: the Licenses column, the filters (license, admin role, location) that
-combine with the search, Export of the filtered list, and the background licence scan."""
+combine with the search, Export of the filtered list, and the background license scan."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _names(customer: DirectoryCustomer, query: UserListQuery) -> list[str]:
 
 
 def _licensed(customer: DirectoryCustomer) -> tuple[str, list[DirectoryUser]]:
-    """A SKU of the customer, given as known licences: the first two users hold it, the third
+    """A SKU of the customer, given as known licenses: the first two users hold it, the third
     holds none, the rest are not read yet."""
     sku = skus_of(customer)[0].id
     users = _users(customer)

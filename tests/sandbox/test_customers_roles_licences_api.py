@@ -1,4 +1,4 @@
-"""Customers, directory roles, subscribed SKUs and licence updates over HTTP."""
+"""Customers, directory roles, subscribed SKUs and license updates over HTTP."""
 
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def test_licences_need_a_usage_location_known_skus_and_one_group(api: Api, tenan
     assert api.post(f"{tenant.user(tenant.bob)}/licenseupdates", unknown).code == 3000
     mixed = {"licensesToAssign": [{"skuId": BUSINESS_BASIC}, {"skuId": MINECRAFT}]}
     answer = api.post(f"{tenant.user(tenant.bob)}/licenseupdates", mixed)
-    assert "same licence group" in answer.json()["description"]
+    assert "same license group" in answer.json()["description"]
     assert api.post(f"{tenant.user(tenant.bob)}/licenseupdates", {}).status == 400
     assert CustomerUser.objects.get(pk=tenant.bob.pk).licenses.count() == 0
 

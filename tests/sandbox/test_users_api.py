@@ -197,7 +197,7 @@ def test_patch_refuses_to_empty_the_display_name_or_clear_a_licensed_users_locat
     assert api.patch(tenant.user(tenant.alice), {"displayName": ""}).status == 400
     answer = api.patch(tenant.user(tenant.alice), {"usageLocation": ""})
     assert answer.status == 400
-    assert "licences" in answer.json()["description"]
+    assert "licenses" in answer.json()["description"]
 
 
 def test_patch_can_change_the_username_but_not_to_a_taken_one(api: Api, tenant: Tenant) -> None:

@@ -54,7 +54,7 @@ def make_scene(staff: User, *, basic_seats: int = 50, e3_seats: int = 1) -> Scen
 
 
 def believe_seats_left(scene: Scene, seats: int) -> None:
-    """Make the mirror say every licence has `seats` left (as an old mirror would)."""
+    """Make the mirror say every license has `seats` left (as an old mirror would)."""
     scene.mirror.skus.update(available=seats)
 
 

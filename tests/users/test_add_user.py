@@ -51,7 +51,7 @@ def test_the_form_has_every_field_and_a_new_one_time_id_each_time(
         "Username",
         "Location",
         "Permissions",
-        "Licences",
+        "Licenses",
         "Generate a password",
         "Let me type a password",
         "Make this user change the password when they first sign in",
@@ -65,7 +65,7 @@ def test_the_form_has_every_field_and_a_new_one_time_id_each_time(
     assert "Global Administrator" in page and "Helpdesk Administrator" in page
     assert f'value="{HELPDESK_ADMIN}"' in page
     assert 'name="roles" value' in page and "checked" not in _between(
-        page, "Permissions", "Licences"
+        page, "Permissions", "Licenses"
     )
     # The E3 licence has no seat left: shown, disabled.
     assert "Office 365 E3 (0 of 1 available)" in page
@@ -210,7 +210,7 @@ def test_roles_and_licences_are_given_and_reported(
     )
     page = response.content.decode()
     assert "✓</span> Gave the privileged role Helpdesk Administrator" in page
-    assert "✓</span> Changed the licences" in page
+    assert "✓</span> Changed the licenses" in page
     user = CustomerUser.objects.get(user_principal_name="carol@contoso.com")
     assert list(user.role_members.values_list("role__name", flat=True)) == [
         "Helpdesk Administrator"
@@ -237,7 +237,7 @@ def test_a_failed_later_step_says_what_was_and_was_not_done(
     assert response.status_code == 200
     assert "The user was added, but not everything was done." in page
     assert "✓</span> Created carol@contoso.com" in page
-    assert "✗</span> <strong>Not done:</strong> Changed the licences" in page
+    assert "✗</span> <strong>Not done:</strong> Changed the licenses" in page
     assert shown_password(page)  # the user exists: its password is still shown once
     assert carols() == 1
 
@@ -262,7 +262,7 @@ def test_form_errors_re_show_the_form_with_a_new_id(
     assert response.status_code == 200
     assert "Ensure this value has at most 50 characters" in page
     assert "This username: the part before the @ cannot have two dots in a row." in page
-    assert "Licences need a location" in page
+    assert "Licenses need a location" in page
     assert form_id_of(page) != form_id
     assert carols() == 0
 

@@ -92,7 +92,7 @@ def test_the_save_page_offers_location_licences_with_seats_and_warns_about_passw
     draft = make_draft(scene, 2)
     page = text(client_.get(save_url(scene), {"draft": str(draft.public_id)}))
     assert '<select name="usage_location"' in page and ">United Kingdom</option>" in page
-    assert "Microsoft 365 Business Basic <span" in page and "50 seats left" in page
+    assert "Microsoft 365 Business Basic <span" in page and "50 of 50 available" in page
     # Office 365 E3 has one seat for two users: its box is disabled, and says why.
     assert f'value="{OFFICE_E3}" id="bulk-sku-2" disabled' in page
     assert "Not enough seats for 2 users" in page

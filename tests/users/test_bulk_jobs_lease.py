@@ -212,7 +212,7 @@ def test_the_maintenance_command_runs_one_round_and_says_what_it_did(
         "0 audit record(s) pruned"
     )
     # The directory's background work: the scene's customer has one user, licences unread.
-    assert directory == ["licences: 1 user(s) read"]
+    assert directory == ["licenses: 1 user(s) read"]
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])

@@ -278,7 +278,7 @@ def test_a_good_file_becomes_a_draft_and_the_page_offers_location_and_save(
     assert f'<input type="hidden" name="draft" value="{draft.public_id}">' in page
     assert '<select name="usage_location" id="bulk-location" class="form-select" required' in page
     assert '<option value="DE">Germany</option>' in page
-    assert '<legend class="form-label">Licences' in page  # the Save step's own fields
+    assert '<legend class="form-label">Licenses' in page  # the Save step's own fields
     assert 'name="ticket"' in page
     assert '<button type="submit" class="btn btn-primary">Save</button>' in page
     assert "/upload/annotated/" not in page  # nothing to give back

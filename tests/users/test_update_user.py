@@ -183,7 +183,7 @@ def test_an_admin_agent_changes_the_username_roles_and_licences(
     response = client.post(scene.user_url(scene.bob, "update"), fields, follow=True)
     page = response.content.decode()
     assert "Gave the privileged role Helpdesk Administrator." in page
-    assert "Changed the licences." in page
+    assert "Changed the licenses." in page
     scene.bob.refresh_from_db()
     assert scene.bob.user_principal_name == "robert@contoso.com"
     assert list(scene.bob.role_members.values_list("role__name", flat=True)) == [
@@ -197,7 +197,7 @@ def test_a_licence_needs_a_location(client: Client, admin_agent: User, scene: Sc
     fields.update(usage_location="", licences=[BUSINESS_BASIC])
     response = client.post(scene.user_url(scene.bob, "update"), fields)
     assert response.status_code == 200
-    assert "Licences need a location" in response.content.decode()
+    assert "Licenses need a location" in response.content.decode()
     assert not audit("user_update")
 
 
@@ -234,7 +234,7 @@ def test_a_stale_page_reverses_nothing_done_meanwhile(
     client: Client, admin_agent: User, scene: Scene
 ) -> None:
     """The first review's finding: an Admin opens two users' pages; meanwhile Bob is given a
-    role and a licence and Alice loses Global Administrator; the Admin changes only display
+    role and a license and Alice loses Global Administrator; the Admin changes only display
     names and presses Submit on each."""
     signed_in(client, admin_agent)
     bob, alice = form_of(client, scene, scene.bob), form_of(client, scene, scene.alice)

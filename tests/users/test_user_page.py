@@ -1,4 +1,4 @@
-"""The user page (read only in this issue): details, roles, licences, protected accounts, errors."""
+"""The user page (read only in this issue): details, roles, licenses, protected accounts, errors."""
 
 from __future__ import annotations
 

@@ -147,7 +147,7 @@ def test_a_typed_password_is_used_and_roles_and_licences_follow(scene: Scene) ->
     assert [step.description for step in result.steps] == [
         "Created carol@contoso.com",
         "Gave the privileged role Helpdesk Administrator",
-        "Changed the licences",
+        "Changed the licenses",
     ]
     assert result.complete
     assert result.user is not None and result.user.id is not None
@@ -497,7 +497,7 @@ def test_submit_changes_roles_and_licences(scene: Scene) -> None:
     assert [(step.description, step.succeeded) for step in steps] == [
         ("Gave the privileged role Helpdesk Administrator", True),
         ("Took away the role Global Administrator", True),
-        ("Changed the licences", True),
+        ("Changed the licenses", True),
     ]
     assert [str(sku) for sku in scene.alice.licenses.values_list("sku__sku_id", flat=True)] == [
         BUSINESS_BASIC
@@ -522,7 +522,7 @@ def test_an_invalid_change_is_audited_as_failed_and_raised(scene: Scene) -> None
 
 
 def test_a_stale_page_changes_only_what_was_changed_on_it(scene: Scene) -> None:
-    """Loaded, then someone grants Bob a role and a licence and takes Alice's Global
+    """Loaded, then someone grants Bob a role and a license and takes Alice's Global
     Administrator away; the stale pages change only a display name."""
     pc = partner_center()
     bob = selectors.user_details(pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk))

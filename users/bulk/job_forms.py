@@ -1,7 +1,7 @@
 """The forms of a bulk upload's Save step and of its job page.
 
 Apart from `users/bulk/forms.py` (the Validate step's), which another step owns. They validate
-and convert; the seat check itself is `bulk_job_create`'s, so a licence too small for the upload
+and convert; the seat check itself is `bulk_job_create`'s, so a license too small for the upload
 is refused there even when a crafted request ticks a disabled box.
 """
 
@@ -21,7 +21,7 @@ CHOOSE_A_LOCATION = "Choose the Location of the new users."
 
 
 class BulkSaveForm(forms.Form):
-    """Location (required) and licences (optional) for every user of a draft, and the ticket."""
+    """Location (required) and licenses (optional) for every user of a draft, and the ticket."""
 
     draft = forms.UUIDField(widget=forms.HiddenInput)
     usage_location = forms.ChoiceField(
@@ -29,11 +29,11 @@ class BulkSaveForm(forms.Form):
         error_messages={"required": CHOOSE_A_LOCATION, "invalid_choice": CHOOSE_A_LOCATION},
     )
     skus = forms.MultipleChoiceField(
-        label="Licences",
+        label="Licenses",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "invalid_choice": "That licence is not one of this customer's subscriptions."
+            "invalid_choice": "That license is not one of this customer's subscriptions."
         },
     )
     ticket = TicketField()
@@ -53,7 +53,7 @@ class BulkSaveForm(forms.Form):
 
 
 def license_choices(form: BulkSaveForm | None, options: list[Any]) -> list[dict[str, Any]]:
-    """The licence check boxes as the template draws them: checked ones kept after an error,
+    """The license check boxes as the template draws them: checked ones kept after an error,
     one without a seat for every user disabled (the server refuses it anyway)."""
     checked: set[str] = set()
     if form is not None and form.is_bound and isinstance(form.data, QueryDict):

@@ -1,6 +1,6 @@
 """Upload users, after Validate: Save, the job page, its passwords.
 
-- Save (`users:bulk_save`): Location and licences for all the draft's users and a ticket; a valid
+- Save (`users:bulk_save`): Location and licenses for all the draft's users and a ticket; a valid
   POST turns the draft into a job (`bulk_job_create`) and goes to the job page.
 - The job page (`users:bulk_job`): while the job runs, a progress bar that htmx polls every 2s
   (286 stops it and swaps in the results); a plain request refreshes itself with a `Refresh`
@@ -74,7 +74,7 @@ DRAFT_GONE: Final = (
 @require_capability(Capability.BULK_UPLOAD)
 @shows_problems("users/bulk/jobs/save.html")
 def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
-    """Save: a draft's Location, licences and ticket; a valid POST makes the job.
+    """Save: a draft's Location, licenses and ticket; a valid POST makes the job.
 
     A draft already saved (a reload, the back button, a double click) goes to its job.
     """
@@ -177,7 +177,7 @@ def bulk_job_cancel_view(request: HtmxHttpRequest, customer_id: UUID, job_id: UU
 @require_POST
 @require_capability(Capability.BULK_UPLOAD)
 def bulk_job_retry(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
-    """Retry failed rows (and licences that failed after a create), in the background."""
+    """Retry failed rows (and licenses that failed after a create), in the background."""
     job = _job_or_404(customer_id, job_id)
     try:
         count = bulk_job_retry_failed(job=job, actor=Actor.from_request(request))

@@ -1,6 +1,6 @@
 """Bulk upload, step two: a validated draft becomes a job that a background worker runs.
 
-Save (`bulk_job_create`) checks the Location and licences, writes the job and one row per user,
+Save (`bulk_job_create`) checks the Location and licenses, writes the job and one row per user,
 audits it and enqueues the task in one transaction. While it runs, the job can be cancelled;
 afterwards its failed rows can be retried, and its results downloaded. The worker's lease is in
 `lease.py`, what the screens read in `job_selectors.py`, the task body in `worker.py`.
@@ -39,18 +39,19 @@ class BulkJobRefused(Exception):
 
 @dataclass(frozen=True)
 class LicenseOption:
-    """One of the customer's licences as the Save form offers it."""
+    """One of the customer's licenses as the Save form offers it."""
 
     sku_id: str
     name: str
     seats_left: int
     enough: bool  # seats for every user of the upload
+    seats: int = 0  # in all, for "12 of 30 available"
 
 
 def bulk_license_options(*, skus: Sequence[SkuRow], users: int) -> list[LicenseOption]:
-    """The customer's subscribed licences with seats left, and whether they cover `users`."""
+    """The customer's subscribed licenses with seats left, and whether they cover `users`."""
     return [
-        LicenseOption(sku.id, sku.name, sku.available, sku.available >= users)
+        LicenseOption(sku.id, sku.name, sku.available, sku.available >= users, sku.total)
         for sku in sorted(skus, key=lambda sku: sku.name.casefold())
     ]
 
@@ -67,7 +68,7 @@ def bulk_job_create(
 ) -> BulkJob:
     """Save: turn a validated draft into a job and enqueue the task that creates its users.
 
-    The Location is required (an ISO country code); each licence must be one of the
+    The Location is required (an ISO country code); each license must be one of the
     customer's with a seat left for every user (seats as last read). Raises
     BulkJobRefused otherwise. Saving the same draft again returns the job it already made, so
     a double click or a reload creates nothing twice.
@@ -145,7 +146,7 @@ def _chosen_skus(
     for sku_id in dict.fromkeys(sku_ids):  # each once, in the order given
         sku = by_id.get(sku_id.lower())
         if sku is None:
-            raise BulkJobRefused("That licence is not one of this customer's subscriptions.")
+            raise BulkJobRefused("That license is not one of this customer's subscriptions.")
         if sku.available < users:
             raise BulkJobRefused(
                 f"{sku.name} has {sku.available} seat{'' if sku.available == 1 else 's'} left, "
@@ -224,7 +225,7 @@ UNKNOWN_STATUS: Final = (
 
 
 def bulk_job_retry_failed(*, job: BulkJob, actor: Actor, now: datetime | None = None) -> int:
-    """Retry failed rows, and licences that failed after a create; returns how many rows.
+    """Retry failed rows, and licenses that failed after a create; returns how many rows.
 
     A row that got a definite error is a new operation: a new request id and a new password.
     A row whose outcome is unknown keeps its request id and password, so Partner Center
@@ -257,7 +258,7 @@ def bulk_job_retry_failed(*, job: BulkJob, actor: Actor, now: datetime | None = 
 
 
 def _rows_reopen_failed(job: BulkJob) -> int:
-    """Make the job's failed rows (and failed licences) pending again; returns how many."""
+    """Make the job's failed rows (and failed licenses) pending again; returns how many."""
     rows = BulkRow.objects.filter(job=job)
     failed = rows.filter(state=BulkRow.FAILED).update(
         state=BulkRow.PENDING,

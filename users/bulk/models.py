@@ -16,7 +16,7 @@ from django.db import models
 
 class BulkJob(models.Model):
     """A validated upload a staff member saved: who, when, which customer, the ticket, the
-    Location and licences for all its users, and the worker's lease.
+    Location and licenses for all its users, and the worker's lease.
 
     Counts are derived from the rows when a job is read (`job_selectors._with_counts`), so
     they are never out of step.

@@ -1,4 +1,4 @@
-"""One row of a bulk job: its user created (or adopted), its licences assigned, its password reset.
+"""One row of a bulk job: its user created (or adopted), its licenses assigned, its password reset.
 
 Every row is claimed with a conditional UPDATE that also checks the job's lease, and its
 request id and encrypted temporary password are committed before its create call. So when a
@@ -49,7 +49,7 @@ class RowWork:
         self._known_users: dict[str, CustomerUser] = {}
 
     def process(self, row_id: int) -> None:
-        """Do what the row needs: create its user and assign its licences, or reset its
+        """Do what the row needs: create its user and assign its licenses, or reset its
         password; each step's request id is committed before its call."""
         row = BulkRow.objects.get(pk=row_id)
         if row.state in (BulkRow.PENDING, BulkRow.WORKING):

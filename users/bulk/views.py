@@ -1,7 +1,7 @@
 """Upload users: the CSV template, Validate, the file back annotated, the Location step.
 
 Nothing here writes to Partner Center. A file that validates becomes a draft and the page offers
-its next step: Location, licences and ticket (the bulk jobs step's fields,
+its next step: Location, licenses and ticket (the bulk jobs step's fields,
 `users/bulk/jobs/save_fields.html`), posted to `users:bulk_save` (`users/bulk/job_views.py`),
 which turns the draft into a job.
 

@@ -93,7 +93,7 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
 
 def _initial(request: HtmxHttpRequest) -> dict[str, Any]:
     """A new form: the ticket from the link, and after "Add another user" the domain, location
-    and licences of the user just added (the form offers only what the customer has)."""
+    and licenses of the user just added (the form offers only what the customer has)."""
     return {
         "ticket": ticket_from_link(request),
         "domain": request.GET.get("domain", ""),
@@ -103,7 +103,7 @@ def _initial(request: HtmxHttpRequest) -> dict[str, Any]:
 
 
 def _another_url(customer: CustomerRow, form: AddUserForm, new: NewUser) -> str:
-    """Add another user: an empty form with the same domain, location, licences and ticket."""
+    """Add another user: an empty form with the same domain, location, licenses and ticket."""
     kept = {
         "domain": form.cleaned_data["domain"],
         "location": new.usage_location,

@@ -130,7 +130,7 @@ def _check(request: HtmxHttpRequest, page: Page, action: Capability) -> None:
 @require_capability(Capability.VIEW)
 @shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
-    """A user's details, directory roles and licences, read live; the forms the role allows."""
+    """A user's details, directory roles and licenses, read live; the forms the role allows."""
     pc = partner_center_for(request)
     page = _page(request, pc, customer_id, user_id)
     ticket = ticket_from_link(request)
@@ -334,7 +334,7 @@ def _chosen(form: UpdateUserForm, name: str) -> frozenset[str] | None:
 
 
 def _offered(form: UpdateUserForm, name: str) -> frozenset[str] | None:
-    """The roles or licences the form offered: only those can be taken away by unchecking."""
+    """The roles or licenses the form offered: only those can be taken away by unchecking."""
     if name not in form.fields:
         return None
     return frozenset(str(value) for value, _ in form.fields[name].choices)  # type: ignore[attr-defined]
@@ -376,7 +376,7 @@ def _conflict(
     sku_names = page.choices.sku_names if page.choices else {}
     for label, names, was, now_held, chosen in (
         ("Admin roles", role_names, loaded.role_ids, conflict.current_role_ids, changes.role_ids),
-        ("Licences", sku_names, loaded.sku_ids, conflict.current_sku_ids, changes.sku_ids),
+        ("Licenses", sku_names, loaded.sku_ids, conflict.current_sku_ids, changes.sku_ids),
     ):
         if chosen is None and now_held == was:
             continue

@@ -15,7 +15,7 @@ from customers.directory.sync import directory_forget, directory_forget_all
 class Command(BaseCommand):
     help = (
         "Delete what the directory mirrors of Partner Center (names, usernames, locations, roles, "
-        "licences): every customer, or those given. They are read again when next needed."
+        "licenses): every customer, or those given. They are read again when next needed."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""Licences: the customer's subscribed SKUs, a user's licences, and licence updates."""
+"""Licenses: the customer's subscribed SKUs, a user's licenses, and license updates."""
 
 from __future__ import annotations
 
@@ -67,9 +67,9 @@ def update_licenses(request: HttpRequest, customer_id: str, user_id: str) -> Ans
         raise invalid("Give licensesToAssign or licensesToRemove.")
     skus = _customer_skus(customer, [sku_id for sku_id, _ in to_assign] + to_remove)
     if len({sku.license_group for sku in skus.values()}) > 1:
-        raise invalid("All licences in one update must belong to the same licence group.")
+        raise invalid("All licenses in one update must belong to the same license group.")
     if to_assign and not user.usage_location:
-        raise invalid("The user needs a usage location before licences can be assigned.")
+        raise invalid("The user needs a usage location before licenses can be assigned.")
     LicenseAssignment.objects.filter(user=user, sku__in=[skus[key] for key in to_remove]).delete()
     for sku_id, excluded in to_assign:
         _assign(user, skus[sku_id], excluded)

@@ -27,7 +27,7 @@ def _uuid(value: str) -> uuid.UUID | None:
 def find_customer(customer_id: str, *, delegated: bool = True) -> Customer:
     """The customer, or 404 60003; with `delegated`, 403 when the partner has no delegated access.
 
-    Everything that reads or changes the customer's directory (users, roles, licences, domains,
+    Everything that reads or changes the customer's directory (users, roles, licenses, domains,
     company profile) needs delegated access; listing and getting the customer does not.
     """
     key = _uuid(customer_id)

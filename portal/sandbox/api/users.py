@@ -181,7 +181,7 @@ def update_user(request: HttpRequest, customer_id: str, user_id: str) -> Answer:
 def delete_user(request: HttpRequest, customer_id: str, user_id: str) -> Answer:
     """DELETE /v1/customers/{id}/users/{user-id}: a soft delete, answered 204.
 
-    The user keeps its roles and licences; a restore within 30 days brings them back with it.
+    The user keeps its roles and licenses; a restore within 30 days brings them back with it.
     """
     user = find_active_user(find_customer(customer_id), user_id)
     user.state, user.soft_deletion_time = CustomerUser.INACTIVE, clock.now()
@@ -202,7 +202,7 @@ def _apply_changes(customer: Customer, user: CustomerUser, body: dict[str, Any])
     location = optional_text(body, "usagelocation")
     if location is not None:
         if not location and user.licenses.exists():
-            raise invalid("The usageLocation of a user with licences cannot be cleared.")
+            raise invalid("The usageLocation of a user with licenses cannot be cleared.")
         user.usage_location = rules.check_usage_location(location) if location else ""
     upn = optional_text(body, "userprincipalname")
     if upn is not None and upn != user.user_principal_name:

@@ -45,7 +45,7 @@ class Command(UserCommand):
             type=country_value,
             default="",
             metavar="CC",
-            help="Two-letter country code (needed before licences can be assigned).",
+            help="Two-letter country code (needed before licenses can be assigned).",
         )
         parser.add_argument(
             "--force-change-password",

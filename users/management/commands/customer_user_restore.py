@@ -16,7 +16,7 @@ from users.restores import users_restore
 class Command(UserCommand):
     help = (
         "Restore a user deleted in the last 30 days (Restore-PCCustomerUser), with its roles and "
-        "licences."
+        "licenses."
     )
     capability = Capability.RESTORE_USER
 

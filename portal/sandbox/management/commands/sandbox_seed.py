@@ -14,7 +14,7 @@ from portal.sandbox.seed_plan import large_plan, many_plans
 
 class Command(BaseCommand):
     help = (
-        "Fill the sandbox with realistic demo data (customers, users, roles, licences). "
+        "Fill the sandbox with realistic demo data (customers, users, roles, licenses). "
         "Does nothing when it already has data, unless --reset is given."
     )
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete every sandbox customer, user, role and licence first, then seed again.",
+            help="Delete every sandbox customer, user, role and license first, then seed again.",
         )
         parser.add_argument(
             "--large",
