@@ -167,7 +167,7 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     name = first.inner_text()
     first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
-    expect(page.get_by_role("heading", name="Directory roles")).to_be_visible()
+    expect(page.get_by_role("heading", name="Admin roles")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path=screenshots / "user-page.png", full_page=True)
 
