@@ -19,4 +19,36 @@
       }
     }
   });
+
+  // The seed's Browse: a button that opens the file dialog and shows the chosen file's name.
+  // The native input stays in the page (focusable, labelled "CSV file"), only out of sight, so
+  // the keyboard and assistive technology use it as before; without JavaScript it shows as is.
+  function setUp(root) {
+    var pickers = (root || document).querySelectorAll("[data-file-picker]");
+    Array.prototype.forEach.call(pickers, function (picker) {
+      picker.classList.add("file-picker-enhanced");
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var picker = input.closest ? input.closest("[data-file-picker]") : null;
+    if (!picker) {
+      return;
+    }
+    var name = picker.querySelector("[data-file-name]");
+    if (name) {
+      name.textContent = input.files && input.files.length ? input.files[0].name : "No file chosen";
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    setUp(event.detail.elt);
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () {
+      setUp(document);
+    });
+  } else {
+    setUp(document);
+  }
 })();

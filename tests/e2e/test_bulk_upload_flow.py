@@ -82,9 +82,16 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
         f"Zoë,Ng,Zoë Ng,zoe.ng@{DOMAIN},",
         f"Olu,Ade,Olu Ade,olu.ade@{DOMAIN},",
     )
+    # The seed's Browse: a button, and the chosen file's name beside it.
+    picker = page.locator("[data-file-picker]")
+    expect(picker.get_by_text("Browse", exact=True)).to_be_visible()
+    expect(picker.get_by_text("No file chosen")).to_be_visible()
     page.get_by_label("CSV file").set_input_files(
         {"name": "new-staff.csv", "mimeType": "text/csv", "buffer": good}
     )
+    expect(picker.get_by_text("new-staff.csv")).to_be_visible()
+    page.get_by_label("CSV file").focus()  # the native input keeps the keyboard
+    expect(page.get_by_label("CSV file")).to_be_focused()
     page.get_by_role("button", name="Validate").click()
     expect(page.get_by_text("3 users ready to create")).to_be_visible()
     next_step = page.get_by_role("region", name="Next: Location and Save")
