@@ -41,14 +41,5 @@
       name.textContent = input.files && input.files.length ? input.files[0].name : "No file chosen";
     }
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    setUp(event.detail.elt);
-  });
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      setUp(document);
-    });
-  } else {
-    setUp(document);
-  }
+  window.portalOnLoad(setUp);
 })();

@@ -96,14 +96,5 @@
       event.target.select();
     }
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    setUp(event.detail.elt);
-  });
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      setUp(document);
-    });
-  } else {
-    setUp(document);
-  }
+  window.portalOnLoad(setUp);
 })();

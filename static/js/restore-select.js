@@ -39,10 +39,5 @@
       update();
     }
   });
-  document.addEventListener("htmx:afterSettle", update);
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", update);
-  } else {
-    update();
-  }
+  window.portalOnLoad(update);
 })();

@@ -61,14 +61,5 @@
       showPassword(form);
     }
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    setUp(event.detail.elt);
-  });
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () {
-      setUp(document);
-    });
-  } else {
-    setUp(document);
-  }
+  window.portalOnLoad(setUp);
 })();
