@@ -22,20 +22,26 @@ _LOG_EVERY: Final = 60.0  # seconds between two warnings of the same outage
 T = TypeVar("T")
 
 
+_warned_at = [0.0]
+
+
+def _warn(error: BaseException) -> None:
+    """The first failure of an outage in a minute, in the log."""
+    now = time.monotonic()
+    if now - _warned_at[0] >= _LOG_EVERY:
+        _warned_at[0] = now
+        logger.warning("Redis does not answer (%s): going on without the cache", error)
+
+
 class DegradingRedisCache(RedisCache):
     """Django's Redis cache that answers a miss (reads) or does nothing (writes) when Redis is
     down, saying so in the log at most once a minute."""
-
-    _warned_at = 0.0
 
     def _or(self, fallback: T, call: Callable[[], T]) -> T:
         try:
             return call()
         except _UNAVAILABLE as error:
-            now = time.monotonic()
-            if now - DegradingRedisCache._warned_at >= _LOG_EVERY:
-                DegradingRedisCache._warned_at = now
-                logger.warning("Redis does not answer (%s): going on without the cache", error)
+            _warn(error)
             return fallback
 
     def available(self) -> bool:
@@ -73,8 +79,8 @@ class DegradingRedisCache(RedisCache):
         # A missing key raises ValueError, as Django's caches do; an outage does too.
         try:
             return RedisCache.incr(self, key, delta, version)
-        except _UNAVAILABLE:
-            self._or(None, self._raise_again)
+        except _UNAVAILABLE as error:
+            _warn(error)
             raise ValueError(f"Key {key!r} not found (the cache does not answer).") from None
 
     def clear(self) -> None:
@@ -84,7 +90,3 @@ class DegradingRedisCache(RedisCache):
                 self,
             ),
         )
-
-    @staticmethod
-    def _raise_again() -> None:
-        raise RedisConnectionError("the cache does not answer")
