@@ -41,6 +41,7 @@ class UserLine:
     cost more than the rest of the page."""
 
     url: str
+    user_id: str
     name: str
     username: str
     location: str
@@ -62,6 +63,7 @@ def user_lines(
     return [
         UserLine(
             url=link.replace(marker, row.user_id),
+            user_id=row.user_id,
             name=row.display_name or row.user_principal_name,
             username=row.user_principal_name,
             location=places.get(row.usage_location)

@@ -315,3 +315,60 @@ class RestoreForm(StyledForm):
         self.fields["users"].error_messages["invalid_choice"] = (
             "A selected user is no longer among the deleted users: refresh the list and try again."
         )
+
+
+class SelectedActionForm(StyledForm):
+    """An action on selected users: its ticket, the one-time id that makes a second send find
+    the job the first made, the licenses to assign and remove (Manage licenses), and the typed
+    count that confirms a large Delete."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+    assign = forms.MultipleChoiceField(
+        label="Assign", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    remove = forms.MultipleChoiceField(
+        label="Remove", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    confirm_count = forms.IntegerField(label="Type the number of users to delete", required=False)
+    ticket = TicketField()
+
+    def __init__(
+        self,
+        *args: Any,
+        skus: Sequence[SkuRow] = (),
+        licenses: bool = False,
+        typed_count: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.typed_count = typed_count
+        self.skus = sorted(skus, key=lambda sku: sku.name.casefold()) if licenses else []
+        if licenses:
+            _choices(self, "assign", [(sku.id, sku.name) for sku in self.skus])
+            _choices(self, "remove", [(sku.id, sku.name) for sku in self.skus])
+        else:
+            del self.fields["assign"], self.fields["remove"]
+        if typed_count is None:
+            del self.fields["confirm_count"]
+
+    def license_rows(self) -> list[dict[str, Any]]:
+        """Each license with its seats and whether Assign or Remove is checked."""
+        assign = set(self["assign"].value() or ()) if self.skus else set()
+        remove = set(self["remove"].value() or ()) if self.skus else set()
+        return [
+            {
+                "sku": sku,
+                "seats": f"{sku.available} of {sku.total} available",
+                "assign": sku.id in assign,
+                "remove": sku.id in remove,
+            }
+            for sku in self.skus
+        ]
+
+    def clean_confirm_count(self) -> int | None:
+        typed: int | None = self.cleaned_data.get("confirm_count")
+        if self.typed_count is not None and typed != self.typed_count:
+            raise forms.ValidationError(
+                f"Type {self.typed_count}, the number of users to delete, to confirm."
+            )
+        return typed

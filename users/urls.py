@@ -75,6 +75,8 @@ urlpatterns = [
         job_views.bulk_job_passwords_reset,
         name="bulk_job_passwords_reset",
     ),
+    # An action on users selected in the list; it runs as a job (the bulk job pages).
+    path("customers/<uuid:customer_id>/users/selected/", views.users_selected, name="selected"),
     path(
         "customers/<uuid:customer_id>/deleted/restore/",
         views.users_restore_view,

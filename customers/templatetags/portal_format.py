@@ -40,14 +40,23 @@ def age(moment: datetime | None) -> str:
 
 
 @register.simple_tag
-def user_rows(lines: Iterable[UserLine]) -> str:
+def user_rows(lines: Iterable[UserLine], selectable: bool = False) -> str:
     """The Users and licenses table's rows, written in one go (see `deleted_user_rows`: as
-    template nodes, fifty rows cost more than the rest of the page). Every value is escaped."""
+    template nodes, fifty rows cost more than the rest of the page). Every value is escaped.
+    `selectable` adds each row's check box (for the selection form, labelled by the name)."""
     rows = []
     for line in lines:
         quiet = "" if line.licenses_known and line.licenses else ' class="text-secondary"'
+        name = escape(line.name)
+        check = (
+            '<td class="check-column"><input type="checkbox" class="form-check-input" '
+            f'name="users" value="{escape(line.user_id)}" form="users-selection" '
+            f'aria-label="Select {name}"></td>'
+            if selectable
+            else ""
+        )
         rows.append(
-            f'<tr><td><a href="{escape(line.url)}">{escape(line.name)}</a></td>'
+            f'<tr>{check}<td><a href="{escape(line.url)}">{name}</a></td>'
             f"<td>{escape(line.username)}</td><td>{escape(line.location)}</td>"
             f"<td>{escape(line.roles)}</td><td{quiet}>{escape(line.licenses or 'None')}</td></tr>"
         )

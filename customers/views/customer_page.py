@@ -54,6 +54,7 @@ from portal.web.http import HtmxHttpRequest, csv_attachment
 from portal.web.paging import pager, with_query
 from portal.web.problems import partner_center_problem
 from users.bulk.job_selectors import bulk_jobs_for_customer
+from users.selected import SELECTION_LIMIT, SelectedAction
 
 # Seconds between two looks at a sync a page waits for, with htmx and without (Refresh header).
 POLL_SECONDS: Final = 2
@@ -224,6 +225,11 @@ def _users_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str,
         "filters": SimpleLazyObject(lambda: filters_of(customer.mirror, skus)),
         "pager": pager(page, lambda number: with_query(url, **query.params(page=number))),
         "columns": columns(url, query),
+        # Check boxes for the actions on several users this person may take.
+        "selectable": any(
+            has_capability(request.user, action.capability) for action in SelectedAction
+        ),
+        "selection_limit": SELECTION_LIMIT,
     }
 
 

@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     BULK_PASSWORDS_DOWNLOAD = "bulk_passwords_download"
     BULK_RESULTS_EXPORT = "bulk_results_export"
     BULK_ANNOTATED_EXPORT = "bulk_annotated_export"
+    SELECTED_USERS = "selected_users"
     AUDIT_EXPORT = "audit_export"
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
@@ -55,6 +56,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.BULK_PASSWORDS_DOWNLOAD: "Downloaded temporary passwords",
     Action.BULK_RESULTS_EXPORT: "Downloaded upload results",
     Action.BULK_ANNOTATED_EXPORT: "Downloaded a checked upload",
+    Action.SELECTED_USERS: "Acted on selected users",
     Action.AUDIT_EXPORT: "Exported the audit log",
     Action.SIGN_IN: "Signed in",
     Action.SIGN_IN_FAILED: "Sign-in failed",
@@ -209,8 +211,10 @@ def audit_sign_in(request: HttpRequest) -> AuditRecord:
 
 
 # What the dashboard's Recent activity leaves to the audit log: sign-ins, and each row of a bulk
-# upload (the upload itself is one line).
+# upload or of an action on selected users (the upload or the action itself is one line).
 NOT_ACTIVITY: Final = (Action.SIGN_IN, Action.SIGN_IN_FAILED, Action.BULK_ROW)
+# The key an action on selected users puts in each of its rows' records (the job's public id).
+SELECTED_JOB: Final = "selected_job"
 
 
 def recent_activity(
@@ -224,7 +228,7 @@ def recent_activity(
     `changes_only` leaves out NOT_ACTIVITY."""
     records = AuditRecord.objects.all()
     if changes_only:
-        records = records.exclude(action__in=NOT_ACTIVITY)
+        records = records.exclude(action__in=NOT_ACTIVITY).exclude(changes__has_key=SELECTED_JOB)
     if customer_id:
         records = records.filter(customer_id=customer_id)
     if target_user_id:

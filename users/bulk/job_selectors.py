@@ -50,7 +50,8 @@ class JobCounts:
 
 _COUNTS: Final[dict[str, Any]] = {
     "n_total": Count("rows"),
-    "n_created": Count("rows", filter=Q(rows__state=BulkRow.CREATED)),
+    # Created by an upload, or done by an action on selected users.
+    "n_created": Count("rows", filter=Q(rows__state__in=BulkRow.SUCCEEDED_STATES)),
     "n_failed": Count("rows", filter=Q(rows__state__in=[BulkRow.FAILED, BulkRow.UNKNOWN])),
     "n_cancelled": Count("rows", filter=Q(rows__state=BulkRow.CANCELLED)),
     "n_license_failed": Count(
@@ -185,7 +186,7 @@ def bulk_job_rows(*, job: BulkJob) -> QuerySet[BulkRow]:
 def bulk_job_passwords_history(*, job: BulkJob) -> dict[str, datetime | bool | None]:
     """When the job's passwords were last downloaded, and whether any expired unread: what the
     page says once none is waiting."""
-    created = BulkRow.objects.filter(job=job, state=BulkRow.CREATED)
+    created = BulkRow.objects.filter(job=job, state__in=BulkRow.SUCCEEDED_STATES)
     downloaded_at = created.aggregate(at=Max("password_downloaded_at"))["at"]
     expired = created.filter(
         password_downloaded_at__isnull=True, password_erased_at__isnull=False

@@ -31,7 +31,7 @@ from customers.directory.queries import skus_of
 from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow
 from portal.audit.records import Actor
-from portal.staff.access import Capability, require_capability
+from portal.staff.access import Capability, check_capability, require_capability
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest, csv_attachment
@@ -44,6 +44,7 @@ from users.bulk.job_selectors import (
     bulk_job_summary,
 )
 from users.bulk.jobs import (
+    JOB_CAPABILITY,
     BulkJobRefused,
     bulk_job_cancel,
     bulk_job_create,
@@ -135,7 +136,7 @@ def _save_page(
 
 
 @require_GET
-@require_capability(Capability.BULK_UPLOAD)
+@require_capability(Capability.VIEW)
 def bulk_job(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
     """The job: progress while it runs (polled), then every row's Status update and what to do.
 
@@ -143,24 +144,25 @@ def bulk_job(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpR
     286 once it is done (htmx swaps the results in and stops). A plain request gets the page,
     with `Refresh: 2` while the job runs.
     """
-    job = _job_or_404(customer_id, job_id)
+    job = _job_or_404(request, customer_id, job_id)
     context = _job_context(request, job)
+    template = "users/bulk/jobs/job.html" if job.is_upload else "users/bulk/jobs/action_job.html"
     if request.htmx and request.htmx.target == "bulk-job-status":
-        response = render(request, "users/bulk/jobs/job.html#status", context)
+        response = render(request, f"{template}#status", context)
         if not context["active"]:
             response.status_code = HttpResponseStopPolling.status_code
         return response
-    response = render(request, "users/bulk/jobs/job.html", context)
+    response = render(request, template, context)
     if context["active"]:
         response["Refresh"] = str(POLL_SECONDS)
     return response
 
 
 @require_POST
-@require_capability(Capability.BULK_UPLOAD)
+@require_capability(Capability.VIEW)
 def bulk_job_cancel_view(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
     """Cancel: users not yet started are not created; those already started finish."""
-    job = _job_or_404(customer_id, job_id)
+    job = _job_or_404(request, customer_id, job_id)
     try:
         job = bulk_job_cancel(job=job, actor=Actor.from_request(request))
     except BulkJobRefused as refused:
@@ -169,16 +171,18 @@ def bulk_job_cancel_view(request: HtmxHttpRequest, customer_id: UUID, job_id: UU
         messages.info(
             request,
             "Cancelled: users not yet started will not be created. Users already being created "
-            "finish first.",
+            "finish first."
+            if job.is_upload
+            else "Cancelled: users not yet started are left as they are.",
         )
     return redirect(_job_url(job))
 
 
 @require_POST
-@require_capability(Capability.BULK_UPLOAD)
+@require_capability(Capability.VIEW)
 def bulk_job_retry(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
     """Retry failed rows (and licenses that failed after a create), in the background."""
-    job = _job_or_404(customer_id, job_id)
+    job = _job_or_404(request, customer_id, job_id)
     try:
         count = bulk_job_retry_failed(job=job, actor=Actor.from_request(request))
     except BulkJobRefused as refused:
@@ -189,19 +193,18 @@ def bulk_job_retry(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) ->
 
 
 @require_POST
-@require_capability(Capability.BULK_UPLOAD)
+@require_capability(Capability.VIEW)
 def bulk_job_results(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponseBase:
     """Download the results: the upload's rows with each one's Status update (no password).
 
     A POST: the download is audited under the staff member's name."""
-    job = _job_or_404(customer_id, job_id)
-    stem = job.file_name.rsplit(".", 1)[0] or "upload"
+    job = _job_or_404(request, customer_id, job_id)
     content = bulk_job_results_export(job=job, actor=Actor.from_request(request))
-    return csv_attachment(content, f"{stem}-results.csv")
+    return csv_attachment(content, f"{job.file_stem}-results.csv")
 
 
 @require_POST
-@require_capability(Capability.BULK_UPLOAD)
+@require_capability(Capability.VIEW)
 def bulk_job_passwords(
     request: HtmxHttpRequest, customer_id: UUID, job_id: UUID
 ) -> HttpResponseBase:
@@ -210,7 +213,7 @@ def bulk_job_passwords(
     A POST, so no link prefetcher or crawler can use the one download up. A refusal (a second
     download, another staff member, a job still running) goes back to the job page and says why.
     """
-    job = _job_or_404(customer_id, job_id)
+    job = _job_or_404(request, customer_id, job_id)
     try:
         file = bulk_passwords_download(
             job=job, staff=_staff(request), actor=Actor.from_request(request)
@@ -222,12 +225,12 @@ def bulk_job_passwords(
 
 
 @require_http_methods(["GET", "POST"])
-@require_capability(Capability.BULK_UPLOAD)
+@require_capability(Capability.VIEW)
 def bulk_job_passwords_reset(
     request: HtmxHttpRequest, customer_id: UUID, job_id: UUID
 ) -> HttpResponse:
     """Reset passwords for this upload: GET asks for confirmation, POST does it (once)."""
-    job = _job_or_404(customer_id, job_id)
+    job = _job_or_404(request, customer_id, job_id)
     if request.method == "GET":
         context = {**_job_context(request, job), "passwords_warning": PASSWORDS_WARNING}
         return render(request, "users/bulk/jobs/reset_confirm.html", context)
@@ -249,12 +252,15 @@ def bulk_job_passwords_reset(
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _job_or_404(customer_id: UUID, job_id: UUID) -> BulkJob:
-    """The job of this customer, or 404. Every Admin agent may see every upload; only the
-    passwords are the uploader's (`bulk_passwords_download` checks that)."""
+def _job_or_404(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> BulkJob:
+    """The job of this customer, or 404; 403 unless the staff member's role may do what the
+    job does (an upload: Admin agents; a reset of selected users: Helpdesk agents too). Whoever
+    may, may see every such job; only the passwords are its maker's
+    (`bulk_passwords_download` checks that)."""
     job = bulk_job_get(public_id=job_id, customer_id=str(customer_id))
     if job is None:
-        raise Http404("No such upload for this customer.")
+        raise Http404("No such job for this customer.")
+    check_capability(request.user, JOB_CAPABILITY[job.kind])
     return job
 
 

@@ -22,12 +22,22 @@ from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import SkuRow, skus_of
 from portal.audit.records import Action, Actor, AuditContext
 from portal.csvsafe import csv_stream
+from portal.staff.access import Capability
 from users.bulk.job_selectors import results_lines
 from users.bulk.lease import bulk_job_enqueue
 from users.bulk.models import BulkJob, BulkRow
 from users.models import BulkDraft
 
 logger = logging.getLogger("users.bulk")
+
+
+# What a staff member's role must allow to see a job of each kind, and to act on it.
+JOB_CAPABILITY: Final = {
+    BulkJob.UPLOAD: Capability.BULK_UPLOAD,
+    BulkJob.LICENSES: Capability.CHANGE_ROLES_OR_LICENSES,
+    BulkJob.RESET: Capability.RESET_PASSWORD,
+    BulkJob.DELETE: Capability.DELETE_USER,
+}
 
 
 class BulkJobRefused(Exception):
@@ -201,6 +211,13 @@ def bulk_job_cancel(*, job: BulkJob, actor: Actor, now: datetime | None = None) 
 def rows_cancel_unstarted(job: BulkJob, *, now: datetime) -> None:
     """Close the rows of a cancelled job: unstarted ones are not created; a row left mid-call
     by a dead worker may or may not have been (Retry failed rows finds out, safely)."""
+    if not job.is_upload:  # an action's rows know their user from the start
+        BulkRow.objects.filter(job=job, state=BulkRow.PENDING).update(
+            state=BulkRow.CANCELLED,
+            status_update="Not done: cancelled before this user was started.",
+            password_encrypted="",
+            finished_at=now,
+        )
     BulkRow.objects.filter(job=job, state=BulkRow.PENDING, user_id="").update(
         state=BulkRow.CANCELLED,
         status_update="Not created: the upload was cancelled before this user was started.",

@@ -1,4 +1,5 @@
-"""A saved bulk upload: the job its worker runs, and one row per user it creates.
+"""A saved bulk upload or an action on selected users: the job its worker runs, and one row
+per user it creates or acts on.
 
 Imported by `users/models.py` so Django finds the models under the `users` app. Logic lives in
 `jobs.py` (create, cancel, retry), `lease.py` (which worker holds a job), `job_selectors.py`
@@ -15,8 +16,9 @@ from django.db import models
 
 
 class BulkJob(models.Model):
-    """A validated upload a staff member saved: who, when, which customer, the ticket, the
-    Location and licenses for all its users, and the worker's lease.
+    """A validated upload a staff member saved (who, when, which customer, the ticket, the
+    Location and licenses for all its users), or an action on users selected in the list
+    (`kind`: manage licenses, reset passwords, delete); and the worker's lease.
 
     Counts are derived from the rows when a job is read (`job_selectors._with_counts`), so
     they are never out of step.
@@ -37,8 +39,21 @@ class BulkJob(models.Model):
     ACTIVE_STATES = (QUEUED, RUNNING, CANCEL_REQUESTED)
     DONE_STATES = (CANCELLED, FINISHED)
 
+    UPLOAD = "upload"  # create the users of a CSV file
+    LICENSES = "licenses"  # assign and remove licenses of selected users
+    RESET = "reset"  # new temporary passwords for selected users
+    DELETE = "delete"  # delete selected users
+    KINDS = [
+        (UPLOAD, "Upload users"),
+        (LICENSES, "Manage licenses"),
+        (RESET, "Reset passwords"),
+        (DELETE, "Delete users"),
+    ]
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # The draft it was saved from: a second Save of the same draft finds this job.
+    kind = models.CharField(max_length=10, choices=KINDS, default=UPLOAD)
+    # The draft it was saved from (an upload), or the one-time id of the form that made it (an
+    # action): a second Save of the same draft or form finds this job.
     draft_public_id = models.UUIDField(unique=True, null=True, editable=False)
     customer_id = models.CharField(max_length=64, db_index=True)
     customer_name = models.CharField(max_length=200, blank=True)
@@ -54,6 +69,11 @@ class BulkJob(models.Model):
     usage_location = models.CharField(max_length=2)
     # [{"id": sku id, "name": product name}] assigned to every user; empty for none.
     skus = models.JSONField(default=list, blank=True)
+    # Manage licenses: the same, removed from every user.
+    remove_skus = models.JSONField(default=list, blank=True)
+    # Made by someone who may not act on protected accounts (a Helpdesk agent's reset): each
+    # row reads its user's admin roles live first and leaves a protected account alone.
+    skip_protected = models.BooleanField(default=False)
 
     state = models.CharField(max_length=20, choices=STATES, default=QUEUED)
     # The worker that holds the job, until `lease_expires_at`; it renews the lease while it
@@ -81,11 +101,23 @@ class BulkJob(models.Model):
     def is_done(self) -> bool:
         return self.state in self.DONE_STATES
 
+    @property
+    def is_upload(self) -> bool:
+        return self.kind == self.UPLOAD
+
+    @property
+    def file_stem(self) -> str:
+        """The start of its downloads' file names: the uploaded file's, or the action's."""
+        if self.is_upload:
+            return self.file_name.rsplit(".", 1)[0] or "upload"
+        return f"{self.kind}-{self.created_at:%Y%m%d-%H%M}"
+
 
 class BulkRow(models.Model):
     """One user of a job. Its request id and encrypted temporary password are written before
-    its create call, so a worker that dies mid-call leaves enough to finish it without a
-    duplicate: the same request id again, or a lookup of the username."""
+    its call, so a worker that dies mid-call leaves enough to finish it without a duplicate:
+    the same request id again, or a lookup of the username. An action's row knows its user
+    (`user_id`) from the start and ends DONE instead of CREATED."""
 
     PENDING = "pending"  # not started
     WORKING = "working"  # request id and password stored; the call may be in flight
@@ -93,6 +125,7 @@ class BulkRow(models.Model):
     FAILED = "failed"  # a definite error: nothing was created
     UNKNOWN = "unknown"  # no answer after the retries: may or may not have been created
     CANCELLED = "cancelled"  # the job was cancelled before this row started
+    DONE = "done"  # an action on a selected user was carried out
     STATES = [
         (PENDING, "Pending"),
         (WORKING, "Working"),
@@ -100,8 +133,10 @@ class BulkRow(models.Model):
         (FAILED, "Failed"),
         (UNKNOWN, "Unknown"),
         (CANCELLED, "Cancelled"),
+        (DONE, "Done"),
     ]
-    FINAL_STATES = (CREATED, FAILED, UNKNOWN, CANCELLED)
+    FINAL_STATES = (CREATED, FAILED, UNKNOWN, CANCELLED, DONE)
+    SUCCEEDED_STATES = (CREATED, DONE)
 
     # Licence assignment after the create ("" when the job assigns none).
     LICENSE_PENDING = "pending"

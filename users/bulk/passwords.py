@@ -74,6 +74,8 @@ def bulk_passwords_download(
     if job.created_by_id is None or staff.pk != job.created_by_id:
         raise PasswordsRefused(
             "Only the staff member who uploaded these users can download their passwords."
+            if job.is_upload
+            else "Only the staff member who reset these passwords can download them."
         )
     with transaction.atomic():
         job = BulkJob.objects.select_for_update().get(pk=job.pk)
@@ -99,12 +101,11 @@ def bulk_passwords_download(
             changes={"users": len(rows), "rows": [row.number for row in rows]},
             message=f"Downloaded {len(rows)} temporary password{'' if len(rows) == 1 else 's'}.",
         )
-    stem = job.file_name.rsplit(".", 1)[0] or "upload"
-    return PasswordsFile(f"{stem}-passwords.csv", csv_bytes(lines), len(rows))
+    return PasswordsFile(f"{job.file_stem}-passwords.csv", csv_bytes(lines), len(rows))
 
 
 def _nothing_to_download(job: BulkJob) -> str:
-    rows = BulkRow.objects.filter(job=job, state=BulkRow.CREATED)
+    rows = BulkRow.objects.filter(job=job, state__in=BulkRow.SUCCEEDED_STATES)
     if rows.filter(password_downloaded_at__isnull=False).exists():
         return (
             "These passwords were already downloaded: they are given once. If the download was "
@@ -145,6 +146,8 @@ def bulk_passwords_reset(
         raise PasswordsRefused(
             "Only the staff member who uploaded these users can reset their passwords."
         )
+    if not job.is_upload:
+        raise PasswordsRefused("Reset a user's password again on their page.")
     with transaction.atomic():
         job = BulkJob.objects.select_for_update().get(pk=job.pk)
         if not job.is_done:

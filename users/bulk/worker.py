@@ -1,7 +1,8 @@
-"""The bulk job's task body: take the lease, create the users a few at a time, finish the job.
+"""The bulk job's task body: take the lease, do the rows a few at a time, finish the job.
 
 What one row does, and how a row left mid-call by a dead worker is finished without creating
-anybody twice, is in `row_work.py`; this module hands the rows out and keeps the lease.
+anybody twice, is in `row_work.py` (an upload's row) and `action_work.py` (an action on a
+selected user); this module hands the rows out and keeps the lease.
 
 Rows run on a thread pool of `PORTAL_BULK_CONCURRENCY` threads (each with its own database
 connections, closed when its row is done); the calling thread hands out rows, one at a time
@@ -30,6 +31,7 @@ from portal.partnercenter import (
     PartnerCenterClient,
     partner_center,
 )
+from users.bulk.action_work import ActionWork
 from users.bulk.jobs import rows_cancel_unstarted
 from users.bulk.lease import bulk_job_claim, bulk_job_lease_renew, lease_duration
 from users.bulk.models import BulkJob, BulkRow
@@ -100,7 +102,8 @@ class _Run:
         self.concurrency = max(1, concurrency)
         self.result = RunResult(claimed=True)
         self.renewed_at = clock()
-        self.rows = RowWork(job, pc, owner, clock)
+        work = RowWork if job.is_upload else ActionWork
+        self.rows: RowWork | ActionWork = work(job, pc, owner, clock)
 
     # --- Handing out rows -----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from users.views.add import user_add
 from users.views.detail import user_delete, user_detail, user_reset_password, user_update
 from users.views.restore import users_restore_view
+from users.views.selected import users_selected
 
 __all__ = [
     "user_add",
@@ -16,4 +17,5 @@ __all__ = [
     "user_reset_password",
     "user_update",
     "users_restore_view",
+    "users_selected",
 ]
