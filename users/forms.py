@@ -350,6 +350,10 @@ class SelectedActionForm(StyledForm):
             del self.fields["assign"], self.fields["remove"]
         if typed_count is None:
             del self.fields["confirm_count"]
+        else:
+            self.fields["confirm_count"].help_text = (
+                f"Type {typed_count} to confirm that all {typed_count} users are deleted."
+            )
 
     def license_rows(self) -> list[dict[str, Any]]:
         """Each license with its seats and whether Assign or Remove is checked."""

@@ -183,8 +183,9 @@ def license_plan(
     remove: Sequence[str],
 ) -> LicensePlan:
     """Check the licenses to assign and remove: each one of the customer's, none both, at least
-    one; and for each to assign, a seat for every selected user not known to hold it already
-    (seats as last read). Raises SelectionRefused, naming the license and the numbers."""
+    one; to assign any, every user has a location; and for each to assign, a seat for every
+    selected user not known to hold it already (seats as last read). Raises SelectionRefused,
+    naming the license or the users and the numbers."""
     skus = {sku.id.lower(): sku for sku in skus_of(customer)}
     assign_ids = [sku_id.lower() for sku_id in dict.fromkeys(assign)]
     remove_ids = [sku_id.lower() for sku_id in dict.fromkeys(remove)]
@@ -196,6 +197,17 @@ def license_plan(
     both = [skus[sku_id].name for sku_id in assign_ids if sku_id in remove_ids]
     if both:
         raise SelectionRefused(f"{both[0]} is chosen both to assign and to remove: choose one.")
+    nowhere = [
+        user.display_name or user.user_principal_name for user in users if not user.usage_location
+    ]
+    if assign_ids and nowhere:
+        names = ", ".join(nowhere[:5]) + (
+            f" and {len(nowhere) - 5} more" if len(nowhere) > 5 else ""
+        )
+        raise SelectionRefused(
+            f"A license needs the user's location, and {len(nowhere)} of the selected users "
+            f"have none: {names}. Set their location on their page first, or leave them out."
+        )
     held = licenses_of(customer, [user.user_id for user in users])
     for sku_id in assign_ids:
         sku = skus[sku_id]

@@ -371,6 +371,13 @@ def test_licenses_without_seats_for_everyone_are_refused_before_anything_is_sent
     assert not LicenseAssignment.objects.filter(sku__sku_id=BUSINESS_BASIC).exists()
     response = send(client, scene, "licenses", scene.plain[:2])
     assert "Choose a license to assign or to remove." in text(response)
+    CustomerUser.objects.filter(pk=scene.plain[1].pk).update(usage_location="")
+    synced(scene.id)
+    response = send(client, scene, "licenses", scene.plain[:2], assign=[BUSINESS_BASIC])
+    assert (
+        "A license needs the user&#x27;s location, and 1 of the selected users have none: "
+        "User 01. Set their location on their page first, or leave them out." in text(response)
+    )
     response = send(
         client, scene, "licenses", scene.plain[:2], assign=[OFFICE_E3], remove=[OFFICE_E3]
     )
