@@ -92,3 +92,28 @@ def synced(tenant_id: str) -> DirectoryCustomer:
     directory_customer_sync(pc=pc, customer=customer, concurrency=1)
     customer.refresh_from_db()
     return customer
+
+
+def licenses_known(tenant_id: str) -> None:
+    """Every active user's licenses in the directory, as the background scan leaves them (read
+    from the sandbox's assignments in two bulk writes, not one call per user)."""
+    from customers.directory.models import DirectoryUserLicenses, DirectoryUserSku
+    from customers.directory.queries import customer_get, users_of
+    from portal.sandbox.models import LicenseAssignment
+
+    customer = customer_get(tenant_id)
+    assert customer is not None
+    now = timezone.now()
+    users = list(users_of(customer).values_list("user_id", flat=True))
+    DirectoryUserLicenses.objects.filter(customer=customer).delete()
+    DirectoryUserSku.objects.filter(customer=customer).delete()
+    DirectoryUserLicenses.objects.bulk_create(
+        DirectoryUserLicenses(customer=customer, user_id=user_id, read_at=now) for user_id in users
+    )
+    held = LicenseAssignment.objects.filter(user__customer_id=tenant_id).values_list(
+        "user_id", "sku__sku_id"
+    )
+    DirectoryUserSku.objects.bulk_create(
+        DirectoryUserSku(customer=customer, user_id=str(user_id), sku_id=str(sku_id))
+        for user_id, sku_id in held
+    )
