@@ -123,7 +123,12 @@ def test_add_update_delete_and_restore_a_user(
     expect(activity.get_by_text("Updated user")).to_be_visible()
     expect(activity.get_by_text("Added user")).to_be_visible()
 
-    # Reset password: the same one-time display.
+    # Reset password: asked first, then the same one-time display.
+    page.get_by_role("link", name="Reset password…").click()
+    expect(
+        page.get_by_text(f"Reset the password of Nora Lindgren (Finance) ({USERNAME})?")
+    ).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Reset password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Password reset")
     new_password = page.get_by_label(f"Temporary password for {USERNAME}").input_value()

@@ -127,8 +127,9 @@ def reset_form_id_of(html: str) -> str:
 
 
 def reset_fields(client: Client, url: str, **fields: object) -> dict[str, object]:
-    """The Reset password form as the user page at `url` renders it, with `fields` filled in."""
-    form_id = reset_form_id_of(client.get(url).content.decode())
+    """The Reset password form as the user page at `url` leads to it (its confirmation page),
+    with `fields` filled in."""
+    form_id = reset_form_id_of(client.get(f"{url}reset-password/").content.decode())
     return {"reset-form_id": form_id, "reset-force_change_password": "on", **fields}
 
 

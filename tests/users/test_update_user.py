@@ -59,11 +59,12 @@ def test_an_admin_agent_gets_every_action(client: Client, admin_agent: User, sce
     assert 'name="alias" value="bob"' in page
     assert 'name="roles"' in page and 'name="licences"' in page
     assert ">Submit</button>" in page
-    assert f'action="{scene.user_url(scene.bob, "reset-password")}"' in page
+    reset = f'href="{scene.user_url(scene.bob, "reset-password")}?ticket=INC-5">Reset password…</a>'
+    assert reset in page
     assert (
         f'href="{scene.user_url(scene.bob, "delete")}?ticket=INC-5">Delete user account</a>' in page
     )
-    assert page.count('value="INC-5"') == 2  # Submit's and Reset password's ticket fields
+    assert page.count('value="INC-5"') == 1  # one ticket field on the page: Submit's
     assert "Recent activity" in page
 
 
@@ -76,7 +77,7 @@ def test_a_helpdesk_agent_may_change_names_and_location_only(
     assert 'name="alias"' not in page and 'name="domain"' not in page
     assert "only an Admin agent can change it" in page
     assert 'name="roles"' not in page and 'name="licences"' not in page
-    assert "Reset password</button>" in page
+    assert "Reset password…</a>" in page
     assert "Delete user account" not in page
 
 
@@ -389,9 +390,19 @@ def test_a_reset_form_without_its_one_time_id_is_refused(
     assert not audit("user_reset_password")
 
 
-def test_reset_password_is_a_post(client: Client, admin_agent: User, scene: Scene) -> None:
+def test_reset_password_asks_first_and_a_get_resets_nothing(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
     signed_in(client, admin_agent)
-    assert client.get(scene.user_url(scene.bob, "reset-password")).status_code == 405
+    set_at = scene.bob.password_last_set_at
+    page = client.get(scene.user_url(scene.bob, "reset-password") + "?ticket=INC-8")
+    html = page.content.decode()
+    assert "Reset the password of Bob Builder (bob@contoso.onmicrosoft.com)?" in html
+    assert 'name="reset-ticket" value="INC-8"' in html and ">Reset password</button>" in html
+    assert reset_form_id_of(html)
+    scene.bob.refresh_from_db()
+    assert scene.bob.password_last_set_at == set_at
+    assert not audit("user_reset_password")
 
 
 # --- Delete user account --------------------------------------------------------------------------

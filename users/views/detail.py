@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from customers.directory.queries import Choices, choices_of
 from customers.pages import customer_or_404, shows_problems
@@ -138,7 +138,6 @@ def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
         request,
         page,
         update_form=_update_form(request.user, page, initial_ticket=ticket),
-        reset_form=ResetPasswordForm(initial={"ticket": ticket}),
         ticket=ticket,
     )
 
@@ -192,11 +191,12 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
     return redirect("users:detail", customer_id=page.customer.id, user_id=page.user_id)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @require_capability(Capability.RESET_PASSWORD)
 @shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
-    """Reset password: a new generated password, shown once on the answer itself (no-store).
+    """Reset password: GET asks first (must they change it, the ticket); POST sets a new
+    generated password, shown once on the answer itself (no-store).
 
     The form's one-time id is the call's MS-RequestId: a resubmitted form (reload, back and
     forward) resets nothing and offers to reset again, as a new action.
@@ -204,12 +204,15 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
     pc = partner_center_for(request)
     page = _page(request, pc, customer_id, user_id)
     _check(request, page, Capability.RESET_PASSWORD)
+    if request.method != "POST":
+        form = ResetPasswordForm(initial={"ticket": ticket_from_link(request)})
+        return _reset_page(request, page, form)
     form = ResetPasswordForm(request.POST)
     pending = request.POST.get("reset-pending") == "1"
     if not form.is_valid():
         form_id = str(form.cleaned_data.get("form_id") or "")
         keep = form_id if pending and form_id else ""
-        return _render(request, page, reset_form=form, reset_form_id=keep, reset_pending=bool(keep))
+        return _reset_page(request, page, form, form_id=keep, pending=bool(keep))
     request_id = str(form.cleaned_data["form_id"])
     force_change = form.cleaned_data["force_change_password"]
     try:
@@ -224,16 +227,14 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
     except PartnerCenterError as error:
         if error.outcome_unknown:
             form.add_error(None, RESET_UNCONFIRMED)
-            return _render(
-                request, page, reset_form=form, reset_form_id=request_id, reset_pending=True
-            )
+            return _reset_page(request, page, form, form_id=request_id, pending=True)
         form.add_error(None, error_message(request, error, page.customer.company_name))
-        return _render(request, page, reset_form=form)
+        return _reset_page(request, page, form)
     if result.already_done is not None:
         again = ResetPasswordForm(
             initial={"ticket": form.cleaned_data["ticket"], "force_change_password": force_change}
         )
-        return _render(request, page, reset_form=again, reset_already=result.already_done)
+        return _reset_page(request, page, again, already=result.already_done)
     context = {
         "customer": page.customer,
         "person": page.details.user,
@@ -415,18 +416,13 @@ def _render(
     page: Page,
     *,
     update_form: UpdateUserForm | None = None,
-    reset_form: ResetPasswordForm | None = None,
-    reset_form_id: str = "",
-    reset_pending: bool = False,
-    reset_already: OneTimeRequest | None = None,
     ticket: str = "",
     status: int = 200,
 ) -> HttpResponse:
     if update_form is None:
         update_form = _update_form(request.user, page, initial_ticket=ticket)
-    if reset_form is None:
-        reset_form = ResetPasswordForm(initial={"ticket": ticket})
     delete_url = reverse("users:delete", args=[page.customer.id, page.user_id])
+    reset_url = reverse("users:reset_password", args=[page.customer.id, page.user_id])
     context = {
         "customer": page.customer,
         "customer_id": page.customer.id,
@@ -434,12 +430,7 @@ def _render(
         "may": page.may,
         "protected_reason": PROTECTED_ACCOUNT if page.details.is_protected else "",
         "update_form": update_form,
-        "reset_form": reset_form,
-        # Every rendering of the Reset password form has its own one-time id, unless it is the
-        # same press again after Partner Center did not confirm it.
-        "reset_form_id": reset_form_id or assignments.new_request_id(),
-        "reset_pending": reset_pending,
-        "reset_already": reset_already,
+        "reset_url": f"{reset_url}?ticket={ticket}" if ticket else reset_url,
         "delete_url": f"{delete_url}?ticket={ticket}" if ticket else delete_url,
         "activity": user_activity(page.customer.id, page.user_id),
         "choices_missing": page.may["update"]
@@ -447,6 +438,29 @@ def _render(
         and page.choices is None,
     }
     return render(request, "users/detail.html", context, status=status)
+
+
+def _reset_page(
+    request: HtmxHttpRequest,
+    page: Page,
+    form: ResetPasswordForm,
+    *,
+    form_id: str = "",
+    pending: bool = False,
+    already: OneTimeRequest | None = None,
+) -> HttpResponse:
+    context = {
+        "customer": page.customer,
+        "person": page.details.user,
+        "protected": page.details.is_protected,
+        "reset_form": form,
+        # Every rendering of the form has its own one-time id, unless it is the same press
+        # again after Partner Center did not confirm it.
+        "reset_form_id": form_id or assignments.new_request_id(),
+        "reset_pending": pending,
+        "reset_already": already,
+    }
+    return render(request, "users/reset_confirm.html", context)
 
 
 def _delete_page(request: HtmxHttpRequest, page: Page, form: DeleteUserForm) -> HttpResponse:
