@@ -26,9 +26,6 @@ MAX_NAME: Final = 50
 GENERATE: Final = "generate"
 TYPED: Final = "typed"
 
-USERNAME_TAKEN: Final = (
-    "Another user of this customer already has this username. Choose another one."
-)
 LICENCE_NEEDS_LOCATION: Final = "Licenses need a location: choose the user's location."
 NO_SEAT_LEFT: Final = "{name} has no seat left. Buy more seats or free one first."
 
@@ -351,9 +348,9 @@ class SelectedActionForm(StyledForm):
         if typed_count is None:
             del self.fields["confirm_count"]
         else:
-            self.fields["confirm_count"].help_text = (
-                f"Type {typed_count} to confirm that all {typed_count} users are deleted."
-            )
+            self.fields[
+                "confirm_count"
+            ].help_text = f"Type {typed_count} to confirm that all {typed_count} users are deleted."
 
     def license_rows(self) -> list[dict[str, Any]]:
         """Each license with its seats and whether Assign or Remove is checked."""

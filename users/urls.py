@@ -12,6 +12,11 @@ app_name = "users"
 urlpatterns = [
     path("customers/<uuid:customer_id>/users/add/", views.user_add, name="add"),
     path(
+        "customers/<uuid:customer_id>/users/add/username/",
+        views.user_add_username_check,
+        name="add_username_check",
+    ),
+    path(
         "customers/<uuid:customer_id>/users/<uuid:user_id>/",
         views.user_detail,
         name="detail",

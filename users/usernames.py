@@ -11,13 +11,16 @@ Kelvin sign as `k`, which Validate would then accept and Partner Center refuse w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from customers.directory.text import ascii_lower
 
 MAX_ALIAS: Final = 64
+USERNAME_TAKEN: Final = (
+    "Another user of this customer already has this username. Choose another one."
+)
 ALIAS_CHARACTERS_TEXT: Final = "letters A-Z, digits and . - _ ! # ^ ~ '"
 _ALIAS_CHARACTER: Final = re.compile(r"[A-Za-z0-9.\-_!#^~']")
 _DOMAIN_CHARACTER: Final = re.compile(r"[A-Za-z0-9.\-]")
@@ -97,3 +100,37 @@ def _outside(text: str, allowed: re.Pattern[str]) -> str:
     """The characters of `text` that `allowed` refuses, each once and quoted ('' when none)."""
     wrong = dict.fromkeys(char for char in text if not allowed.fullmatch(char))
     return ", ".join("the space" if char == " " else f"'{char}'" for char in wrong)
+
+
+@dataclass(frozen=True)
+class UsernameStatus:
+    """What Add user says about a username as it is typed: `ok` and a sentence."""
+
+    ok: bool
+    message: str
+
+
+def username_status(
+    alias: str, domain: str, *, domains: Iterable[str], holders: Mapping[str, Sequence[str]]
+) -> UsernameStatus | None:
+    """Whether `alias@domain` is free for a new user: its first problem, or taken by an active
+    user, or free (noting a deleted user who had it). `holders` maps a username in ASCII lower
+    case to its users' states ("active", "deleted"), as the directory knows them. None while
+    there is nothing to say (no alias yet)."""
+    alias = alias.strip()
+    if not alias:
+        return None
+    username = f"{alias}@{domain.strip()}"
+    problems = username_problems(username, domains)
+    if problems:
+        return UsernameStatus(False, problems[0].message("This username"))
+    states = holders.get(ascii_lower(username), ())
+    if "active" in states:
+        return UsernameStatus(False, USERNAME_TAKEN)
+    if states:
+        return UsernameStatus(
+            True,
+            f"{username} is free. A deleted user had it: restoring that user later will "
+            "conflict with this one.",
+        )
+    return UsernameStatus(True, f"{username} is free.")

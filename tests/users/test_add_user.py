@@ -452,3 +452,43 @@ def test_add_another_user_comes_back_empty_with_the_same_domain_location_and_lic
     )
     assert "User added:" in second.content.decode()
     assert CustomerUser.objects.filter(user_principal_name="dave@contoso.com").exists()
+
+
+# --- The username, checked as it is typed ---------------------------------------------------------
+
+
+def test_the_username_is_checked_against_the_directory_as_it_is_typed(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
+    signed_in(client, admin_agent)
+    page = client.get(scene.add_url()).content.decode()  # the form: the customer is read
+    check = f"/customers/{scene.id}/users/add/username/"
+    assert f'hx-get="{check}"' in page
+
+    def said(alias: str, domain: str = "contoso.onmicrosoft.com") -> str:
+        response = client.get(check, {"alias": alias, "domain": domain})
+        assert response.status_code == 200
+        return html.unescape(re.sub(r"<[^>]+>", "", response.content.decode())).strip()
+
+    assert said("ALICE") == (
+        "Another user of this customer already has this username. Choose another one."
+    )
+    assert said("carol") == "carol@contoso.onmicrosoft.com is free."
+    assert said("dora") == (
+        "dora@contoso.onmicrosoft.com is free. A deleted user had it: restoring that user later "
+        "will conflict with this one."
+    )
+    assert said("carol", "fabrikam.com").startswith("This username is not at one of")
+    assert said("car ol") == (
+        "This username: the part before the @ may only have letters A-Z, digits and "
+        ". - _ ! # ^ ~ ' (remove the space)."
+    )
+    assert said("") == ""
+
+
+def test_only_who_may_add_users_may_check_usernames(
+    client: Client, helpdesk_agent: User, scene: Scene
+) -> None:
+    signed_in(client, helpdesk_agent)
+    response = client.get(f"/customers/{scene.id}/users/add/username/", {"alias": "alice"})
+    assert response.status_code == 403

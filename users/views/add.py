@@ -17,8 +17,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET
 
-from customers.directory.queries import choices_of
+from customers.directory.queries import choices_of, customer_get, domains_of, users_by_username
 from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow, customer_users_open
 from portal.partnercenter import AlreadyExists, PartnerCenterError
@@ -27,8 +28,9 @@ from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from users.assignments import new_request_id
-from users.forms import USERNAME_TAKEN, AddUserForm
+from users.forms import AddUserForm
 from users.services import NewUser, PrivilegedRoleNotConfirmed, user_create
+from users.usernames import USERNAME_TAKEN, username_status
 from users.views.common import audit_for, error_message, read_once
 
 UNCONFIRMED: Final = (
@@ -89,6 +91,31 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     context["reset_form_id"] = new_request_id()  # for the one-click reset if the password is lost
     context["another_url"] = _another_url(customer, form, new)
     return read_once(_render(request, "users/add_result.html", context))
+
+
+@require_GET
+@require_capability(Capability.ADD_USER)
+def user_add_username_check(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
+    """Add user's username, checked as it is typed (htmx): a problem with it, taken by another
+    user of the customer, or free — from the directory, with no Partner Center call. Save
+    checks again, live."""
+    customer = customer_get(str(customer_id))
+    if customer is None or not customer.mirrored:
+        return HttpResponse("")
+    alias, domain = request.GET.get("alias", ""), request.GET.get("domain", "")
+    domains = domains_of(customer)
+    status = username_status(
+        alias,
+        domain,
+        domains=domains,
+        holders={
+            key: [row.state for row in rows]
+            for key, rows in users_by_username(
+                customer, [f"{alias.strip()}@{domain.strip()}"]
+            ).items()
+        },
+    )
+    return render(request, "users/username_status.html", {"status": status})
 
 
 def _initial(request: HtmxHttpRequest) -> dict[str, Any]:

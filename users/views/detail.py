@@ -42,10 +42,11 @@ from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from users import assignments, selectors, services
 from users.assignments import Step
-from users.forms import USERNAME_TAKEN, DeleteUserForm, ResetPasswordForm, UpdateUserForm
+from users.forms import DeleteUserForm, ResetPasswordForm, UpdateUserForm
 from users.models import OneTimeRequest
 from users.selectors import EDITABLE_FIELDS, BadFingerprint, UserDetails
 from users.services import ConcurrentChange, PrivilegedRoleNotConfirmed, UserChanges
+from users.usernames import USERNAME_TAKEN
 from users.views.common import (
     NOT_FOUND,
     audit_for,
