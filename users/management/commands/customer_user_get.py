@@ -14,7 +14,7 @@ from users.selectors import user_details
 
 class Command(UserCommand):
     help = (
-        "Show one user of a customer (with its directory roles and licenses), or list every "
+        "Show one user of a customer (with its admin roles and licenses), or list every "
         "user; --deleted for the deleted, still restorable ones (Get-PCCustomerUser)."
     )
     capability = Capability.VIEW
