@@ -20,7 +20,19 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Case, F, IntegerField, Lookup, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Lookup,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 
 from customers.directory.models import (
     DirectoryCustomer,
@@ -280,7 +292,7 @@ def _matching(
         few = list(matching[: FEW_MATCHES + 1])
         narrowed = narrowed or len(few) <= FEW_MATCHES
         users = (
-            users.filter(pk__any_of=few)
+            users.filter(pk__any_of=frozenset(few))
             if len(few) <= FEW_MATCHES
             else users.filter(pk__in=matching)
         )
@@ -305,7 +317,7 @@ def users_page(
     columns = _ORDER[query.sort]
     ordered = users.order_by(*[f"-{column}" if query.descending else column for column in columns])
     if narrowed:
-        return _paginate(_FewRows(ordered), number, per_page)
+        return _paginate(_FewRows(ordered, _expected(number, per_page)), number, per_page)
     known = None
     if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
@@ -340,7 +352,7 @@ def deleted_page(
     users, narrowed = _matching(customer, DirectoryUser.DELETED, search)
     ordered = users.order_by(*_DELETED_ORDER)
     if narrowed:
-        return _paginate(_FewRows(ordered), number, per_page)
+        return _paginate(_FewRows(ordered, _expected(number, per_page)), number, per_page)
     return _paginate(_Rows(ordered, None if search else customer.deleted_count), number, per_page)
 
 
@@ -452,23 +464,26 @@ def users_search(query: str, number: str | int | None, *, per_page: int = PAGE_S
             output_field=IntegerField(),
         )
     ).order_by("rank", "display_key", "customer__name_key", "user_id")
-    return _paginate(_FoundUsers(found, users), number, per_page)
+    return _paginate(_FoundUsers(found, users, _expected(number, per_page)), number, per_page)
 
 
 class _AnyOf(Lookup[Any]):
-    """`pk__any_of=[ids]`: `= ANY(%s)` with one array parameter on PostgreSQL, where a list of
-    hundreds of literals costs more to parse and plan than the query costs to run; IN elsewhere."""
+    """`pk__any_of=frozenset(ids)`: `= ANY(%s)` with one array parameter on PostgreSQL, where a
+    list of hundreds of literals costs more to parse and plan than the query costs to run; IN
+    elsewhere. The keys are a set (Django walks a list's every item looking for expressions) of
+    integers, sent to PostgreSQL as one array literal (psycopg adapts a list item by item)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
+        values = sorted(int(value) for value in self.rhs)
         if not values:
             raise EmptyResultSet
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", (*params, values)
+            array = "{" + ",".join(map(str, values)) + "}"
+            return f"{lhs} = ANY(%s::bigint[])", (*params, array)
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*params, *values)
 
 
@@ -541,46 +556,94 @@ class _Rows:
         return list(reversed(list(backwards)))
 
 
-class _FewRows(_Rows):
-    """Rows a search narrowed to a few (at most FEW_MATCHES): their ids are read in order in
-    one query, which gives the count too, instead of a count and then a page."""
+class _Counted(_Rows):
+    """Rows whose page is read with the length of the whole list in the same query: a window
+    `COUNT(*) OVER ()`, which counts every row before the LIMIT. A paginator asks for the count
+    before the page, so the page it is expected to ask for (`expected`) is read then. Asked for a
+    page past the end, it reads no row: the list is then counted on its own."""
 
-    def __init__(self, queryset: QuerySet[Any]) -> None:
+    def __init__(self, queryset: QuerySet[Any], expected: slice) -> None:
         super().__init__(queryset, None)
-        self._ids: list[Any] | None = None
+        self.expected = expected
+        self._page: list[Any] | None = None
 
-    def _all_ids(self) -> list[Any]:
-        if self._ids is None:
-            self._ids = list(self.queryset.values_list("pk", flat=True))
-        return self._ids
+    def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
+        """Rows start..stop and the length of the list (0 when there is no row to read)."""
+        raise NotImplementedError
 
-    def count(self) -> int:
-        return len(self._all_ids())
-
-    def _page_ids(self, start: int, stop: int) -> list[Any]:
-        return self._all_ids()[start:stop]
-
-
-class _FoundUsers(_Rows):
-    """A page of `users_search`: its users (with their customers) read by key from the ordered
-    words, counted by `users` (one row a user, cheaper than the ordered rows)."""
-
-    def __init__(self, found: QuerySet[Any], users: QuerySet[Any]) -> None:
-        super().__init__(found, None)
-        self.users = users
+    def _count_alone(self) -> int:
+        raise NotImplementedError
 
     def count(self) -> int:
-        return self.users.count()
+        if self.known is None:
+            rows, total = self._read(self.expected.start, self.expected.stop)
+            if rows or not self.expected.start:
+                self._page = rows
+                self.known = total
+            else:
+                self.known = self._count_alone()
+        return self.known
 
     def __getitem__(self, index: slice) -> list[Any]:
-        ids = list(self.queryset.values_list("user_id", flat=True)[index])
+        start, stop = index.start or 0, index.stop
+        if self._page is not None and self.expected.start <= start <= stop <= self.expected.stop:
+            return self._page[start - self.expected.start : stop - self.expected.start]
+        return self._read(start, stop)[0]
+
+
+# The annotation a counted page reads the list's length from.
+_TOTAL: Final = "listed_total"
+
+
+def _with_total(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    counted: QuerySet[Any] = queryset.annotate(**{_TOTAL: Window(Count("*"))})
+    return counted
+
+
+class _FewRows(_Counted):
+    """Rows a search narrowed to a few (at most FEW_MATCHES), read a page at a time with their
+    count: one query, sorting only the few."""
+
+    def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
+        rows = list(_with_total(self.queryset)[start:stop])
+        return rows, getattr(rows[0], _TOTAL) if rows else 0
+
+    def _count_alone(self) -> int:
+        return self.queryset.count()
+
+
+class _FoundUsers(_Counted):
+    """A page of `users_search`: the page's user ids and their count from the ordered words,
+    then its users (with their customers) read by key. `users` counts on its own (one row a
+    user, cheaper than the ordered rows)."""
+
+    def __init__(self, found: QuerySet[Any], users: QuerySet[Any], expected: slice) -> None:
+        super().__init__(found, expected)
+        self.users = users
+
+    def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
+        found = list(_with_total(self.queryset).values_list("user_id", _TOTAL)[start:stop])
+        ids = [user_id for user_id, _ in found]
         by_id = DirectoryUser.objects.select_related("customer").in_bulk(ids)
-        return [by_id[pk] for pk in ids if pk in by_id]
+        return [by_id[pk] for pk in ids if pk in by_id], found[0][1] if found else 0
+
+    def _count_alone(self) -> int:
+        return self.users.count()
 
 
 def _related(queryset: QuerySet[Any]) -> list[str]:
     related = queryset.query.select_related
     return list(related) if isinstance(related, dict) else []
+
+
+def _expected(number: str | int | None, per_page: int) -> slice:
+    """The rows of page `number` as the paginator will slice them if it exists (a number it
+    does not take reads page 1)."""
+    try:
+        page = max(int(number or 1), 1)
+    except ValueError:
+        page = 1
+    return slice((page - 1) * per_page, page * per_page)
 
 
 def _paginate(rows: _Rows, number: str | int | None, per_page: int) -> Page[Any]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
+from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
 from customers.directory import queries as directory_queries
@@ -396,3 +397,39 @@ def test_every_deleted_page_holds_the_next_rows_at_any_depth() -> None:
         paged += [user.pk for user in deleted_page(many, "", number)]
     assert len(whole) >= seed.MANY_DELETED_USERS
     assert paged == whole
+
+
+def test_a_searched_page_is_read_with_its_count_and_any_page_number_lands_on_a_page(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    query = UserListQuery(search="a")
+    whole = list(users_of(tailspin, search="a").order_by("display_key", "upn_key"))
+    pages = -(-len(whole) // 50)
+    assert pages > 2
+    with django_assert_num_queries(2):  # the search's words, then the page with the count
+        second = users_page(tailspin, query, 2)
+        assert list(second) == whole[50:100]
+    assert second.paginator.count == len(whole)
+    # Past the end: the last page; not a number: the first; the same count either way.
+    for number, shown in [("999", pages), ("x", 1), ("0", pages), (None, 1)]:
+        page = users_page(tailspin, query, number)
+        assert (page.number, page.paginator.count) == (shown, len(whole)), number
+        assert list(page) == whole[(shown - 1) * 50 : shown * 50], number
+    assert users_page(tailspin, UserListQuery(search="zzqx"), 3).paginator.count == 0
+
+
+def test_the_dashboard_search_reads_its_page_with_its_count_in_one_query(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    synced(str(seed.LARGE_CUSTOMER_ID))
+    with django_assert_num_queries(2):  # the ordered words with their count, then the users
+        first = users_search("a", 1, per_page=10)
+        assert len(first.object_list) == 10
+    total = first.paginator.count
+    assert total > 30
+    last = users_search("a", "999", per_page=10)
+    assert (last.number, last.paginator.count) == (-(-total // 10), total)
+    assert len(last.object_list) == total - (last.number - 1) * 10
+    second = users_search("a", 2, per_page=10)
+    assert not {row.pk for row in first.object_list} & {row.pk for row in second.object_list}
