@@ -27,6 +27,7 @@ from django.db.models import (
     IntegerField,
     Lookup,
     Max,
+    Min,
     Q,
     QuerySet,
     Value,
@@ -170,18 +171,16 @@ class DirectoryHealth:
 
 
 def directory_health() -> DirectoryHealth:
-    customers = mirrored_customers()
-    mirrored = customers.filter(synced_at__isnull=False)
-    oldest = mirrored.order_by("synced_at").values_list("synced_at", flat=True).first()
-    return DirectoryHealth(
-        customers=customers.count(),
-        mirrored=mirrored.count(),
-        no_access=customers.filter(access=DirectoryCustomer.ACCESS_NONE).count(),
-        oldest=oldest,
-        reading=customers.filter(
-            sync_state__in=[DirectoryCustomer.SYNC_QUEUED, DirectoryCustomer.SYNC_RUNNING]
-        ).count(),
+    """Counted in one pass over the customers (a few hundred rows), not a query a figure."""
+    reading = [DirectoryCustomer.SYNC_QUEUED, DirectoryCustomer.SYNC_RUNNING]
+    figures = mirrored_customers().aggregate(
+        customers=Count("pk"),
+        mirrored=Count("pk", filter=Q(synced_at__isnull=False)),
+        no_access=Count("pk", filter=Q(access=DirectoryCustomer.ACCESS_NONE)),
+        oldest=Min("synced_at"),  # NULL (never read) is left out
+        reading=Count("pk", filter=Q(sync_state__in=reading)),
     )
+    return DirectoryHealth(**figures)
 
 
 def domains_of(customer: DirectoryCustomer) -> list[str]:

@@ -77,14 +77,16 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("users:detail", customer_id=found.customer_id, user_id=found.user_id)
         username_customer = customer_get(found.customer_id) if found else None
     customers = customers_matching(query)
+    shown = list(customers[:SEARCH_CUSTOMERS])
     page = users_search(query, request.GET.get("page"))
     url = reverse("customers:search")
     health = directory_health()
     context = {
         "query": query,
         "problem": problem,
-        "customers": list(customers[:SEARCH_CUSTOMERS]),
-        "customers_count": customers.count(),
+        "customers": shown,
+        # Fewer than a full list: every match is shown, and counting them again is a query.
+        "customers_count": len(shown) if len(shown) < SEARCH_CUSTOMERS else customers.count(),
         "customers_url": with_query(reverse("customers:list"), q=query),
         "page": page,
         "pager": pager(page, lambda number: with_query(url, q=query, page=number)),

@@ -20,6 +20,7 @@ from customers.directory.queries import (
     customer_get,
     customers_matching,
     deleted_page,
+    directory_health,
     user_by_username,
     users_of,
     users_page,
@@ -433,3 +434,23 @@ def test_the_dashboard_search_reads_its_page_with_its_count_in_one_query(
     assert len(last.object_list) == total - (last.number - 1) * 10
     second = users_search("a", 2, per_page=10)
     assert not {row.pk for row in first.object_list} & {row.pk for row in second.object_list}
+
+
+def test_the_directory_health_counts_every_figure_in_one_query(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    synced(CONTOSO)
+    synced(str(seed.LARGE_CUSTOMER_ID))
+    customers = DirectoryCustomer.objects.filter(mode="sandbox")
+    customers.filter(tenant_id=ADATUM).update(access=DirectoryCustomer.ACCESS_NONE)
+    customers.exclude(synced_at__isnull=False).exclude(tenant_id=ADATUM).update(
+        sync_state=DirectoryCustomer.SYNC_QUEUED
+    )
+    with django_assert_num_queries(1):
+        health = directory_health()
+    mirrored = customers.filter(synced_at__isnull=False)
+    assert health.customers == customers.count() > health.mirrored == mirrored.count() == 2
+    assert health.no_access == 1
+    assert health.reading == customers.filter(sync_state=DirectoryCustomer.SYNC_QUEUED).count()
+    assert health.reading > 0
+    assert health.oldest == mirrored.order_by("synced_at").values_list("synced_at", flat=True)[0]
