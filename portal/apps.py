@@ -7,11 +7,15 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_login_failed
+        from django.core.signals import got_request_exception
         from django.db.models.signals import post_migrate
 
         from portal import log_redaction, signals
+        from portal.request_context import remember_failure
 
         log_redaction.install()
+        # A request that fails says why on its access line.
+        got_request_exception.connect(remember_failure, dispatch_uid="portal.remember_failure")
         user_login_failed.connect(
             signals.audit_sign_in_failed, dispatch_uid="portal.audit_sign_in_failed"
         )

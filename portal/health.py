@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from portal import crypto
 from portal.partnercenter.reachability import partner_center_reachability
+from portal.request_context import FAILURE_CAUSE, failure_cause
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +43,15 @@ PROBE_CACHE_SECONDS = 60
 PROBE_TIMEOUT = 3.0
 
 
-def database_ok() -> bool:
-    """Whether the portal's database answers a trivial query."""
+def database_problem() -> DatabaseError | None:
+    """Why the portal's database does not answer a trivial query, or None when it does."""
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
-        logger.exception("Health check: the database does not answer")
-        return False
-    return True
+    except DatabaseError as error:
+        return error
+    return None
 
 
 def bulk_jobs_stalled() -> int:
@@ -114,9 +114,13 @@ def processes_seen() -> list[dict[str, Any]] | None:
         return None
 
 
-def health_report() -> tuple[int, dict[str, Any]]:
-    """The HTTP status and the JSON body of `/healthz`."""
-    if not database_ok():
+def health_report(request: HttpRequest | None = None) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and the JSON body of `/healthz`. Without its database, the request's
+    access line says why (one line per probe through an outage, not a traceback each)."""
+    problem = database_problem()
+    if problem is not None:
+        if request is not None:
+            setattr(request, FAILURE_CAUSE, f"database: {failure_cause(problem)}")
         return 503, {"status": "fail", "database": "unreachable"}
     report: dict[str, Any] = {"status": "ok", "database": "ok"}
     try:
@@ -151,9 +155,12 @@ class HealthCheckMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path != PATH or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        status, report = health_report()
+        status, report = health_report(request)
         if "full" in request.GET and status == 200:
             report["processes"] = processes_seen()
         response = HttpResponse(json.dumps(report), status=status, content_type="application/json")
         response["Cache-Control"] = "no-store"
+        # A 503 is the access line's to log (one line per request, with its id): Django would
+        # add "Service Unavailable: /healthz" for every probe through a database outage.
+        response._has_been_logged = True  # type: ignore[attr-defined]
         return response

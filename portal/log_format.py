@@ -40,6 +40,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+def _is_database_error(error: BaseException) -> bool:
+    """A database driver's or Django's database error, known by name (this module imports
+    no Django: gunicorn's master loads it first)."""
+    return any(
+        cls.__name__ in ("DatabaseError", "OperationalError", "InterfaceError")
+        for cls in type(error).__mro__
+    )
+
+
 class RepeatedTracebackFilter(logging.Filter):
     """The same error again within `WINDOW` seconds is logged as one line, without its traceback
     (a database outage fails every request the same way: one traceback a minute is enough)."""
@@ -54,11 +63,14 @@ class RepeatedTracebackFilter(logging.Filter):
         if not record.exc_info or record.exc_info[1] is None:
             return True
         error = record.exc_info[1]
-        key = (type(error).__name__, redact(str(error))[:200])
+        # A lost database fails in several words ("connection refused", "server closed the
+        # connection", "reset by peer"): one outage, one traceback a minute for each kind.
+        message = redact(str(error))[:200]
+        key = (type(error).__name__, "" if _is_database_error(error) else message)
         now = time.monotonic()
         shown = self._shown.get(key)
         if shown is not None and now - shown < self.WINDOW:
-            record.msg = f"{record.getMessage()} ({key[0]}: {key[1]}; "
+            record.msg = f"{record.getMessage()} ({key[0]}: {message}; "
             record.msg += "traceback logged within the last minute)"
             record.args, record.exc_info, record.exc_text = None, None, None
             return True

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import sys
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any, Final
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -61,6 +63,25 @@ def request_id_for(request: HttpRequest) -> str:
     return str(uuid.uuid4())
 
 
+# Where a failed request keeps why it failed, for its access line ("OperationalError: ..."): set
+# by `remember_failure` for an exception no view caught, and by the health check.
+FAILURE_CAUSE: Final = "portal_failure_cause"
+
+
+def failure_cause(error: BaseException) -> str:
+    """An error as one short line: its type and the first line of its message."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {first}"[:200] if first else type(error).__name__
+
+
+def remember_failure(sender: object, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """`got_request_exception`: the failing request's access line says why (the traceback goes
+    to django.request, once a minute for the same error: `log_format.RepeatedTracebackFilter`)."""
+    error = sys.exc_info()[1]
+    if request is not None and error is not None:
+        setattr(request, FAILURE_CAUSE, failure_cause(error))
+
+
 class RequestContextMiddleware:
     """Request id, forwarded-header hygiene and the per-request access log line."""
 
@@ -88,15 +109,17 @@ class RequestContextMiddleware:
         # Container health checks every few seconds would drown the log; failures still show.
         level = logging.DEBUG if request.path == "/healthz" and status == 200 else logging.INFO
         duration = (time.perf_counter() - started) * 1000
+        cause = getattr(request, FAILURE_CAUSE, "")
         logger.log(
             level,
-            "%s %s %s %.1fms request_id=%s user=%s",
+            "%s %s %s %.1fms request_id=%s user=%s%s",
             request.method,
             request.path,
             status,
             duration,
             request.request_id,  # type: ignore[attr-defined]
             username,
+            f" cause={cause}" if cause else "",
             # The same, as fields of their own for PORTAL_LOG_FORMAT=json (portal.log_format).
             extra={
                 "method": request.method,

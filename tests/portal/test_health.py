@@ -53,16 +53,21 @@ def test_healthy_answers_200_without_sign_in_host_or_https(
     assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == 400  # the rest is guarded
 
 
-def test_an_unreachable_database_fails_the_check(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+def test_an_unreachable_database_fails_the_check_in_one_log_line(
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> None:
         raise DatabaseError("connection refused")
 
     monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", broken)
-    response = client.get("/healthz")
+    with caplog.at_level("INFO"):
+        response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "fail", "database": "unreachable"}
+    # The access line, with the request id; not Django's "Service Unavailable" besides.
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 1 and lines[0].startswith("GET /healthz 503 ")
+    assert lines[0].endswith(" user=- cause=database: DatabaseError: connection refused")
 
 
 def test_stalled_bulk_uploads_are_counted_and_warn(client: Client) -> None:

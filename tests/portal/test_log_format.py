@@ -106,6 +106,12 @@ def test_the_same_error_within_a_minute_is_one_line_without_its_traceback(
         "Internal Server Error: / (OperationalError: connection refused; traceback logged "
         "within the last minute)"
     )
+    # The same outage in other words (the connection reset, not refused) is the same error.
+    reset = _failed(OperationalError("server closed the connection unexpectedly"))
+    assert only_once.filter(reset) and reset.exc_info is None
+    assert "(OperationalError: server closed the connection unexpectedly; traceback" in (
+        reset.getMessage()
+    )
     other = _failed(ValueError("something else"))
     assert only_once.filter(other) and other.exc_info is not None
     clock[0] += 61

@@ -123,3 +123,22 @@ def test_no_secret_reaches_a_log_line(client: Client, capsys: pytest.CaptureFixt
     out = capsys.readouterr()
     assert password not in out.out + out.err
     assert STAFF_PASSWORD not in out.out + out.err
+
+
+def test_a_request_that_fails_says_why_on_its_access_line(
+    client: Client,
+    admin_agent: User,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> None:
+        raise RuntimeError("the panel could not be read\nsecond line")
+
+    monkeypatch.setattr("customers.views.home.directory_health", broken)
+    client.raise_request_exception = False
+    client.force_login(admin_agent)
+    caplog.set_level(logging.INFO, logger="portal.staff.access")
+    assert client.get("/").status_code == 500
+    (line,) = access_lines(caplog)
+    assert line.startswith("GET / 500 ")
+    assert line.endswith(" user=amara cause=RuntimeError: the panel could not be read")
