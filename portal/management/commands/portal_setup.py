@@ -30,6 +30,8 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
+from portal.demo import demo_accounts_retire
+
 # Any fixed 64-bit number: the advisory lock's name, shared by every replica of this portal.
 ADVISORY_LOCK_KEY = 0x5041525450525450  # "PARTPRTP"
 ALIASES = ("default", "sandbox")
@@ -107,4 +109,11 @@ class Command(BaseCommand):
             call_command("createcachetable", verbosity=0)
             if settings.SANDBOX_ENABLED and not no_seed:
                 call_command("sandbox_seed", verbosity=0)
+            if not settings.SANDBOX_ENABLED:
+                # Every start, not only one that migrates: the switch to live changes no schema.
+                for username in demo_accounts_retire():
+                    self.stdout.write(
+                        f"portal_setup: live mode: the sandbox's demo account {username!r} is "
+                        "deactivated"
+                    )
         self.stdout.write("portal_setup: done")
