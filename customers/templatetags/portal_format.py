@@ -16,7 +16,7 @@ from django_countries import countries
 from customers.services import DeletedLine, shown_time
 
 if TYPE_CHECKING:
-    from customers.users_list import UserLine
+    from customers.users_list import Choice, UserLine
 
 register = template.Library()
 
@@ -37,6 +37,18 @@ def age(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return "less than a minute ago"
     return f"{timesince(moment)} ago"
+
+
+@register.simple_tag
+def filter_options(choices: Iterable[Choice], chosen: str) -> str:
+    """A list filter's options after its "All": the chosen one selected. Written in one go, as
+    the rows are: three filters' options as template nodes cost a fifth of the page."""
+    options = []
+    for choice in choices:
+        value = escape(choice.value)
+        selected = " selected" if choice.value == chosen else ""
+        options.append(f'<option value="{value}"{selected}>{escape(choice.label)}</option>')
+    return mark_safe("".join(options))  # noqa: S308 (every value escaped above)
 
 
 @register.simple_tag
