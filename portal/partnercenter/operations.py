@@ -290,6 +290,24 @@ class UserOperations:
             CustomerUser(password_profile=profile), request_id=request_id, first_use=first_use
         )
 
+    def require_password_change(
+        self, *, required: bool = True, request_id: str | None = None
+    ) -> CustomerUser:
+        """`PATCH /customers/{cid}/users/{uid}` with a `passwordProfile` that has only
+        `forceChangePassword`: the user must choose a new password at their next sign-in (or,
+        with `required=False`, no longer must); the password itself stays as it is.
+
+        This is what `Set-PartnerCustomerUser -ForceChangePasswordNextLogin` sends.
+        """
+        profile = PasswordProfile(force_change_password=required)
+        answer = self._client.send(
+            "PATCH",
+            self._path,
+            body=CustomerUser(password_profile=profile).to_wire(),
+            request_id=request_id,
+        )
+        return CustomerUser.from_wire(answer.body)
+
     def delete(self, *, request_id: str | None = None) -> None:
         """`DELETE /customers/{cid}/users/{uid}` (answers 204): a soft delete, restorable for
         30 days."""

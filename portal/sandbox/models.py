@@ -204,11 +204,14 @@ class FaultSettings(models.Model):
         choices=[(DUPLICATE_409, "409 Conflict"), (DUPLICATE_400, "400 with the conflict text")],
         help_text="How a duplicate username is answered (Partner Center's real status is unknown).",
     )
+    # The next two default to what production does; false gives the docs' samples' other form.
     next_link_with_v1 = models.BooleanField(
-        default=False, help_text="Write /v1 at the start of links.next uris, as production does."
+        default=True,
+        help_text="Write /v1 at the start of links.next uris, as production does since 2021.",
     )
     emit_bom = models.BooleanField(
-        default=False, help_text="Start every JSON body with a UTF-8 byte-order mark."
+        default=True,
+        help_text="Start every JSON body with a UTF-8 byte-order mark, as the docs' samples do.",
     )
     random_seed = models.BigIntegerField(
         null=True, blank=True, help_text="Makes the random faults repeatable."

@@ -1,7 +1,9 @@
 """The SDK against the sandbox: every operation and every error kind, in-process and over HTTP.
 
-Each test runs twice (see the `api_root` fixture): the in-process transport and a real HTTP
-server must give the same results through the same client code.
+Each test runs for both transports (see the `api_root` fixture) — the in-process transport and a
+real HTTP server must give the same results through the same client code — and with each of the
+sandbox's production-like switches on (its default) and off: `links.next` with or without `/v1`,
+JSON bodies with or without a UTF-8 BOM. The duplicate-username tests run with 409 and 400.
 """
 
 from __future__ import annotations
@@ -42,6 +44,25 @@ from tests.partnercenter.conftest import (
 )
 
 pytestmark = contract
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["next-v1", "next-no-v1"])
+def next_link_with_v1(request: pytest.FixtureRequest, faults: FaultSettings) -> bool:
+    """Production writes /v1 into next links (the default); the docs' samples do not."""
+    with_v1: bool = request.param
+    faults.next_link_with_v1 = with_v1
+    faults.save()
+    return with_v1
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["bom", "no-bom"])
+def emit_bom(request: pytest.FixtureRequest, faults: FaultSettings) -> bool:
+    """The docs' samples start JSON bodies with a UTF-8 BOM (the default); not every answer may."""
+    bom: bool = request.param
+    faults.emit_bom = bom
+    faults.save()
+    return bom
+
 
 UPN_CONFLICT = "Another object with the same value for property userPrincipalName already exists"
 
@@ -106,12 +127,16 @@ def test_a_customer_without_delegated_access_is_forbidden(
 # --- Users ---------------------------------------------------------------------------------
 
 
-def test_users_list_sorts_and_pages(pc: PartnerCenterClient, world: World) -> None:
+def test_users_list_sorts_and_pages(
+    pc: PartnerCenterClient, world: World, next_link_with_v1: bool
+) -> None:
     users = pc.customers.by_id(world.cid).users
 
     first = users.list(size=1, sort=Sort("DisplayName", descending=True))
     second = users.list(continuation=first.continuation_token)
 
+    assert first.next_link is not None
+    assert first.next_link.uri.startswith("/v1/") is next_link_with_v1
     assert [user.display_name for user in first.items] == ["Bob Builder"]
     assert [user.display_name for user in second.items] == ["Alice Admin"]
     assert not second.has_more
@@ -150,6 +175,24 @@ def test_create_get_patch_reset_and_the_password_echo(
         "",
         False,
     )
+
+
+def test_a_user_can_be_made_to_change_their_password_without_a_new_one(
+    pc: PartnerCenterClient, world: World
+) -> None:
+    sandbox.CustomerUser.objects.filter(pk=world.bob.pk).update(force_change_password=False)
+    bob = pc.customers.by_id(world.cid).users.by_id(str(world.bob.id))
+
+    required = bob.require_password_change()
+    stored = sandbox.CustomerUser.objects.get(pk=world.bob.pk)
+    not_required = bob.require_password_change(required=False)
+
+    assert required.password_profile == PasswordProfile(force_change_password=True)
+    assert required.display_name == "Bob Builder"
+    assert stored.force_change_password is True
+    assert stored.password_last_set_at == world.bob.password_last_set_at
+    assert not_required.password_profile == PasswordProfile(force_change_password=False)
+    assert sandbox.CustomerUser.objects.get(pk=world.bob.pk).force_change_password is False
 
 
 def test_delete_deleted_and_restore(pc: PartnerCenterClient, world: World) -> None:
@@ -217,15 +260,19 @@ def test_a_restore_after_30_days_is_not_found_with_code_60002(
     assert caught.value.code == "60002"
 
 
+@pytest.mark.parametrize("duplicate_status", [409, 400])
 def test_a_restore_whose_username_was_taken_is_already_exists(
-    pc: PartnerCenterClient, world: World
+    pc: PartnerCenterClient, world: World, faults: FaultSettings, duplicate_status: int
 ) -> None:
+    faults.duplicate_status = duplicate_status
+    faults.save()
     soft_delete(world.bob, days_ago=3)
     make_user(world.contoso, "bob", "Another Bob")
 
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(AlreadyExists) as caught:
         pc.customers.by_id(world.cid).users.by_id(str(world.bob.id)).restore()
 
+    assert caught.value.status == duplicate_status
     assert sandbox.CustomerUser.objects.get(pk=world.bob.id).state == "inactive"
 
 
@@ -284,12 +331,14 @@ def test_subscribed_skus_licences_and_licence_updates(
     assert skus[BUSINESS_BASIC].available_units == 4
     assert skus[BUSINESS_BASIC].product_sku.sku_part_number == "O365_BUSINESS_ESSENTIALS"
     assert skus[BUSINESS_BASIC].service_plans[0].service_name == "EXCHANGE_S_STANDARD"
+    assert skus[BUSINESS_BASIC].service_plans[0].capability_status == "Enabled"
     assert skus[OFFICE_E3].available_units == 1
     assert [item.sku_id for item in update.licenses_to_assign] == [OFFICE_E3]
     assert bobs_licences == [OFFICE_E3]
     assert [licence.product_sku.name for licence in alices_licences] == [
         "Microsoft 365 Business Basic"
     ]
+    assert [plan.capability_status for plan in alices_licences[0].service_plans] == ["Assigned"]
     assert skus_after[OFFICE_E3].available_units == 0
     assert bob.licenses.list() == []
 
@@ -366,11 +415,21 @@ def test_an_outage_is_unavailable_and_a_change_in_it_has_an_unknown_outcome(
     assert not sandbox.CustomerUser.objects.filter(user_principal_name__startswith="carol").exists()
 
 
-def test_bodies_that_start_with_a_bom_are_read(
-    pc: PartnerCenterClient, world: World, faults: FaultSettings
+def test_licence_groups_are_listed_together_and_an_unknown_parameter_is_invalid_input(
+    pc: PartnerCenterClient, world: World
 ) -> None:
-    faults.emit_bom = True
-    faults.save()
+    customer = pc.customers.by_id(world.cid)
+
+    both = customer.subscribed_skus.list(license_groups=["Group1", "Group2"])
+    with pytest.raises(InvalidInput) as caught:
+        pc.get(f"/customers/{world.cid}/users", params={"sortFeild": "DisplayName"})
+
+    assert {sku.sku_id for sku in both} == {BUSINESS_BASIC, OFFICE_E3}
+    assert caught.value.code == "3000"
+    assert "sortFeild" in str(caught.value)
+
+
+def test_errors_are_read_with_or_without_a_bom(pc: PartnerCenterClient, world: World) -> None:
     users = pc.customers.by_id(world.cid).users
 
     created = users.create(carol())

@@ -161,6 +161,33 @@ def test_reset_password_patches_a_password_profile(client: PartnerCenterClient) 
 
 
 @responses.activate
+@pytest.mark.parametrize("required", [True, False])
+def test_require_password_change_sends_only_the_flag(
+    client: PartnerCenterClient, required: bool
+) -> None:
+    answer = {**_user(1), "passwordProfile": {"forceChangePassword": required}}
+    responses.patch(f"{USERS}/u-1", json=answer)
+
+    user = client.customers.by_id(CID).users.by_id("u-1").require_password_change(required=required)
+
+    assert _sent(0) == {
+        "passwordProfile": {"forceChangePassword": required},
+        "attributes": {"objectType": "CustomerUser"},
+    }
+    assert user.password_profile == PasswordProfile(force_change_password=required)
+
+
+@responses.activate
+def test_an_answer_that_starts_with_a_bom_is_read(client: PartnerCenterClient) -> None:
+    body = "\ufeff" + json.dumps(_user(1))
+    responses.get(
+        f"{USERS}/u-1", body=body.encode(), content_type="application/json; charset=utf-8"
+    )
+
+    assert client.customers.by_id(CID).users.by_id("u-1").get().display_name == "User 1"
+
+
+@responses.activate
 def test_patch_sends_only_what_is_set_and_an_empty_string_clears(
     client: PartnerCenterClient,
 ) -> None:

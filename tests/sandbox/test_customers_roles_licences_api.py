@@ -117,6 +117,19 @@ def test_subscribed_skus_count_seats_from_assignments(api: Api, tenant: Tenant) 
     assert len(both) == 3
 
 
+def test_a_users_licences_show_assigned_plans_and_subscribed_skus_enabled_ones(
+    api: Api, tenant: Tenant
+) -> None:
+    licences = api.get(f"{tenant.user(tenant.alice)}/licenses").json()["items"]
+    skus = api.get(f"/customers/{tenant.id}/subscribedskus").json()["items"]
+    licence_plans = [plan for licence in licences for plan in licence["servicePlans"]]
+    sku_plans = [plan for sku in skus for plan in sku["servicePlans"]]
+    assert licence_plans
+    assert {plan["capabilityStatus"] for plan in licence_plans} == {"Assigned"}
+    assert {plan["capabilityStatus"] for plan in sku_plans} == {"Enabled"}
+    assert {sku["capabilityStatus"] for sku in skus} == {"Enabled"}
+
+
 def test_licence_updates_assign_and_remove_and_answer_201(api: Api, tenant: Tenant) -> None:
     updates = f"{tenant.user(tenant.bob)}/licenseupdates"
     body = {

@@ -50,8 +50,8 @@ def test_it_sets_each_field_from_its_option() -> None:
         "--throttle-refill", "2.5",
         "--retry-after", "7",
         "--duplicate-status", "400",
-        "--next-link-v1", "true",
-        "--bom", "TRUE",
+        "--next-link-v1", "false",
+        "--bom", "FALSE",
         "--seed", "42",
     )  # fmt: skip
     faults = FaultSettings.current()
@@ -67,16 +67,16 @@ def test_it_sets_each_field_from_its_option() -> None:
         faults.next_link_with_v1,
         faults.emit_bom,
         faults.random_seed,
-    ) == (250, 0.1, 0.05, 0.2, 30, 2.5, 7, 400, True, True, 42)
+    ) == (250, 0.1, 0.05, 0.2, 30, 2.5, 7, 400, False, False, 42)
     assert "changed" in output
     assert "250" in output
 
 
 def test_it_leaves_fields_it_was_not_given_alone() -> None:
     run("--latency-ms", "100")
-    run("--bom", "true")
+    run("--bom", "false")
     faults = FaultSettings.current()
-    assert (faults.latency_ms, faults.emit_bom) == (100, True)
+    assert (faults.latency_ms, faults.emit_bom, faults.next_link_with_v1) == (100, False, True)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_it_rejects_a_bad_value_naming_the_option_and_changes_nothing(
         run("--latency-ms", "999", *args)
     after = FaultSettings.current()
     assert after.latency_ms == before.latency_ms == 0
-    assert (after.error_rate, after.emit_bom, after.duplicate_status) == (0.0, False, 409)
+    assert (after.error_rate, after.emit_bom, after.duplicate_status) == (0.0, True, 409)
 
 
 def test_it_checks_values_passed_as_keyword_arguments_too() -> None:
@@ -116,8 +116,14 @@ def test_it_accepts_the_bounds_of_a_rate() -> None:
     assert (faults.error_rate, faults.throttle_rate) == (1.0, 0.0)
 
 
+def test_the_defaults_are_production_like_but_the_duplicate_status() -> None:
+    faults = FaultSettings.current()
+    assert (faults.next_link_with_v1, faults.emit_bom, faults.duplicate_status) == (True, True, 409)
+
+
 def test_it_puts_everything_back_to_the_defaults_with_reset() -> None:
     run("--latency-ms", "500", "--error-rate", "0.5", "--duplicate-status", "400", "--seed", "7")
+    run("--next-link-v1", "false", "--bom", "false")
     output = run("--reset")
     faults = FaultSettings.current()
     defaults = FaultSettings()

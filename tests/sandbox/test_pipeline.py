@@ -189,13 +189,26 @@ def test_latency_is_slept_outside_any_transaction(
     assert slept == [(0.25, False)]
 
 
-def test_the_bom_switch_prefixes_every_json_body(
-    api: Api, tenant: Tenant, faults: FaultSettings
+def test_json_bodies_start_with_a_bom_by_default_as_the_docs_samples_do(
+    api: Api, tenant: Tenant
 ) -> None:
-    faults.emit_bom = True
+    user = api.get(tenant.user(tenant.bob))
+    licences = api.get(f"{tenant.user(tenant.alice)}/licenses")
+    created = api.post(tenant.users, new_user(tenant))
+    missing = api.get(tenant.user("00000000-0000-0000-0000-000000000000"))
+    for answer in (user, licences, created, missing):
+        assert answer.raw.startswith(b"\xef\xbb\xbf{"), answer.raw[:10]
+    assert user.json()["displayName"] == "Bob Builder"
+    assert missing.code == 60002
+    # An empty body (a 204) stays empty.
+    assert api.delete(tenant.user(tenant.bob)).raw == b""
+
+
+def test_the_bom_can_be_switched_off(api: Api, tenant: Tenant, faults: FaultSettings) -> None:
+    faults.emit_bom = False
     faults.save()
     answer = api.get(tenant.user(tenant.bob))
-    assert answer.raw.startswith(b"\xef\xbb\xbf{")
+    assert answer.raw.startswith(b"{")
     assert answer.json()["displayName"] == "Bob Builder"
 
 

@@ -226,6 +226,52 @@ def test_reset_password_echoes_the_profile_and_keeps_only_when_it_was_set(
     )
 
 
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"forceChangePassword": True},
+        # Set-PartnerCustomerUser -ForceChangePasswordNextLogin: the .NET SDK's PascalCase, nulls.
+        {"Password": None, "ForceChangePassword": True},
+    ],
+    ids=["camel-case", "dotnet-nulls"],
+)
+def test_a_profile_with_only_force_change_sets_the_flag_and_keeps_the_password(
+    api: Api, tenant: Tenant, profile: dict[str, object]
+) -> None:
+    CustomerUser.objects.filter(pk=tenant.bob.pk).update(force_change_password=False)
+    before = CustomerUser.objects.get(pk=tenant.bob.pk).password_last_set_at
+    answer = api.patch(tenant.user(tenant.bob), {"passwordProfile": profile})
+    assert answer.status == 200, answer.json()
+    assert answer.json()["passwordProfile"] == {"forceChangePassword": True}
+    assert answer.json()["displayName"] == "Bob Builder"
+    bob = CustomerUser.objects.get(pk=tenant.bob.pk)
+    assert (bob.force_change_password, bob.password_last_set_at) == (True, before)
+    cleared = api.patch(
+        tenant.user(tenant.bob), {"passwordProfile": {"forceChangePassword": False}}
+    )
+    assert cleared.json()["passwordProfile"] == {"forceChangePassword": False}
+    assert CustomerUser.objects.get(pk=tenant.bob.pk).force_change_password is False
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [{}, {"password": None, "forceChangePassword": None}, {"forceChangePassword": "yes"}, "x"],
+)
+def test_a_profile_with_neither_a_password_nor_a_flag_answers_3000(
+    api: Api, tenant: Tenant, profile: object
+) -> None:
+    answer = api.patch(tenant.user(tenant.bob), {"passwordProfile": profile})
+    assert (answer.status, answer.code) == (400, 3000)
+    assert "passwordProfile" in answer.json()["description"]
+
+
+def test_a_new_user_still_needs_a_password(api: Api, tenant: Tenant) -> None:
+    body = new_user(tenant, passwordProfile={"forceChangePassword": True})
+    answer = api.post(tenant.users, body)
+    assert (answer.status, answer.code) == (400, 3000)
+    assert not CustomerUser.objects.filter(user_principal_name__startswith="carol").exists()
+
+
 def test_a_deleted_user_must_be_restored_before_it_is_changed(api: Api, tenant: Tenant) -> None:
     deleted(tenant.bob, days_ago=1)
     answer = api.patch(tenant.user(tenant.bob), {"displayName": "New"})

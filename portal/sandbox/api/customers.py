@@ -4,47 +4,49 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.http import HttpRequest
 
 from portal.sandbox.api import paging, resources
 from portal.sandbox.api.lookup import domain_names, find_customer, initial_domain
+from portal.sandbox.api.query import Query, takes
 from portal.sandbox.api.wire import NOT_FOUND, Answer, ApiError, casefold_keys, collection, invalid
 from portal.sandbox.models import Customer, Domain
 
 _SEARCH_FIELDS = {"companyname": "company_name", "domain": "domain"}
 
 
-def _customer_filter(request: HttpRequest) -> tuple[str, str] | None:
+def _customer_filter(query: Query) -> tuple[str, str] | None:
     """(field, value) of a `{"Field": ..., "Value": ..., "Operator": "starts_with"}` filter."""
-    raw = request.GET.get("filter", "").strip()
-    if not raw:
+    raw = query.text("filter")
+    if raw is None:
         return None
     try:
         spec: Any = casefold_keys(json.loads(raw))
     except ValueError:
-        raise invalid("The filter is not valid JSON.") from None
+        raise invalid("The query parameter filter is not valid JSON.") from None
     if not isinstance(spec, dict):
-        raise invalid("The filter must be a JSON object.")
+        raise invalid("The query parameter filter must be a JSON object.")
     field = str(spec.get("field", "")).lower()
     operator = str(spec.get("operator", "")).lower()
     value = str(spec.get("value", "")).strip()
     if field not in _SEARCH_FIELDS:
-        raise invalid("Customers can be filtered by CompanyName or Domain only.")
+        raise invalid("The query parameter filter can filter customers by CompanyName or Domain.")
     if operator != "starts_with":
-        raise invalid("Customers can be filtered with the starts_with operator only.")
+        raise invalid("The query parameter filter can use the starts_with operator only.")
     return _SEARCH_FIELDS[field], value
 
 
-def list_customers(request: HttpRequest) -> Answer:
+@takes("size", "filter", "seekOperation")
+def list_customers(request: HttpRequest, *, query: Query) -> Answer:
     """GET /v1/customers[?size=&filter=] and the next pages."""
-    search = _customer_filter(request)
-    scope = f"customers:{search}"
-    position = paging.continuation(request, scope) or paging.Position(
-        scope=scope, sort_field="company_name", descending=False, size=paging.page_size(request)
+    search = _customer_filter(query)
+    size, clamped = paging.page_size(query)
+    first = paging.Position(
+        scope=f"customers:{search}", sort_field="company_name", descending=False, size=size
     )
+    position = paging.start(request, query, first)
     customers = Customer.objects.all()
     if search:
         field, value = search
@@ -59,20 +61,12 @@ def list_customers(request: HttpRequest) -> Answer:
         Domain.objects.filter(customer__in=rows, is_initial=True).values_list("customer_id", "name")
     )
     items = [resources.customer(row, initial.get(row.pk, "")) for row in rows]
-    token = paging.token(following) if following else None
+    # A filtered list's next link keeps its filter, which the token's scope names.
+    keep = {"filter": query.text("filter") or ""} if search else {}
     return Answer(
         200,
         collection(
-            items,
-            self_uri="/customers",
-            # A filtered list's next link keeps its filter, which the token's scope names.
-            next_uri=paging.next_uri(
-                "/customers?"
-                + urlencode({"seekOperation": "Next", "filter": request.GET.get("filter", "")})
-                if search
-                else "/customers?seekOperation=Next"
-            ),
-            continuation_token=token,
+            items, **paging.links(query, "/customers", following, clamped=clamped, keep=keep)
         ),
     )
 

@@ -1,7 +1,8 @@
 """The pipeline every sandbox call goes through, in the order Partner Center's front door would:
 
-authentication → latency → throttling → 5xx before any change → idempotency → the change, in
-one transaction with its stored answer → "committed, then the answer was lost" → headers, BOM.
+authentication → latency → throttling → 5xx before any change → query parameters → idempotency →
+the change, in one transaction with its stored answer → "committed, then the answer was lost" →
+headers, BOM.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.sandbox.api import faults, idempotency
+from portal.sandbox.api.query import Query, accepted_by
 from portal.sandbox.api.wire import NOT_FOUND, TOKEN_MISSING, Answer, ApiError
 from portal.sandbox.models import FaultSettings
 
@@ -73,6 +75,12 @@ def _run(
         faults.sleep_latency(settings)
         faults.check_throttle(settings, str(kwargs.get("customer_id", "partner")).lower())
         faults.check_server_error(settings)
+        # Every resource reads its query through Query: an unknown, repeated or empty parameter
+        # answers 400 here, for resources that take none as well.
+        accepted = accepted_by(handler)
+        query = Query.parse(request, accepted)
+        if accepted:
+            kwargs = {**kwargs, "query": query}
         if request.method in READ_METHODS:
             return handler(request, **kwargs)
         return _change(request, handler, kwargs, settings, request_id)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from portal.sandbox.api import resources
 from portal.sandbox.api.lookup import find_active_user, find_customer, find_user
+from portal.sandbox.api.query import Query, takes
 from portal.sandbox.api.wire import (
     OUT_OF_LICENSES,
     Answer,
@@ -20,37 +21,42 @@ from portal.sandbox.api.wire import (
 )
 from portal.sandbox.models import Customer, CustomerUser, LicenseAssignment, SubscribedSku
 
-
-def _license_groups(request: HttpRequest) -> set[str]:
-    # Without licenseGroupIds only Group1 (Entra-managed) licences are listed.
-    groups = {value.strip().lower() for value in request.GET.getlist("licenseGroupIds")}
-    return groups or {"group1"}
+_LICENSE_GROUPS = {"Group1": "group1", "Group2": "group2"}
 
 
-def subscribed_skus(request: HttpRequest, customer_id: str) -> Answer:
+def _license_groups(query: Query) -> list[str]:
+    # Without licenseGroupIds only Group1 (Entra-managed) licences are listed. The .NET SDK
+    # repeats the parameter, Microsoft's AutoRest client sends one comma-separated value.
+    return query.items("licenseGroupIds", _LICENSE_GROUPS) or ["group1"]
+
+
+@takes("licenseGroupIds")
+def subscribed_skus(request: HttpRequest, customer_id: str, *, query: Query) -> Answer:
     """GET /v1/customers/{id}/subscribedskus[?licenseGroupIds=Group1&licenseGroupIds=Group2]"""
     customer = find_customer(customer_id)
     skus = (
-        SubscribedSku.objects.filter(customer=customer, license_group__in=_license_groups(request))
+        SubscribedSku.objects.filter(customer=customer, license_group__in=_license_groups(query))
         .annotate(consumed=Count("assignments"))
         .order_by("name")
     )
     items = [resources.subscribed_sku(sku, sku.consumed) for sku in skus]
-    return Answer(200, collection(items, self_uri=f"/customers/{customer.id}/subscribedskus"))
+    self_uri = query.uri(f"/customers/{customer.id}/subscribedskus")
+    return Answer(200, collection(items, self_uri=self_uri))
 
 
-def user_licenses(request: HttpRequest, customer_id: str, user_id: str) -> Answer:
+@takes("licenseGroupIds")
+def user_licenses(request: HttpRequest, customer_id: str, user_id: str, *, query: Query) -> Answer:
     """GET /v1/customers/{id}/users/{user-id}/licenses[?licenseGroupIds=...]"""
     customer = find_customer(customer_id)
     user = find_user(customer, user_id)
     assignments = (
-        LicenseAssignment.objects.filter(user=user, sku__license_group__in=_license_groups(request))
+        LicenseAssignment.objects.filter(user=user, sku__license_group__in=_license_groups(query))
         .select_related("sku")
         .order_by("sku__name")
     )
     items = [resources.license(assignment) for assignment in assignments]
-    base = f"/customers/{customer.id}/users/{user.id}/licenses"
-    return Answer(200, collection(items, self_uri=base))
+    self_uri = query.uri(f"/customers/{customer.id}/users/{user.id}/licenses")
+    return Answer(200, collection(items, self_uri=self_uri))
 
 
 def update_licenses(request: HttpRequest, customer_id: str, user_id: str) -> Answer:

@@ -7,19 +7,30 @@ only works for the collection (customer, filter, sort) it was made for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
+from urllib.parse import urlencode
 
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
+from portal.sandbox.api.query import Query
 from portal.sandbox.api.wire import invalid
 from portal.sandbox.models import FaultSettings
 
 DEFAULT_SIZE = 100
 MAX_SIZE = 500
 _SALT = "portal.sandbox.continuation"
+
+
+class Links(TypedDict):
+    """The paging part of a collection: the keyword arguments of `wire.collection`."""
+
+    self_uri: str
+    next_uri: str | None
+    continuation_token: str | None
 
 
 @dataclass(frozen=True)
@@ -34,27 +45,30 @@ class Position:
     after_id: str | None = None
 
 
-def page_size(request: HttpRequest) -> int:
-    raw = request.GET.get("size", "").strip()
-    if not raw:
-        return DEFAULT_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        raise invalid(f"size must be a whole number, not {raw!r}.") from None
-    if size < 0:
-        raise invalid("size must not be negative.")
-    # size=0 is what the .NET SDK sends for a "simple" query: the server's default.
-    return min(size, MAX_SIZE) if size else DEFAULT_SIZE
+def page_size(query: Query) -> tuple[int, bool]:
+    """The page size a request asks for, and whether it was cut to MAX_SIZE.
+
+    Partner Center documents `size` as the maximum number of items to return. Above 500 the
+    sandbox serves 500 and says so where Partner Center's answers describe a page: its
+    `links.self` and `links.next` carry `size=500`.
+    """
+    size = query.integer("size")
+    if not size:
+        # Absent, or size=0, which the .NET SDK sends for a "simple" query: the server's default.
+        return DEFAULT_SIZE, False
+    return min(size, MAX_SIZE), size > MAX_SIZE
 
 
-def continuation(request: HttpRequest, scope: str) -> Position | None:
-    """The position a `seekOperation=Next` request continues from, or None for a first page."""
-    operation = request.GET.get("seekOperation", "").strip().lower()
-    if not operation:
-        return None
-    if operation != "next":
-        raise invalid(f"seekOperation {operation!r} is not supported here; use Next.")
+def start(request: HttpRequest, query: Query, first: Position) -> Position:
+    """Where a request's page starts: `first` (built from its own parameters), or, for a
+    `seekOperation=Next` request, the position its MS-ContinuationToken holds.
+
+    A next-page request may repeat its collection's size and sort (Partner Center's next links
+    carry `size`) but not change them: the token holds them, and a different value would
+    otherwise be silently ignored.
+    """
+    if query.choice("seekOperation", {"Next": "Next"}) is None:
+        return first
     token = request.headers.get("MS-ContinuationToken", "").strip()
     if not token:
         raise invalid("seekOperation=Next needs the MS-ContinuationToken header.")
@@ -63,9 +77,48 @@ def continuation(request: HttpRequest, scope: str) -> Position | None:
     except signing.BadSignature:
         raise invalid("The continuation token is not valid.") from None
     position = Position(**data)
-    if position.scope != scope:
+    if position.scope != first.scope:
         raise invalid("The continuation token belongs to another collection.")
+    if query.has("size") and first.size != position.size:
+        raise invalid(
+            f"The query parameter size ({first.size}) differs from the size of the pages "
+            f"being read ({position.size}): it cannot change between pages."
+        )
+    sort = (first.sort_field, first.descending)
+    if (query.has("sortField") or query.has("sortDirection")) and sort != (
+        position.sort_field,
+        position.descending,
+    ):
+        raise invalid(
+            "The query parameters sortField and sortDirection differ from the sort of the "
+            "pages being read: the sort cannot change between pages."
+        )
     return position
+
+
+def links(
+    query: Query,
+    path: str,
+    following: Position | None,
+    *,
+    clamped: bool,
+    keep: Mapping[str, str] | None = None,
+) -> Links:
+    """`self_uri`, `next_uri` and `continuation_token` for `wire.collection`.
+
+    `links.self` is the request's own uri, query included (as in Partner Center's samples), with
+    the size the page was served at; `links.next` carries that size and the `keep` parameters
+    (a filter: the token belongs to the filtered collection).
+    """
+    self_uri = query.uri(path, size=str(MAX_SIZE)) if clamped else query.uri(path)
+    if following is None:
+        return {"self_uri": self_uri, "next_uri": None, "continuation_token": None}
+    parameters = {"size": str(following.size), "seekOperation": "Next", **(keep or {})}
+    return {
+        "self_uri": self_uri,
+        "next_uri": next_uri(f"{path}?{urlencode(parameters)}"),
+        "continuation_token": token(following),
+    }
 
 
 def page[M: Model](queryset: QuerySet[M], position: Position) -> tuple[list[M], Position | None]:

@@ -106,14 +106,18 @@ def product_sku(sku: SubscribedSku) -> dict[str, Any]:
     }
 
 
-def service_plans(sku: SubscribedSku, excluded: list[str] | None = None) -> list[dict[str, Any]]:
+def service_plans(
+    sku: SubscribedSku, *, status: str, excluded: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The SKU's service plans but the `excluded` ones, each with `capabilityStatus` `status`:
+    "Enabled" in a subscribed SKU, "Assigned" in a user's licence (as the docs' samples show)."""
     skipped = {plan_id.lower() for plan_id in excluded or []}
     return [
         {
             "displayName": plan.get("displayName", ""),
             "serviceName": plan.get("serviceName", ""),
             "id": plan.get("id", ""),
-            "capabilityStatus": "Enabled",
+            "capabilityStatus": status,
             "targetType": "User",
         }
         for plan in sku.service_plans
@@ -131,7 +135,7 @@ def subscribed_sku(sku: SubscribedSku, consumed: int) -> dict[str, Any]:
         "totalUnits": total,
         "warningUnits": sku.warning_units,
         "productSku": product_sku(sku),
-        "servicePlans": service_plans(sku),
+        "servicePlans": service_plans(sku, status="Enabled"),
         "capabilityStatus": "Enabled",
         "attributes": {"objectType": "SubscribedSku"},
     }
@@ -139,7 +143,9 @@ def subscribed_sku(sku: SubscribedSku, consumed: int) -> dict[str, Any]:
 
 def license(assignment: LicenseAssignment) -> dict[str, Any]:
     return {
-        "servicePlans": service_plans(assignment.sku, assignment.excluded_plans),
+        "servicePlans": service_plans(
+            assignment.sku, status="Assigned", excluded=assignment.excluded_plans
+        ),
         "productSku": product_sku(assignment.sku),
         "attributes": {"objectType": "License"},
     }

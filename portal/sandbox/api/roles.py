@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from portal.sandbox.api import paging, resources
 from portal.sandbox.api.lookup import find_active_user, find_customer, find_user, purge_expired
+from portal.sandbox.api.query import Query, takes
 from portal.sandbox.api.wire import (
     NOT_FOUND,
     USER_NOT_FOUND,
@@ -40,7 +41,8 @@ def list_roles(request: HttpRequest, customer_id: str) -> Answer:
     return Answer(200, collection(items, self_uri=f"/customers/{customer.id}/directoryroles"))
 
 
-def list_members(request: HttpRequest, customer_id: str, role_id: str) -> Answer:
+@takes("size", "seekOperation")
+def list_members(request: HttpRequest, customer_id: str, role_id: str, *, query: Query) -> Answer:
     """GET /v1/customers/{id}/directoryroles/{role-id}/usermembers (seek paging).
 
     Deleted users keep their memberships but, as in Entra, are not listed until restored.
@@ -48,10 +50,14 @@ def list_members(request: HttpRequest, customer_id: str, role_id: str) -> Answer
     customer = find_customer(customer_id)
     role = _find_role(customer, role_id)
     purge_expired(customer)
-    scope = f"members:{customer.id}:{role.role_id}"
-    position = paging.continuation(request, scope) or paging.Position(
-        scope=scope, sort_field="display_name", descending=False, size=paging.page_size(request)
+    size, clamped = paging.page_size(query)
+    first = paging.Position(
+        scope=f"members:{customer.id}:{role.role_id}",
+        sort_field="display_name",
+        descending=False,
+        size=size,
     )
+    position = paging.start(request, query, first)
     members = CustomerUser.objects.filter(
         customer=customer, state=CustomerUser.ACTIVE, role_members__role=role
     )
@@ -61,9 +67,7 @@ def list_members(request: HttpRequest, customer_id: str, role_id: str) -> Answer
         200,
         collection(
             [resources.user_member(user, role) for user in rows],
-            self_uri=base,
-            next_uri=paging.next_uri(f"{base}?seekOperation=Next"),
-            continuation_token=paging.token(following) if following else None,
+            **paging.links(query, base, following, clamped=clamped),
         ),
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -18,6 +17,7 @@ from portal.sandbox.api.lookup import (
     find_user,
     purge_expired,
 )
+from portal.sandbox.api.query import Query, takes
 from portal.sandbox.api.wire import (
     DUPLICATE_UPN_TEXT,
     INVALID_INPUT,
@@ -32,7 +32,8 @@ from portal.sandbox.api.wire import (
 )
 from portal.sandbox.models import Customer, CustomerUser, FaultSettings
 
-_SORT_FIELDS = {"displayname": "display_name", "userprincipalname": "user_principal_name"}
+_SORT_FIELDS = {"DisplayName": "display_name", "UserPrincipalName": "user_principal_name"}
+_DESCENDING = {"Ascending": False, "Descending": True}
 # Optional text fields: absent or null leaves them unchanged, "" clears them.
 _OPTIONAL_FIELDS = {
     "firstname": "first_name",
@@ -42,15 +43,15 @@ _OPTIONAL_FIELDS = {
 }
 
 
-def _state_filter(request: HttpRequest) -> str:
+def _state_filter(query: Query) -> str:
     """`active`, or `inactive` for the deleted-users filter ({"Field": "UserState", ...})."""
-    raw = request.GET.get("filter", "").strip()
-    if not raw:
+    raw = query.text("filter")
+    if raw is None:
         return CustomerUser.ACTIVE
     try:
         spec: Any = casefold_keys(json.loads(raw))
     except ValueError:
-        raise invalid("The filter is not valid JSON.") from None
+        raise invalid("The query parameter filter is not valid JSON.") from None
     if (
         not isinstance(spec, dict)
         # The docs use UserState; their own sample links and the old PowerShell module UserStatus.
@@ -59,51 +60,43 @@ def _state_filter(request: HttpRequest) -> str:
         or str(spec.get("value", "")).lower() not in {"active", "inactive"}
     ):
         raise invalid(
-            'Users can be filtered by {"Field": "UserState", "Value": "Inactive", '
-            '"Operator": "equals"} only.'
+            'The query parameter filter can only be {"Field": "UserState", "Value": "Inactive", '
+            '"Operator": "equals"} for users.'
         )
     return str(spec["value"]).lower()
 
 
-def _first_position(request: HttpRequest, scope: str) -> paging.Position:
-    sort_field = request.GET.get("sortField", "").strip().lower() or "displayname"
-    if sort_field not in _SORT_FIELDS:
-        raise invalid("Users can be sorted by DisplayName or UserPrincipalName.")
-    direction = request.GET.get("sortDirection", "").strip().lower() or "ascending"
-    if direction not in {"ascending", "descending"}:
-        raise invalid("sortDirection must be Ascending or Descending.")
-    return paging.Position(
-        scope=scope,
-        sort_field=_SORT_FIELDS[sort_field],
-        descending=direction == "descending",
-        size=paging.page_size(request),
-    )
+@takes("size", "filter", "sortField", "sortDirection", "seekOperation")
+def list_users(request: HttpRequest, customer_id: str, *, query: Query) -> Answer:
+    """GET /v1/customers/{id}/users[?size=&filter=&sortField=&sortDirection=] and next pages.
 
-
-def list_users(request: HttpRequest, customer_id: str) -> Answer:
-    """GET /v1/customers/{id}/users[?size=&filter=&sortField=&sortDirection=] and next pages."""
+    The AutoRest client's `sortOption.sortField`/`sortOption.sortDirection` are accepted too.
+    """
     customer = find_customer(customer_id)
     purge_expired(customer)
-    state = _state_filter(request)
-    scope = f"users:{customer.id}:{state}"
-    # A next-page request carries only seekOperation and the token, which holds the sort.
-    position = paging.continuation(request, scope) or _first_position(request, scope)
+    state = _state_filter(query)
+    size, clamped = paging.page_size(query)
+    first = paging.Position(
+        scope=f"users:{customer.id}:{state}",
+        sort_field=query.choice("sortField", _SORT_FIELDS) or "display_name",
+        descending=bool(query.choice("sortDirection", _DESCENDING)),
+        size=size,
+    )
+    # A next-page request's token holds the sort and the size (see paging.start).
+    position = paging.start(request, query, first)
     rows, following = paging.page(
         CustomerUser.objects.filter(customer=customer, state=state), position
     )
-    base = f"/customers/{customer.id}/users"
     # The next link keeps the filter: its token belongs to the filtered collection (a next page
     # of the deleted users is a page of the deleted users).
-    query = {"seekOperation": "Next"}
-    if state != CustomerUser.ACTIVE:
-        query["filter"] = request.GET.get("filter", "")
+    keep = {"filter": query.text("filter") or ""} if state != CustomerUser.ACTIVE else {}
     return Answer(
         200,
         collection(
             [without_nulls(resources.user(user)) for user in rows],
-            self_uri=base,
-            next_uri=paging.next_uri(f"{base}?{urlencode(query)}"),
-            continuation_token=paging.token(following) if following else None,
+            **paging.links(
+                query, f"/customers/{customer.id}/users", following, clamped=clamped, keep=keep
+            ),
         ),
     )
 
@@ -132,7 +125,7 @@ def create_user(request: HttpRequest, customer_id: str) -> Answer:
         user_principal_name=upn,
         display_name=rules.check_length("displayname", display_name),
         password_last_set_at=now,
-        force_change_password=force_change,
+        force_change_password=force_change is not False,
         created_at=now,
     )
     for key, attribute in _OPTIONAL_FIELDS.items():
@@ -171,11 +164,18 @@ def update_user(request: HttpRequest, customer_id: str, user_id: str) -> Answer:
     _apply_changes(customer, user, body)
     password, force_change = _password_profile(body, required=False)
     if password is not None:
-        user.password_last_set_at, user.force_change_password = clock.now(), force_change
+        user.password_last_set_at = clock.now()
+    if force_change is not None:
+        user.force_change_password = force_change
     _save(user)
     if password is not None:  # the reset answer echoes the profile, with nulls, as documented
         return Answer(200, resources.user(user, password=password))
-    return Answer(200, without_nulls(resources.user(user)))
+    answer = without_nulls(resources.user(user))
+    if force_change is not None:
+        # Sandbox choice (undocumented): a flag-only change echoes the profile without a
+        # password, so the caller sees the flag it set.
+        answer["passwordProfile"] = {"forceChangePassword": user.force_change_password}
+    return Answer(200, answer)
 
 
 def delete_user(request: HttpRequest, customer_id: str, user_id: str) -> Answer:
@@ -213,18 +213,32 @@ def _apply_changes(customer: Customer, user: CustomerUser, body: dict[str, Any])
         user.user_principal_name = upn
 
 
-def _password_profile(body: dict[str, Any], *, required: bool) -> tuple[str | None, bool]:
+def _password_profile(body: dict[str, Any], *, required: bool) -> tuple[str | None, bool | None]:
+    """The password and the force-change flag of a body's `passwordProfile` (None when absent).
+
+    A profile with `forceChangePassword` and no password only sets the flag: that is what
+    `Set-PartnerCustomerUser -ForceChangePasswordNextLogin` sends. A create needs a password.
+    """
     profile = body.get("passwordprofile")
     if profile is None:
         if required:
             raise invalid("The property passwordProfile with a password is required.")
-        return None, True
-    if not isinstance(profile, dict) or not isinstance(profile.get("password"), str):
-        raise invalid("passwordProfile must be an object with a password.")
-    password: str = profile["password"]
+        return None, None
+    if not isinstance(profile, dict):
+        raise invalid("passwordProfile must be an object with a password or forceChangePassword.")
+    password, force_change = profile.get("password"), profile.get("forcechangepassword")
+    if force_change is not None and not isinstance(force_change, bool):
+        raise invalid("passwordProfile.forceChangePassword must be true or false.")
+    if password is None:
+        if required:
+            raise invalid("The property passwordProfile with a password is required.")
+        if force_change is None:
+            raise invalid("passwordProfile must have a password, forceChangePassword, or both.")
+        return None, force_change
+    if not isinstance(password, str):
+        raise invalid("passwordProfile.password must be a string.")
     rules.check_password(password)
-    force_change = profile.get("forcechangepassword")
-    return password, True if force_change is None else bool(force_change)
+    return password, True if force_change is None else force_change
 
 
 def _duplicate_username() -> ApiError:
