@@ -32,9 +32,9 @@ from customers.directory.queries import (
     customer_get,
     licenses_of,
     skus_of,
-    user_by_username,
     users_for_export,
 )
+from customers.directory.search import user_by_username
 from customers.directory.sync import directory_customers_sync, mirrored_customers, mode
 from portal.audit.records import Action, Actor, audit_record
 from portal.csvsafe import csv_stream

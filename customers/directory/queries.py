@@ -9,30 +9,21 @@ all find their user.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
 from typing import Any, Final, Literal
 
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
-    Case,
     Count,
-    F,
-    IntegerField,
     Lookup,
-    Max,
     Min,
     Q,
     QuerySet,
-    Value,
-    When,
-    Window,
 )
 
 from customers.directory.models import (
@@ -45,15 +36,13 @@ from customers.directory.models import (
     DirectoryUserSku,
     DirectoryWord,
 )
+from customers.directory.paging import FewRows, Rows, expected_page, paginate
 from customers.directory.sync import mirrored_customers, mode
 from customers.directory.text import ascii_lower, fold, prefix_range, query_words
 
 # How long a search may be: the boxes say 200, anything longer is someone typing into the URL.
 MAX_QUERY: Final = 200
 PAGE_SIZE: Final = 50
-# Pages starting above this row are read in one query; deeper ones find their ids first, on the
-# index alone, then read those rows.
-SHALLOW: Final = 1000
 # A search word's users given by key up to this many (SQLite ≥ 3.32 takes 32,766 parameters).
 FEW_MATCHES: Final = 2000
 
@@ -283,7 +272,7 @@ def _matching(
     narrowed = False
     for word in query_words(search):
         matching = DirectoryWord.objects.filter(
-            _starts_with(word), customer=customer, generation=customer.generation
+            starts_with(word), customer=customer, generation=customer.generation
         ).values_list("user_id", flat=True)
         # A word most searches type matches a few hundred users: their keys, read first, let the
         # database sort just those. Given the subquery instead, PostgreSQL walks the customer's
@@ -316,11 +305,11 @@ def users_page(
     columns = _ORDER[query.sort]
     ordered = users.order_by(*[f"-{column}" if query.descending else column for column in columns])
     if narrowed:
-        return _paginate(_FewRows(ordered, _expected(number, per_page)), number, per_page)
+        return paginate(FewRows(ordered, expected_page(number, per_page)), number, per_page)
     known = None
     if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
-    return _paginate(_Rows(ordered, known), number, per_page)
+    return paginate(Rows(ordered, known), number, per_page)
 
 
 def _filtered(
@@ -351,8 +340,8 @@ def deleted_page(
     users, narrowed = _matching(customer, DirectoryUser.DELETED, search)
     ordered = users.order_by(*_DELETED_ORDER)
     if narrowed:
-        return _paginate(_FewRows(ordered, _expected(number, per_page)), number, per_page)
-    return _paginate(_Rows(ordered, None if search else customer.deleted_count), number, per_page)
+        return paginate(FewRows(ordered, expected_page(number, per_page)), number, per_page)
+    return paginate(Rows(ordered, None if search else customer.deleted_count), number, per_page)
 
 
 def users_for_export(customer: DirectoryCustomer, query: UserListQuery) -> Iterator[DirectoryUser]:
@@ -420,52 +409,6 @@ def licenses_of(customer: DirectoryCustomer, user_ids: Sequence[str]) -> dict[st
     return held
 
 
-# --- Users of every customer -------------------------------------------------------------------
-
-
-def user_by_username(username: str) -> DirectoryUser | None:
-    """The active user with exactly this username in any mirrored customer (current mirrors)."""
-    return (
-        _current_users()
-        .filter(upn_key=ascii_lower(username.strip()), state=DirectoryUser.ACTIVE)
-        .select_related("customer")
-        .first()
-    )
-
-
-def users_search(query: str, number: str | int | None, *, per_page: int = PAGE_SIZE) -> Page[Any]:
-    """Users of every mirrored customer matching `query` by words, active and deleted: exact
-    matches first (the whole display name, then every word whole: "maria" before "Mariana"),
-    then by name and customer.
-
-    Found, ordered and counted from the words alone (their index covers every column used), so
-    a common first name over 500,000 users reads the few thousand words it matches and nothing
-    else; the page's 50 users are then read by key."""
-    words = query_words(query)
-    if not words:
-        return _paginate(_Rows(DirectoryUser.objects.none(), 0), number, per_page)
-    starts = [_starts_with(word) for word in words]
-    matching = DirectoryWord.objects.filter(
-        reduce(operator.or_, starts), customer__mode=mode(), generation=F("customer__generation")
-    )
-    wholes = {f"whole{i}": _any(Q(word=word)) for i, word in enumerate(words)}
-    found = matching.values("user_id", "display_key", "customer__name_key").annotate(**wholes)
-    users = matching.values("user_id").distinct()
-    if len(words) > 1:  # a user must have a word starting each (with one, every row does)
-        has = {f"has{i}": _any(start) for i, start in enumerate(starts)}
-        found = found.annotate(**has).filter(**dict.fromkeys(has, 1))
-        users = matching.values("user_id").annotate(**has).filter(**dict.fromkeys(has, 1))
-    found = found.annotate(
-        rank=Case(
-            When(display_key=fold(query.strip()), then=Value(0)),
-            When(Q(**dict.fromkeys(wholes, 1)), then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        )
-    ).order_by("rank", "display_key", "customer__name_key", "user_id")
-    return _paginate(_FoundUsers(found, users, _expected(number, per_page)), number, per_page)
-
-
 class _AnyOf(Lookup[Any]):
     """`pk__any_of=frozenset(ids)`: `= ANY(%s)` with one array parameter on PostgreSQL, where a
     list of hundreds of literals costs more to parse and plan than the query costs to run; IN
@@ -489,18 +432,7 @@ class _AnyOf(Lookup[Any]):
 DirectoryUser._meta.get_field("id").register_lookup(_AnyOf)
 
 
-def _current_users() -> QuerySet[DirectoryUser]:
-    return DirectoryUser.objects.filter(
-        customer__mode=mode(), generation=F("customer__generation"), customer__generation__gt=0
-    )
-
-
-def _any(condition: Q) -> Max:
-    """1 when any of a group's rows meets `condition`, else 0."""
-    return Max(Case(When(condition, then=1), default=0))
-
-
-def _starts_with(word: str) -> Q:
+def starts_with(word: str) -> Q:
     """Words starting with `word`, as each database can answer from an index: LIKE 'word%' on
     PostgreSQL (a pattern-ops index, whatever the collation), a range on SQLite, which compares
     code points."""
@@ -508,143 +440,3 @@ def _starts_with(word: str) -> Q:
         return Q(word__startswith=word)
     low, high = prefix_range(word)
     return Q(word__gte=low, word__lt=high)
-
-
-# --- Paging ------------------------------------------------------------------------------------
-
-
-class _Rows:
-    """A queryset as a paginator's list: rows fetched by id after the page's ids are found on
-    the index alone (cheap deep in the list), and a count given when it is already known."""
-
-    ordered = True
-
-    def __init__(self, queryset: QuerySet[Any], count: int | None) -> None:
-        self.queryset = queryset
-        self.known = count
-
-    def count(self) -> int:
-        if self.known is None:
-            self.known = self.queryset.count()
-        return self.known
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        start = index.start or 0
-        if start < SHALLOW and type(self) is _Rows:
-            return list(self.queryset[start : index.stop])  # one query near the top
-        ids = self._page_ids(start, index.stop)
-        rows = self.queryset.model._default_manager.filter(pk__in=ids)
-        if self.queryset.query.select_related:
-            rows = rows.select_related(*_related(self.queryset))
-        by_id = {row.pk: row for row in rows}
-        return [by_id[pk] for pk in ids if pk in by_id]
-
-    def _page_ids(self, start: int, stop: int) -> list[Any]:
-        """The ids of rows start..stop. Past the middle of the list they are counted from its
-        end, in the reverse order: the database skips at most half the list to reach any
-        page, so the last pages cost what the first do."""
-        ids = self.queryset.values_list("pk", flat=True)
-        total = self.count()
-        if start <= total // 2 or not self.queryset.ordered:
-            return list(ids[start:stop])
-        stop = min(stop, total)
-        backwards = ids.reverse()[total - stop : total - start]
-        return list(reversed(list(backwards)))
-
-
-class _Counted(_Rows):
-    """Rows whose page is read with the length of the whole list in the same query: a window
-    `COUNT(*) OVER ()`, which counts every row before the LIMIT. A paginator asks for the count
-    before the page, so the page it is expected to ask for (`expected`) is read then. Asked for a
-    page past the end, it reads no row: the list is then counted on its own."""
-
-    def __init__(self, queryset: QuerySet[Any], expected: slice) -> None:
-        super().__init__(queryset, None)
-        self.expected = expected
-        self._page: list[Any] | None = None
-
-    def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
-        """Rows start..stop and the length of the list (0 when there is no row to read)."""
-        raise NotImplementedError
-
-    def _count_alone(self) -> int:
-        raise NotImplementedError
-
-    def count(self) -> int:
-        if self.known is None:
-            rows, total = self._read(self.expected.start, self.expected.stop)
-            if rows or not self.expected.start:
-                self._page = rows
-                self.known = total
-            else:
-                self.known = self._count_alone()
-        return self.known
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        start, stop = index.start or 0, index.stop
-        if self._page is not None and self.expected.start <= start <= stop <= self.expected.stop:
-            return self._page[start - self.expected.start : stop - self.expected.start]
-        return self._read(start, stop)[0]
-
-
-# The annotation a counted page reads the list's length from.
-_TOTAL: Final = "listed_total"
-
-
-def _with_total(queryset: QuerySet[Any]) -> QuerySet[Any]:
-    counted: QuerySet[Any] = queryset.annotate(**{_TOTAL: Window(Count("*"))})
-    return counted
-
-
-class _FewRows(_Counted):
-    """Rows a search narrowed to a few (at most FEW_MATCHES), read a page at a time with their
-    count: one query, sorting only the few."""
-
-    def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
-        rows = list(_with_total(self.queryset)[start:stop])
-        return rows, getattr(rows[0], _TOTAL) if rows else 0
-
-    def _count_alone(self) -> int:
-        return self.queryset.count()
-
-
-class _FoundUsers(_Counted):
-    """A page of `users_search`: the page's user ids and their count from the ordered words,
-    then its users (with their customers) read by key. `users` counts on its own (one row a
-    user, cheaper than the ordered rows)."""
-
-    def __init__(self, found: QuerySet[Any], users: QuerySet[Any], expected: slice) -> None:
-        super().__init__(found, expected)
-        self.users = users
-
-    def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
-        found = list(_with_total(self.queryset).values_list("user_id", _TOTAL)[start:stop])
-        ids = [user_id for user_id, _ in found]
-        by_id = DirectoryUser.objects.select_related("customer").in_bulk(ids)
-        return [by_id[pk] for pk in ids if pk in by_id], found[0][1] if found else 0
-
-    def _count_alone(self) -> int:
-        return self.users.count()
-
-
-def _related(queryset: QuerySet[Any]) -> list[str]:
-    related = queryset.query.select_related
-    return list(related) if isinstance(related, dict) else []
-
-
-def _expected(number: str | int | None, per_page: int) -> slice:
-    """The rows of page `number` as the paginator will slice them if it exists (a number it
-    does not take reads page 1)."""
-    try:
-        page = max(int(number or 1), 1)
-    except ValueError:
-        page = 1
-    return slice((page - 1) * per_page, page * per_page)
-
-
-def _paginate(rows: _Rows, number: str | int | None, per_page: int) -> Page[Any]:
-    paginator: Paginator[Any] = Paginator(rows, per_page)  # type: ignore[arg-type]
-    return paginator.get_page(number)

@@ -12,8 +12,8 @@ from customers.directory.queries import (
     customer_get,
     customers_matching,
     directory_health,
-    users_search,
 )
+from customers.directory.search import users_search
 from customers.services import customers_ensure, user_lookup
 from portal.audit.records import ACTION_LABELS, recent_activity
 from portal.partnercenter import PartnerCenterError

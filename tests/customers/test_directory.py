@@ -21,11 +21,10 @@ from customers.directory.queries import (
     customers_matching,
     deleted_page,
     directory_health,
-    user_by_username,
     users_of,
     users_page,
-    users_search,
 )
+from customers.directory.search import user_by_username, users_search
 from customers.directory.sync import directory_customer_claim, directory_customer_sync
 from customers.directory.writes import directory_user_write
 from portal.partnercenter import (

@@ -1,0 +1,72 @@
+"""Finding users across every customer (the dashboard's search): by words, exact matches
+first, counted and paged from the word index alone.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+from typing import Any
+
+from django.core.paginator import Page
+from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
+
+from customers.directory.models import DirectoryUser, DirectoryWord
+from customers.directory.paging import FoundUsers, Rows, expected_page, paginate
+from customers.directory.queries import PAGE_SIZE, starts_with
+from customers.directory.sync import mode
+from customers.directory.text import ascii_lower, fold, query_words
+
+
+def user_by_username(username: str) -> DirectoryUser | None:
+    """The active user with exactly this username in any mirrored customer (current mirrors)."""
+    return (
+        _current_users()
+        .filter(upn_key=ascii_lower(username.strip()), state=DirectoryUser.ACTIVE)
+        .select_related("customer")
+        .first()
+    )
+
+
+def users_search(query: str, number: str | int | None, *, per_page: int = PAGE_SIZE) -> Page[Any]:
+    """Users of every mirrored customer matching `query` by words, active and deleted: exact
+    matches first (the whole display name, then every word whole: "maria" before "Mariana"),
+    then by name and customer.
+
+    Found, ordered and counted from the words alone (their index covers every column used), so
+    a common first name over 500,000 users reads the few thousand words it matches and nothing
+    else; the page's 50 users are then read by key."""
+    words = query_words(query)
+    if not words:
+        return paginate(Rows(DirectoryUser.objects.none(), 0), number, per_page)
+    starts = [starts_with(word) for word in words]
+    matching = DirectoryWord.objects.filter(
+        reduce(operator.or_, starts), customer__mode=mode(), generation=F("customer__generation")
+    )
+    wholes = {f"whole{i}": _any(Q(word=word)) for i, word in enumerate(words)}
+    found = matching.values("user_id", "display_key", "customer__name_key").annotate(**wholes)
+    users = matching.values("user_id").distinct()
+    if len(words) > 1:  # a user must have a word starting each (with one, every row does)
+        has = {f"has{i}": _any(start) for i, start in enumerate(starts)}
+        found = found.annotate(**has).filter(**dict.fromkeys(has, 1))
+        users = matching.values("user_id").annotate(**has).filter(**dict.fromkeys(has, 1))
+    found = found.annotate(
+        rank=Case(
+            When(display_key=fold(query.strip()), then=Value(0)),
+            When(Q(**dict.fromkeys(wholes, 1)), then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("rank", "display_key", "customer__name_key", "user_id")
+    return paginate(FoundUsers(found, users, expected_page(number, per_page)), number, per_page)
+
+
+def _current_users() -> QuerySet[DirectoryUser]:
+    return DirectoryUser.objects.filter(
+        customer__mode=mode(), generation=F("customer__generation"), customer__generation__gt=0
+    )
+
+
+def _any(condition: Q) -> Max:
+    """1 when any of a group's rows meets `condition`, else 0."""
+    return Max(Case(When(condition, then=1), default=0))
