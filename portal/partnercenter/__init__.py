@@ -22,7 +22,7 @@ import requests
 from django.conf import settings
 
 from portal.partnercenter.auth import SandboxTokenProvider, TokenProvider
-from portal.partnercenter.client import PartnerCenterClient
+from portal.partnercenter.client import ChangeWithheld, PartnerCenterClient
 from portal.partnercenter.errors import (
     AlreadyExists,
     Forbidden,
@@ -42,6 +42,7 @@ from portal.partnercenter.resources import (
     DirectoryRole,
     License,
     LicenseAssignment,
+    LicenseGroupId,
     LicenseUpdate,
     LicenseWarning,
     Link,
@@ -67,6 +68,7 @@ def partner_center(
     throttle_wait_cap: float | None = None,
     correlation_id: str | None = None,
     pacer: Pacer | None = None,
+    what_if: bool = False,
 ) -> PartnerCenterClient:
     """A client configured from settings: the in-process sandbox in sandbox mode, Partner Center
     itself (`PARTNER_CENTER_BASE_URL`) in live mode.
@@ -75,7 +77,8 @@ def partner_center(
     `Throttled`: the default suits a web request (`WEB_THROTTLE_WAIT_CAP`); a background job
     passes `WORKER_THROTTLE_WAIT_CAP`. Make one client per web request or job: its
     `correlation_id` ties that unit's calls together in Partner Center's logs. A `pacer` makes
-    every call wait for its turn in a shared rate (the directory's background budget).
+    every call wait for its turn in a shared rate (the directory's background budget). A
+    `what_if` client sends no change (see `ChangeWithheld`).
     """
     cap = WEB_THROTTLE_WAIT_CAP if throttle_wait_cap is None else throttle_wait_cap
     policy = RetryPolicy(throttle_wait_cap=cap, pacer=pacer)
@@ -86,6 +89,7 @@ def partner_center(
             session=sandbox_session(),
             policy=policy,
             correlation_id=correlation_id,
+            what_if=what_if,
         )
     return PartnerCenterClient(
         api_root=f"{settings.PARTNER_CENTER_BASE_URL.rstrip('/')}/v1",
@@ -94,6 +98,7 @@ def partner_center(
         session=requests.Session(),
         policy=policy,
         correlation_id=correlation_id,
+        what_if=what_if,
     )
 
 
@@ -116,6 +121,7 @@ __all__ = [
     "WEB_THROTTLE_WAIT_CAP",
     "WORKER_THROTTLE_WAIT_CAP",
     "AlreadyExists",
+    "ChangeWithheld",
     "CompanyProfile",
     "Customer",
     "CustomerUser",
@@ -124,6 +130,7 @@ __all__ = [
     "InvalidInput",
     "License",
     "LicenseAssignment",
+    "LicenseGroupId",
     "LicenseUpdate",
     "LicenseWarning",
     "Link",

@@ -50,6 +50,21 @@ class Answer:
     after_unknown_attempt: bool = False
 
 
+class ChangeWithheld(Exception):
+    """A change a what-if client did not send (`PartnerCenterClient(what_if=True)`), with what
+    it would have sent. Not a PartnerCenterError: nothing was tried, so nothing failed."""
+
+    def __init__(
+        self, method: str, url: str, params: Mapping[str, Any] | None, body: Any, request_id: str
+    ) -> None:
+        super().__init__(f"{method} {url} was not sent (what-if)")
+        self.method = method
+        self.url = url
+        self.params = dict(params or {})
+        self.body = body
+        self.request_id = request_id
+
+
 @dataclass(frozen=True)
 class _Call:
     """One HTTP request of an operation, as sent on every attempt."""
@@ -68,7 +83,8 @@ class PartnerCenterClient:
 
     Use `portal.partnercenter.partner_center()` to get one configured from settings.
     `correlation_id` ties together the calls made through this client (one per web request or job
-    is a good scope); each call still gets its own MS-RequestId.
+    is a good scope); each call still gets its own MS-RequestId. A `what_if` client reads as usual
+    but sends no change: each raises `ChangeWithheld` with what it would have sent.
     """
 
     def __init__(
@@ -82,8 +98,10 @@ class PartnerCenterClient:
         correlation_id: str | None = None,
         locale: str = "en-US",
         application: str = "Partner Portal",
+        what_if: bool = False,
     ) -> None:
         self.api_root = api_root.rstrip("/")
+        self.what_if = what_if
         self.policy = policy or RetryPolicy()
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self._tokens = token_provider
@@ -163,6 +181,8 @@ class PartnerCenterClient:
         method = method.upper()
         url = path_or_url if "://" in path_or_url else f"{self.api_root}{path_or_url}"
         request_id = request_id or str(uuid.uuid4())
+        if self.what_if and method not in READS:
+            raise ChangeWithheld(method, url, params, body, request_id)
         data = None if body is None else json.dumps(body).encode("utf-8")
         sending = {**self._base_headers, **(headers or {})}
         sending["MS-RequestId"] = request_id

@@ -11,7 +11,7 @@ form and bulk rows do), or after an error with `outcome_unknown`, pass that erro
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from portal.partnercenter.resources import (
     CustomerUser,
     DirectoryRole,
     License,
+    LicenseGroupId,
     LicenseUpdate,
     Page,
     PasswordProfile,
@@ -35,6 +36,8 @@ from portal.partnercenter.resources import (
     read_strings,
 )
 
+# The largest page Partner Center serves, and every list's default here: without `size` the
+# server picks a smaller page (100 users has been seen), so reading a collection takes more calls.
 MAX_PAGE_SIZE = 500
 
 # The one filter Partner Center's users collection honours: the soft-deleted users.
@@ -354,8 +357,11 @@ class UserDirectoryRoles:
         return read_items(self._client.get(self._path), DirectoryRole.from_wire)
 
 
-def _license_groups(groups: Sequence[str] | None) -> dict[str, Any]:
-    return {"licenseGroupIds": list(groups)} if groups else {}
+def _license_groups(groups: Iterable[LicenseGroupId | str] | None) -> dict[str, Any]:
+    # A plain string is read as the enum (any case): an unknown group raises ValueError here
+    # rather than an empty list from Partner Center.
+    named = [LicenseGroupId(group).value for group in groups or ()]
+    return {"licenseGroupIds": named} if named else {}
 
 
 class UserLicenses:
@@ -365,7 +371,9 @@ class UserLicenses:
         self._client = client
         self._path = f"{user_path}/licenses"
 
-    def list(self, *, license_groups: Sequence[str] | None = None) -> list[License]:
+    def list(
+        self, *, license_groups: Iterable[LicenseGroupId | str] | None = None
+    ) -> list[License]:
         """`GET /customers/{cid}/users/{uid}/licenses[?licenseGroupIds=Group1...]` (Group1 only
         by default)."""
         body = self._client.get(self._path, params=_license_groups(license_groups))
@@ -418,11 +426,13 @@ class UserMemberCollection:
         self._client = client
         self._path = path
 
-    def list(self, *, size: int | None = None, continuation: str | None = None) -> Page[UserMember]:
+    def list(
+        self, *, size: int | None = MAX_PAGE_SIZE, continuation: str | None = None
+    ) -> Page[UserMember]:
         """`GET /customers/{cid}/directoryroles/{rid}/usermembers[?size=]`, one page."""
         return _paged(self._client, self._path, UserMember.from_wire, _size(size), continuation)
 
-    def iter_all(self, *, size: int | None = None) -> Iterator[UserMember]:
+    def iter_all(self, *, size: int | None = MAX_PAGE_SIZE) -> Iterator[UserMember]:
         """Every member, each once."""
         pages = _iter_pages(self._client, self.list(size=size), UserMember.from_wire)
         return _iter_unique(pages, lambda member: member.id)
@@ -446,7 +456,9 @@ class SubscribedSkuCollection:
         self._client = client
         self._path = client.path("customers", customer_id, "subscribedskus")
 
-    def list(self, *, license_groups: Sequence[str] | None = None) -> list[SubscribedSku]:
+    def list(
+        self, *, license_groups: Iterable[LicenseGroupId | str] | None = None
+    ) -> list[SubscribedSku]:
         """`GET /customers/{cid}/subscribedskus[?licenseGroupIds=Group1...]` (Group1 only by
         default)."""
         body = self._client.get(self._path, params=_license_groups(license_groups))

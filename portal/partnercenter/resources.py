@@ -7,6 +7,7 @@ are ignored. Writing sends only what is set, so a PATCH leaves every unset field
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -353,6 +354,27 @@ class ServicePlan:
         )
 
 
+class LicenseGroupId(enum.StrEnum):
+    """Which licenses a list holds, as the .NET SDK's `LicenseGroupId` (the query parameter's
+    spelling; answers write it in lower case, which reads the same)."""
+
+    GROUP1 = "Group1"  # licenses Microsoft Entra ID manages (Microsoft 365 and the like)
+    GROUP2 = "Group2"  # Minecraft: Education Edition
+
+    @classmethod
+    def _missing_(cls, value: object) -> LicenseGroupId | None:
+        wanted = str(value).strip().casefold()
+        return next((group for group in cls if group.value.casefold() == wanted), None)
+
+    @classmethod
+    def read(cls, value: str | None) -> LicenseGroupId | None:
+        """The group a wire value names, or None (absent, or a group this SDK does not know)."""
+        try:
+            return cls(value) if value else None
+        except ValueError:
+            return None
+
+
 @dataclass(frozen=True)
 class ProductSku:
     """A product SKU (`id` is the SKU id licenses are assigned by)."""
@@ -361,7 +383,7 @@ class ProductSku:
     name: str | None = None
     sku_part_number: str | None = None
     target_type: str | None = None
-    license_group_id: str | None = None
+    license_group_id: LicenseGroupId | None = None
 
     @classmethod
     def from_wire(cls, data: Any) -> ProductSku:
@@ -371,7 +393,7 @@ class ProductSku:
             name=reader.text("name"),
             sku_part_number=reader.text("skuPartNumber"),
             target_type=reader.text("targetType"),
-            license_group_id=reader.text("licenseGroupId"),
+            license_group_id=LicenseGroupId.read(reader.text("licenseGroupId")),
         )
 
 
@@ -530,6 +552,7 @@ __all__ = [
     "DirectoryRole",
     "License",
     "LicenseAssignment",
+    "LicenseGroupId",
     "LicenseUpdate",
     "LicenseWarning",
     "Link",
