@@ -6,10 +6,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import find_commands
 
+import users
+from tests.sandbox_data import GLOBAL_ADMIN
 from tests.test_authorization_matrix import (
     ADMINS,
     HELPDESK_AND_UP,
@@ -19,7 +23,7 @@ from tests.test_authorization_matrix import (
     VIEWERS,
     sandbox_state,
 )
-from tests.users.commands_support import Scene, arrange, run
+from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -74,7 +78,57 @@ CASES = [
     CommandCase("customer_user_remove", _user("bob"), ADMINS),
     CommandCase("customer_user_restore", _user("dora"), HELPDESK_AND_UP),
     CommandCase("customer_user_restore", _user("gus"), ADMINS, "(protected account)"),
+    CommandCase(
+        "customer_user_set",
+        lambda scene: [*_user("bob")(scene), "--force-change-password-next-sign-in"],
+        HELPDESK_AND_UP,
+        "(next sign-in)",
+    ),
+    CommandCase(
+        "customer_user_remove",
+        lambda scene: [*_user("bob")(scene), "--what-if"],
+        ADMINS,
+        "(what-if)",
+    ),
+    CommandCase("customer_subscribed_sku_get", lambda scene: [], VIEWERS),
+    CommandCase("customer_user_license_get", _user("alice"), VIEWERS),
+    CommandCase(
+        "customer_user_license_set",
+        lambda scene: [*_user("bob")(scene), "--add", "ENTERPRISEPACK"],
+        ADMINS,
+    ),
+    CommandCase(
+        "customer_user_license_set",
+        lambda scene: [*_user("alice")(scene), "--remove", "ENTERPRISEPACK"],
+        ADMINS,
+        "(protected account)",
+    ),
+    CommandCase("customer_user_role_get", lambda scene: [], VIEWERS, "(customer)"),
+    CommandCase("customer_user_role_get", _user("alice"), VIEWERS, "(one)"),
+    CommandCase(
+        "customer_user_role_add",
+        lambda scene: [*_user("bob")(scene), "--role-id", LICENSE_ADMIN],
+        ADMINS,
+    ),
+    CommandCase(
+        "customer_user_role_add",
+        lambda scene: [*_user("bob")(scene), "--role-id", GLOBAL_ADMIN, "--confirm-privileged"],
+        ADMINS,
+        "(privileged)",
+    ),
+    CommandCase(
+        "customer_user_role_remove",
+        lambda scene: [*_user("alice")(scene), "--role-id", GLOBAL_ADMIN],
+        ADMINS,
+        "(protected account)",
+    ),
 ]
+
+
+def test_every_customer_command_is_in_the_matrix() -> None:
+    management = str(Path(users.__file__).parent / "management")
+    commands = {name for name in find_commands(management) if name.startswith("customer_")}
+    assert commands == {case.name for case in CASES}, "give each new command rows in CASES"
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """A user's directory roles and licenses: the calls that change them, one audited `Step` each
-(so a page can say exactly what was and was not done), and what the user holds now (read live)."""
+(so a page can say exactly what was and was not done), and what the user holds now (read live).
+
+`user_role_change` and `user_licenses_change` are the whole change for one user, as a command
+makes it: audited as the user page's Submit audits it, and written through to the directory.
+`user_require_password_change` sets only "must change the password at the next sign-in"."""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from customers.directory.writes import directory_user_licenses, directory_user_roles
 from portal.audit.records import Action, AuditContext
 from portal.partnercenter import (
     CustomerUser,
+    DirectoryRole,
     LicenseAssignment,
     LicenseUpdate,
     PartnerCenterClient,
@@ -31,6 +37,8 @@ class Step:
     adds_role: bool = field(default=False, compare=False)
     sku_ids: tuple[str, ...] | None = field(default=None, compare=False)  # licences assigned
     sku_ids_removed: tuple[str, ...] = field(default=(), compare=False)
+    # What Partner Center answered to a step that failed, with its identifiers.
+    failure: PartnerCenterError | None = field(default=None, compare=False, repr=False)
 
 
 def new_request_id() -> str:
@@ -67,7 +75,7 @@ def change_roles(
                 members.remove(user.id or "", request_id=request_id)
         except PartnerCenterError as error:
             audit.record(Action.USER_ROLES_CHANGE, succeeded=False, error=error, changes=changed)
-            steps.append(Step(description, False, str(error), role_id=role_id, adds_role=add))
+            steps.append(Step(description, False, str(error), role_id, add, failure=error))
             continue
         audit.record(
             Action.USER_ROLES_CHANGE, succeeded=True, changes=changed, request_id=request_id
@@ -94,7 +102,7 @@ def change_licenses(
         operations.license_updates.create(update, request_id=request_id)
     except PartnerCenterError as error:
         audit.record(Action.USER_LICENSES_CHANGE, succeeded=False, error=error, changes=changes)
-        return Step("Changed the licenses", False, str(error))
+        return Step("Changed the licenses", False, str(error), failure=error)
     audit.record(
         Action.USER_LICENSES_CHANGE, succeeded=True, changes=changes, request_id=request_id
     )
@@ -112,3 +120,63 @@ def held_roles(operations: UserOperations) -> frozenset[str]:
 
 def held_skus(operations: UserOperations) -> frozenset[str]:
     return frozenset(license.product_sku.id for license in operations.licenses.list())
+
+
+def user_role_change(
+    *,
+    pc: PartnerCenterClient,
+    audit: AuditContext,
+    user: CustomerUser,
+    role: DirectoryRole,
+    add: bool,
+) -> Step:
+    """Give `user` the directory role, or take it away: one audited call (a privileged role's
+    record says so), and the directory learns it. The caller confirmed a privileged role."""
+    audit = audit.calling(pc).about(user_id=user.id or "", username=user.user_principal_name or "")
+    [step] = change_roles(pc, audit, user, (role.id,), {role.id: role.name}, add=add)
+    if step.succeeded:
+        directory_user_roles(
+            tenant_id=audit.customer_id,
+            user_id=user.id or "",
+            added=[(role.id, role.name)] if add else [],
+            removed=[] if add else [role.id],
+        )
+    return step
+
+
+def user_licenses_change(
+    *,
+    pc: PartnerCenterClient,
+    audit: AuditContext,
+    user: CustomerUser,
+    held: frozenset[str],
+    assign: set[str],
+    remove: set[str],
+) -> Step:
+    """Assign and remove licenses in one update (one license group), audited; the directory
+    learns what the user holds after it (`held`: the SKU ids the user held before, read live)."""
+    audit = audit.calling(pc).about(user_id=user.id or "", username=user.user_principal_name or "")
+    step = change_licenses(pc, audit, user, assign, remove)
+    if step.succeeded:
+        directory_user_licenses(
+            tenant_id=audit.customer_id, user_id=user.id or "", sku_ids=(held - remove) | assign
+        )
+    return step
+
+
+def user_require_password_change(
+    *, pc: PartnerCenterClient, audit: AuditContext, user: CustomerUser, required: bool = True
+) -> None:
+    """Make the user choose a new password at the next sign-in (or, `required=False`, no longer
+    must), keeping the password: what `Set-PartnerCustomerUser -ForceChangePasswordNextLogin`
+    sends. Audited as an update of the user; Partner Center's errors are raised once audited."""
+    audit = audit.calling(pc).about(user_id=user.id or "", username=user.user_principal_name or "")
+    changes = {"must_change_at_next_sign_in": required}
+    request_id = new_request_id()
+    operations = pc.customers.by_id(audit.customer_id).users.by_id(user.id or "")
+    try:
+        operations.require_password_change(required=required, request_id=request_id)
+    except PartnerCenterError as error:
+        audit.record(Action.USER_UPDATE, succeeded=False, error=error, changes=changes)
+        raise
+    audit.record(Action.USER_UPDATE, succeeded=True, changes=changes, request_id=request_id)

@@ -4,23 +4,40 @@ failures that carry the exit code, and the table or JSON it prints (see `users/c
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, NoReturn
+from urllib.parse import urlencode, urlsplit
 
 from django.core.management.base import CommandError, CommandParser
 from django_countries import countries
 
-from portal.partnercenter import CustomerUser, PartnerCenterError
+from portal.partnercenter import (
+    ChangeWithheld,
+    CustomerUser,
+    DirectoryRole,
+    License,
+    LicenseGroupId,
+    PartnerCenterError,
+    SubscribedSku,
+)
 from portal.partnercenter import NotFound as PartnerCenterNotFound
 from users.bulk.rules import RETENTION
+from users.roles import role_is_privileged
 from users.usernames import username_problems
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2  # as argparse exits for an unknown option
 EXIT_NOT_ALLOWED = 3
 EXIT_NOT_FOUND = 4
+
+# What --what-if shows instead of a password it would send.
+MASKED = "********"
 
 # The seed's 50-character limit for names (the bulk upload checks the same).
 MAX_NAME = 50
@@ -138,6 +155,16 @@ def username_value(text: str) -> str:
     return value
 
 
+def license_group_value(text: str) -> LicenseGroupId:
+    """A license group, as PowerShell's -LicenseGroup: Group1 (Entra ID) or Group2 (Minecraft)."""
+    try:
+        return LicenseGroupId(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a license group (Group1: Microsoft Entra ID, Group2: Minecraft)"
+        ) from None
+
+
 class RefusePassword(argparse.Action):
     """`--password`: there to say why there is no such option, without echoing the value."""
 
@@ -149,6 +176,31 @@ class RefusePassword(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         parser.error(NOT_AN_ARGUMENT)
+
+
+def add_user_choice(parser: CommandParser, *, required: bool) -> None:
+    """`--user-id` or `--user-principal-name`: which user (one of them, when required)."""
+    which = parser.add_mutually_exclusive_group(required=required)
+    which.add_argument("--user-id", type=uuid_value, help="The user's object id.")
+    which.add_argument(
+        "--user-principal-name",
+        type=username_value,
+        metavar="UPN",
+        help="The user's username (name@domain), instead of --user-id.",
+    )
+
+
+def add_license_group_choice(parser: CommandParser) -> None:
+    """`--license-group`, repeatable, as PowerShell's -LicenseGroup (without it, Partner
+    Center's default: Group1 only)."""
+    parser.add_argument(
+        "--license-group",
+        type=license_group_value,
+        action="append",
+        metavar="Group1|Group2",
+        help="Group1 (licenses Microsoft Entra ID manages; the default) or Group2 "
+        "(Minecraft: Education Edition). Repeat it for both.",
+    )
 
 
 class OneLineParser(CommandParser):
@@ -169,6 +221,29 @@ class OneLineParser(CommandParser):
 # --- Output --------------------------------------------------------------------------------------
 
 
+@contextmanager
+def logs_on_stderr() -> Iterator[None]:
+    """Log lines (a retry, a 404) on stderr while a command runs: the settings' handler writes
+    to standard output, where a script reads the table or the JSON."""
+    moved = [
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.StreamHandler)
+        and handler.stream in (sys.stdout, sys.__stdout__)
+    ]
+    previous = [handler.setStream(sys.stderr) for handler in moved]
+    try:
+        yield
+    finally:
+        for handler, stream in zip(moved, previous, strict=True):
+            handler.setStream(stream)
+
+
+def count_of(rows: Sequence[object], noun: str) -> str:
+    """`1 user`, `3 users`."""
+    return f"{len(rows)} {noun}{'' if len(rows) == 1 else 's'}"
+
+
 def user_data(user: CustomerUser) -> dict[str, Any]:
     """A user as the commands print it (JSON keys are the SDK's attribute names)."""
     data: dict[str, Any] = {
@@ -184,6 +259,38 @@ def user_data(user: CustomerUser) -> dict[str, Any]:
         data["soft_deletion_time"] = user.soft_deletion_time
         data["restorable_until"] = user.soft_deletion_time + RETENTION
     return data
+
+
+def subscribed_sku_data(sku: SubscribedSku) -> dict[str, Any]:
+    """A subscribed SKU with its seats, as the commands print it."""
+    product = sku.product_sku
+    return {
+        "sku_id": product.id,
+        "sku_part_number": product.sku_part_number,
+        "name": product.name,
+        "license_group_id": product.license_group_id,
+        "available_units": sku.available_units,
+        "consumed_units": sku.consumed_units,
+        "total_units": sku.total_units,
+        "capability_status": sku.capability_status,
+    }
+
+
+def license_data(license: License) -> dict[str, Any]:
+    """A license a user holds, with its service plans."""
+    product = license.product_sku
+    return {
+        "sku_id": product.id,
+        "sku_part_number": product.sku_part_number,
+        "name": product.name,
+        "license_group_id": product.license_group_id,
+        "service_plans": [plan.service_name or plan.id for plan in license.service_plans],
+    }
+
+
+def role_data(role: DirectoryRole) -> dict[str, Any]:
+    """A directory role, and whether Microsoft marks it privileged (granting it asks first)."""
+    return {"id": role.id, "name": role.name, "privileged": role_is_privileged(role.id, role.name)}
 
 
 def _text(value: Any) -> str:
@@ -225,3 +332,41 @@ def json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def masked(value: Any) -> Any:
+    """`value` with every text under a key that names a password replaced by MASKED."""
+    if isinstance(value, Mapping):
+        return {
+            key: MASKED
+            if isinstance(item, str) and "password" in str(key).lower()
+            else masked(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [masked(item) for item in value]
+    return value
+
+
+def withheld_data(change: ChangeWithheld) -> dict[str, Any]:
+    """A request --what-if did not send: its method, path (and query) and body, no password."""
+    parts = urlsplit(change.url)
+    query = "&".join(part for part in (parts.query, urlencode(change.params, doseq=True)) if part)
+    return {
+        "method": change.method,
+        "path": parts.path + (f"?{query}" if query else ""),
+        "body": masked(change.body),
+    }
+
+
+def what_if_report(changes: Sequence[ChangeWithheld], *, as_json: bool) -> str:
+    """What --what-if prints: each request that was not sent, as JSON or as readable lines."""
+    requests = [withheld_data(change) for change in changes]
+    if as_json:
+        return json.dumps({"what_if": True, "requests": requests}, indent=2)
+    lines = ["What if: nothing was sent or audited. Partner Center would get:"]
+    for request in requests:
+        lines.append(f"{request['method']} {request['path']}")
+        if request["body"] is not None:
+            lines.append(json.dumps(request["body"], indent=2))
+    return "\n".join(lines)

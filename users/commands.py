@@ -4,10 +4,10 @@
         --user-principal-name jane@contoso.com --usage-location US --ticket INC-1234
 
 Each command file declares its own options and a `run()`; this module parses the common ones
-(`--as`, `--tenant-id`/`--domain`, `--ticket`, `--json`), resolves the staff member and the
-customer, asks `portal.staff.access` exactly as the views do, reads a password from a prompt or
-standard input (never from an argument: it would land in shell history and the process list),
-writes a table or JSON, and turns every failure into one line on stderr and an exit code
+(`--as`, `--tenant-id`/`--domain`, `--ticket`, `--what-if`, `--json`), resolves the staff member
+and the customer, asks `portal.staff.access` exactly as the views do, reads a password from a
+prompt or standard input (never from an argument: it would land in shell history and the process
+list), writes a table or JSON, and turns every failure into one line on stderr and an exit code
 (the option values, failures and output are in `users/command_io.py`):
 
     0 done, 1 Partner Center failed, 2 bad input, 3 not allowed, 4 not found.
@@ -15,30 +15,38 @@ writes a table or JSON, and turns every failure into one line on stderr and an e
 Changes go through `users.services`, so they write the same audit records as the web UI
 (`via="command"`). Everything a command can check by itself is checked before Partner Center
 is asked to change anything.
+
+`--what-if` runs the command with a what-if client (`portal.partnercenter.ChangeWithheld`): the
+reads and every check happen as usual, the first change is withheld — nothing sent, nothing
+audited — and the command prints what it would have sent instead of its own answer. A command
+that makes more than one independent change wraps each in `self.change(invocation)`, so every
+one of them is shown.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
-import logging
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TextIO
 
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
+from django.utils import timezone
 
 from customers.directory.text import ascii_lower
 from portal.audit.records import Actor, AuditContext
 from portal.partnercenter import (
     WORKER_THROTTLE_WAIT_CAP,
+    ChangeWithheld,
     Customer,
     CustomerUser,
     PartnerCenterClient,
@@ -57,13 +65,15 @@ from users.command_io import (
     OneLineParser,
     RefusePassword,
     json_default,
+    logs_on_stderr,
     one_line,
     partner_center_failure,
     record_table,
     rows_table,
-    username_value,
     uuid_value,
+    what_if_report,
 )
+from users.models import OneTimeRequest
 from users.selectors import DeletedUser, user_is_protected
 from users.usernames import customer_domain
 
@@ -79,6 +89,8 @@ class Invocation:
     customer: Customer
     ticket: str
     as_json: bool
+    what_if: bool = False
+    withheld: list[ChangeWithheld] = field(default_factory=list)  # --what-if: what was not sent
 
     @property
     def customer_id(self) -> str:
@@ -131,6 +143,12 @@ class UserCommand(BaseCommand):
                 default="",
                 help="The ticket this change is for, e.g. INC-1234 (written to the audit log).",
             )
+            parser.add_argument(
+                "--what-if",
+                action="store_true",
+                help="Check everything and show what would be sent to Partner Center, but send "
+                "nothing and audit nothing (as PowerShell's -WhatIf).",
+            )
         parser.add_argument("--json", action="store_true", help="Write JSON instead of a table.")
         if self.takes_password:
             given = parser.add_mutually_exclusive_group()
@@ -159,7 +177,7 @@ class UserCommand(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("password") is not None:  # call_command(password=...) skips the parser
             raise BadInput(NOT_AN_ARGUMENT)
-        with _logs_on_stderr():
+        with logs_on_stderr():
             self._handle(options)
 
     def _handle(self, options: dict[str, Any]) -> None:
@@ -167,13 +185,49 @@ class UserCommand(BaseCommand):
         self._check_role(staff, self.capability)
         ticket = self._ticket(options.get("ticket", "")) if self.changes_something else ""
         self.check_input(options)
-        pc = partner_center(throttle_wait_cap=WORKER_THROTTLE_WAIT_CAP)
+        what_if = bool(options.get("what_if"))
+        pc = partner_center(throttle_wait_cap=WORKER_THROTTLE_WAIT_CAP, what_if=what_if)
         try:
             customer = self._customer(pc, options.get("tenant_id"), options.get("domain"))
-            invocation = Invocation(staff, pc, customer, ticket, bool(options["json"]))
-            self.run(invocation, options)
+            invocation = Invocation(staff, pc, customer, ticket, bool(options["json"]), what_if)
+            if what_if:
+                self._run_what_if(invocation, options)
+            else:
+                self.run(invocation, options)
         except PartnerCenterError as error:
             raise partner_center_failure(error) from None
+
+    def _run_what_if(self, invocation: Invocation, options: dict[str, Any]) -> None:
+        """Run with the command's own answer held back: it would describe a change not made."""
+        started, answer, held_back = timezone.now(), self.stdout, io.StringIO()
+        self.stdout = OutputWrapper(held_back)
+        try:
+            with self.change(invocation):
+                self.run(invocation, options)
+        finally:
+            self.stdout = answer
+        if not invocation.withheld:  # nothing to change: the command's answer says so
+            self.stdout.write(held_back.getvalue(), ending="")
+            return
+        # A form record written just before its call (Add user, Reset password) would say a
+        # call was sent: this one never was.
+        OneTimeRequest.objects.filter(
+            request_id__in=[change.request_id for change in invocation.withheld],
+            sent_at__gte=started,
+            done_at__isnull=True,
+        ).delete()
+        self.stdout.write(what_if_report(invocation.withheld, as_json=invocation.as_json))
+
+    @contextmanager
+    def change(self, invocation: Invocation) -> Iterator[None]:
+        """One change: under --what-if, the request it would send is kept and the rest of the
+        block is skipped, so a command's next change is still shown."""
+        try:
+            yield
+        except ChangeWithheld as withheld:
+            if not invocation.what_if:
+                raise
+            invocation.withheld.append(withheld)
 
     # --- Steps ---------------------------------------------------------------------------------
 
@@ -353,24 +407,6 @@ class UserCommand(BaseCommand):
             self.stdout.write(note)
 
 
-@contextmanager
-def _logs_on_stderr() -> Iterator[None]:
-    # The settings' log handler writes to standard output, where a script reads the table or
-    # the JSON: while a command runs, its log lines (a retry, a 404) go to stderr instead.
-    moved = [
-        handler
-        for handler in logging.getLogger().handlers
-        if isinstance(handler, logging.StreamHandler)
-        and handler.stream in (sys.stdout, sys.__stdout__)
-    ]
-    previous = [handler.setStream(sys.stderr) for handler in moved]
-    try:
-        yield
-    finally:
-        for handler, stream in zip(moved, previous, strict=True):
-            handler.setStream(stream)
-
-
 def _by_username(users: Iterable[CustomerUser], username: str) -> CustomerUser | None:
     wanted = ascii_lower(username)
     return next((u for u in users if ascii_lower(u.user_principal_name or "") == wanted), None)
@@ -385,15 +421,3 @@ def deleted_row(user: CustomerUser) -> DeletedUser:
     if user.soft_deletion_time is None:
         raise ValueError("Only a deleted user has a deletion time.")
     return DeletedUser(user.id or "", user.user_principal_name or "")
-
-
-def add_user_choice(parser: CommandParser, *, required: bool) -> None:
-    """`--user-id` or `--user-principal-name`: which user (one of them, when required)."""
-    which = parser.add_mutually_exclusive_group(required=required)
-    which.add_argument("--user-id", type=uuid_value, help="The user's object id.")
-    which.add_argument(
-        "--user-principal-name",
-        type=username_value,
-        metavar="UPN",
-        help="The user's username (name@domain), instead of --user-id.",
-    )

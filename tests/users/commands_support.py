@@ -12,7 +12,9 @@ from django.core.management.base import CommandError
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
 from tests.sandbox_data import (
+    BUSINESS_BASIC,
     GLOBAL_ADMIN,
+    MINECRAFT,
     OFFICE_E3,
     deleted,
     make_customer,
@@ -21,14 +23,18 @@ from tests.sandbox_data import (
     make_user,
 )
 
+LICENSE_ADMIN = "4d6ac14f-3453-41d0-bef9-a3e0c569773a"  # not a privileged role
+
 DOMAIN = "contoso.onmicrosoft.com"
 CUSTOM_DOMAIN = "contoso.com"
 
 
 @dataclass
 class Scene:
-    """Contoso: Alice holds Global Administrator (a protected account), Bob holds no role, Dora
-    was deleted three days ago and Gus, a deleted Global Administrator, two days ago."""
+    """Contoso: Alice holds Global Administrator (a protected account) and Office 365 E3 (5
+    seats), Bob holds no role, Dora was deleted three days ago and Gus, a deleted Global
+    Administrator, two days ago. Nobody holds License Administrator; Business Basic has no seat,
+    Minecraft (license group 2) three."""
 
     customer_id: str
     alice: CustomerUser
@@ -44,7 +50,12 @@ class Scene:
 def arrange() -> Scene:
     customer = make_customer("Contoso", DOMAIN, custom_domain=CUSTOM_DOMAIN)
     global_admin = make_role(customer, GLOBAL_ADMIN, "Global Administrator")
+    make_role(customer, LICENSE_ADMIN, "License Administrator")
     e3 = make_sku(customer, OFFICE_E3, "Office 365 E3", "ENTERPRISEPACK", 5)
+    make_sku(customer, BUSINESS_BASIC, "Microsoft 365 Business Basic", "O365_BUSINESS", 0)
+    minecraft = make_sku(customer, MINECRAFT, "Minecraft: Education Edition", "MEE_STUDENT", 3)
+    minecraft.license_group = "group2"
+    minecraft.save(update_fields=["license_group"])
     alice = make_user(customer, "alice", "Alice Admin", usage_location="US", first_name="Alice")
     bob = make_user(customer, "bob", "Bob Builder", usage_location="GB", last_name="Builder")
     dora = deleted(make_user(customer, "dora", "Dora Deleted", usage_location="FR"), 3)

@@ -39,8 +39,14 @@ COMMANDS = [
     "customer_user_remove",
     "customer_user_restore",
     "customer_user_reset_password",
+    "customer_subscribed_sku_get",
+    "customer_user_license_get",
+    "customer_user_license_set",
+    "customer_user_role_get",
+    "customer_user_role_add",
+    "customer_user_role_remove",
 ]
-CHANGING = [name for name in COMMANDS if name != "customer_user_get"]
+CHANGING = [name for name in COMMANDS if not name.endswith("_get")]
 UNKNOWN_TENANT = "0b9a3f3e-1111-4222-8333-944455556666"
 
 
@@ -212,6 +218,13 @@ def test_the_help_offers_no_password_option(name: str) -> None:
     help_text = load_command_class("users", name).create_parser("manage.py", name).format_help()
     assert "--as USERNAME" in help_text
     assert re.search(r"--password(?!-prompt|-stdin)", help_text) is None
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_writes_json_and_every_change_takes_what_if_and_a_ticket(name: str) -> None:
+    help_text = load_command_class("users", name).create_parser("manage.py", name).format_help()
+    assert "--json" in help_text
+    assert ("--what-if" in help_text) == ("--ticket" in help_text) == (name in CHANGING)
 
 
 # --- Through a real manage.py process -------------------------------------------------------------

@@ -177,3 +177,59 @@ def test_a_deleted_user_must_be_restored_first(scene: Scene, admin_agent: User) 
     result = set_user(scene, "amara", str(scene.dora.pk), "--display-name", "Dora D.")
     assert result.code == 4
     assert "is deleted: restore it first" in result.error_line
+
+
+# --- Set-PartnerCustomerUser -ForceChangePasswordNextLogin ----------------------------------------
+
+
+def test_the_next_sign_in_can_require_a_new_password_without_setting_one(
+    scene: Scene, helpdesk_agent: User
+) -> None:
+    bob = refresh(scene.bob)
+    bob.force_change_password = False
+    bob.save(update_fields=["force_change_password"])
+    password_set_at = bob.password_last_set_at
+    result = set_user(
+        scene,
+        "hugo",
+        str(scene.bob.pk),
+        "--force-change-password-next-sign-in",
+        "--ticket",
+        "INC-4",
+    )
+    assert result.code == 0, result.err
+    assert "Changed              must_change_at_next_sign_in" in result.out.splitlines()
+    bob = refresh(scene.bob)
+    assert bob.force_change_password is True
+    assert bob.password_last_set_at == password_set_at
+    [record] = audit("user_update")
+    assert (record.via, record.ticket, record.changes) == (
+        "command",
+        "INC-4",
+        {"must_change_at_next_sign_in": True},
+    )
+    assert audit("user_reset_password") == []
+
+
+def test_the_flag_and_a_name_are_two_changes_each_audited(scene: Scene, admin_agent: User) -> None:
+    result = set_user(
+        scene,
+        "amara",
+        str(scene.bob.pk),
+        *["--display-name", "Robert", "--force-change-password-next-sign-in", "--json"],
+    )
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["changed"] == ["display_name", "must_change_at_next_sign_in"]
+    first, second = audit("user_update")
+    assert first.changes == {"display_name": ["Bob Builder", "Robert"]}
+    assert second.changes == {"must_change_at_next_sign_in": True}
+    assert refresh(scene.bob).force_change_password is True
+
+
+def test_only_an_admin_agent_requires_it_of_a_protected_account(
+    scene: Scene, helpdesk_agent: User
+) -> None:
+    result = set_user(scene, "hugo", str(scene.alice.pk), "--force-change-password-next-sign-in")
+    assert result.code == 3
+    assert "holds an administrator role" in result.error_line
+    assert audit("user_update") == []

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
-from users.command_io import user_data
-from users.commands import Invocation, UserCommand, add_user_choice
+from users.command_io import add_user_choice, count_of, user_data
+from users.commands import Invocation, UserCommand
 from users.selectors import user_details
 
 
@@ -37,7 +37,7 @@ class Command(UserCommand):
             users = invocation.pc.customers.by_id(invocation.customer_id).users.iter_deleted()
             rows = [user_data(user) for user in users]
             columns = ("id", "user_principal_name", "display_name", "restorable_until")
-            self.output(invocation, rows, columns=columns, notes=[_count(rows, "deleted user")])
+            self.output(invocation, rows, columns=columns, notes=[count_of(rows, "deleted user")])
         elif user_id or username:
             user = self.find_user(invocation, user_id=user_id, username=username)
             details = user_details(
@@ -53,8 +53,4 @@ class Command(UserCommand):
             users = invocation.pc.customers.by_id(invocation.customer_id).users.iter_all()
             rows = [user_data(user) for user in users]
             columns = ("id", "user_principal_name", "display_name", "usage_location")
-            self.output(invocation, rows, columns=columns, notes=[_count(rows, "user")])
-
-
-def _count(rows: list[dict[str, Any]], noun: str) -> str:
-    return f"{len(rows)} {noun}{'' if len(rows) == 1 else 's'}"
+            self.output(invocation, rows, columns=columns, notes=[count_of(rows, "user")])

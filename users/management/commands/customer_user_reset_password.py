@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
-from users.command_io import boolean_value
-from users.commands import Invocation, UserCommand, add_user_choice
+from users.command_io import add_user_choice, boolean_value
+from users.commands import Invocation, UserCommand
 from users.services import user_reset_password
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
-from users.command_io import Failed, partner_center_failure, user_data
-from users.commands import Invocation, UserCommand, add_user_choice, deleted_row
+from users.command_io import Failed, add_user_choice, partner_center_failure, user_data
+from users.commands import Invocation, UserCommand, deleted_row
 from users.restores import users_restore
 
 
