@@ -85,6 +85,14 @@ def _job(ids: Ids) -> dict[str, Any]:
     return {"customer_id": ids.customer, "job_id": "00000000-0000-0000-0000-0000000000b1"}
 
 
+def _selected(action: str) -> str:
+    return f"?action={action}&users=00000000-0000-0000-0000-0000000000c1"
+
+
+def _selected_data(action: str) -> Callable[[Ids], dict[str, Any]]:
+    return lambda ids: {"action": action, "users": [ids.plain_user], "form_token": "x"}
+
+
 def _restore(user: str) -> Callable[[Ids], dict[str, Any]]:
     return lambda ids: {"users": [getattr(ids, user)], "ticket": "INC-1"}
 
@@ -144,14 +152,24 @@ ROUTES = [
         lambda ids: {"customer_id": ids.customer, "token": "unknown"},
     ),
     Route("users:bulk_save", "POST", ADMINS, _customer),
-    # A job nobody has: allowed roles reach the lookup (404), the others are refused before it.
-    Route("users:bulk_job", "GET", ADMINS, _job),
-    Route("users:bulk_job_cancel", "POST", ADMINS, _job),
-    Route("users:bulk_job_retry", "POST", ADMINS, _job),
-    Route("users:bulk_job_results", "POST", ADMINS, _job),
-    Route("users:bulk_job_passwords", "POST", ADMINS, _job),
-    Route("users:bulk_job_passwords_reset", "GET", ADMINS, _job),
-    Route("users:bulk_job_passwords_reset", "POST", ADMINS, _job),
+    Route("users:add_username_check", "GET", ADMINS, _customer, query="?alias=a&domain=b"),
+    # Several users at once: Helpdesk agents may reset; the other actions are Admin agents'.
+    Route("users:selected", "GET", HELPDESK_AND_UP, _customer, query=_selected("reset")),
+    Route("users:selected", "POST", HELPDESK_AND_UP, _customer, _selected_data("reset")),
+    Route("users:selected", "GET", ADMINS, _customer, query=_selected("delete"), note="(delete)"),
+    Route(
+        "users:selected", "POST", ADMINS, _customer, _selected_data("licenses"), note="(licenses)"
+    ),
+    # A job nobody has: roles that may see some kind of job (an upload: Admin agents; a reset
+    # of selected users: Helpdesk agents too) reach the lookup (404), the others are refused
+    # before it. Which kind each role may see: tests/users/test_selected_users.py.
+    Route("users:bulk_job", "GET", HELPDESK_AND_UP, _job),
+    Route("users:bulk_job_cancel", "POST", HELPDESK_AND_UP, _job),
+    Route("users:bulk_job_retry", "POST", HELPDESK_AND_UP, _job),
+    Route("users:bulk_job_results", "POST", HELPDESK_AND_UP, _job),
+    Route("users:bulk_job_passwords", "POST", HELPDESK_AND_UP, _job),
+    Route("users:bulk_job_passwords_reset", "GET", HELPDESK_AND_UP, _job),
+    Route("users:bulk_job_passwords_reset", "POST", HELPDESK_AND_UP, _job),
 ]
 
 

@@ -31,7 +31,12 @@ from customers.directory.queries import skus_of
 from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow
 from portal.audit.records import Actor
-from portal.staff.access import Capability, check_capability, require_capability
+from portal.staff.access import (
+    Capability,
+    check_capability,
+    has_capability,
+    require_capability,
+)
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest, csv_attachment
@@ -257,6 +262,8 @@ def _job_or_404(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> Bu
     job does (an upload: Admin agents; a reset of selected users: Helpdesk agents too). Whoever
     may, may see every such job; only the passwords are its maker's
     (`bulk_passwords_download` checks that)."""
+    if not any(has_capability(request.user, able) for able in JOB_CAPABILITY.values()):
+        check_capability(request.user, Capability.BULK_UPLOAD)  # refused before the lookup
     job = bulk_job_get(public_id=job_id, customer_id=str(customer_id))
     if job is None:
         raise Http404("No such job for this customer.")

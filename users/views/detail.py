@@ -1,4 +1,5 @@
-"""The user page and its actions: Submit (update), Reset password, Delete user account.
+"""The user page and its Submit (update). Reset password and Delete user account, which ask
+first, are in `ask_first.py`; what both read for a user (`UserPage`) is in `user_page.py`.
 
 Each action first reads the user live (`user_details`): the protected-account rule needs its
 directory roles as Partner Center has them now, not as the directory remembers them.
@@ -7,22 +8,19 @@ directory roles as Partner Center has them now, not as the directory remembers t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
-from customers.directory.queries import Choices, choices_of
-from customers.pages import customer_or_404, shows_problems
-from customers.services import CustomerRow, customer_users_open
+from customers.pages import shows_problems
 from portal.partnercenter import (
     AlreadyExists,
-    PartnerCenterClient,
     PartnerCenterError,
 )
 from portal.staff.access import (
@@ -30,35 +28,27 @@ from portal.staff.access import (
     PROTECTED_ACCOUNT,
     Capability,
     StaffUser,
-    can_act_on_user,
     can_change_roles_or_licenses,
-    can_update_user,
-    check_act_on_user,
     check_update_fields,
     require_capability,
 )
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
-from users import assignments, selectors, services
+from users import services
 from users.assignments import Step
-from users.forms import DeleteUserForm, ResetPasswordForm, UpdateUserForm
-from users.models import OneTimeRequest
-from users.selectors import EDITABLE_FIELDS, BadFingerprint, UserDetails
+from users.forms import UpdateUserForm
+from users.selectors import EDITABLE_FIELDS, BadFingerprint
 from users.services import ConcurrentChange, PrivilegedRoleNotConfirmed, UserChanges
 from users.usernames import USERNAME_TAKEN
 from users.views.common import (
     NOT_FOUND,
     audit_for,
     error_message,
-    read_once,
     user_activity,
 )
+from users.views.user_page import UserPage, check_may, user_page
 
-RESET_UNCONFIRMED: Final = (
-    "Partner Center did not confirm that the password was reset. Press Reset password again — "
-    "it will not reset it twice."
-)
 _NAME_FIELDS = ("first_name", "last_name", "display_name", "usage_location")
 _FIELD_LABELS = {
     "first_name": "First name",
@@ -69,71 +59,12 @@ _FIELD_LABELS = {
 }
 
 
-@dataclass
-class Page:
-    """Everything the user page needs, read once per request."""
-
-    customer: CustomerRow
-    details: UserDetails
-    choices: Choices | None  # the customer's domains, roles and SKUs (None: never read yet)
-    may: dict[str, bool] = field(default_factory=dict)
-
-    @property
-    def user_id(self) -> str:
-        return self.details.user.id or ""
-
-    @property
-    def username(self) -> str:
-        return self.details.user.user_principal_name or ""
-
-
-def _page(
-    request: HtmxHttpRequest, pc: PartnerCenterClient, customer_id: UUID, user_id: UUID
-) -> Page:
-    """The customer and the user, read live, with what the staff member may do to this user.
-
-    The one access helper of this module: every action asks `page.may` (or `_check`).
-    """
-    customer = customer_or_404(pc=pc, customer_id=customer_id)
-    details = selectors.user_details(pc=pc, customer_id=customer.id, user_id=str(user_id))
-    staff = request.user
-    protected = details.is_protected
-
-    def may(action: Capability) -> bool:
-        return can_act_on_user(staff, action, target_holds_directory_role=protected)
-
-    # Only the fields an Admin agent alone may change need the customer's domains, roles and
-    # licences; the others need nothing but the user.
-    choices = None
-    if may(Capability.UPDATE_USER) and can_change_roles_or_licenses(staff):
-        choices = choices_of(customer_users_open(customer.mirror))
-    return Page(
-        customer,
-        details,
-        choices,
-        may={
-            "update": may(Capability.UPDATE_USER),
-            "reset": may(Capability.RESET_PASSWORD),
-            "delete": may(Capability.DELETE_USER),
-            "change_username": may(Capability.UPDATE_USER)
-            and can_update_user(staff, fields=["user_principal_name"]),
-            "change_roles": may(Capability.UPDATE_USER)
-            and can_change_roles_or_licenses(staff)
-            and choices is not None,
-        },
-    )
-
-
-def _check(request: HtmxHttpRequest, page: Page, action: Capability) -> None:
-    check_act_on_user(request.user, action, target_holds_directory_role=page.details.is_protected)
-
-
 @require_capability(Capability.VIEW)
 @shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """A user's details, directory roles and licenses, read live; the forms the role allows."""
     pc = partner_center_for(request)
-    page = _page(request, pc, customer_id, user_id)
+    page = user_page(request, pc, customer_id, user_id)
     ticket = ticket_from_link(request)
     return _render(
         request,
@@ -149,8 +80,8 @@ def user_detail(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
 def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
     """Submit: patch only what changed; show both versions if someone changed the user meanwhile."""
     pc = partner_center_for(request)
-    page = _page(request, pc, customer_id, user_id)
-    _check(request, page, Capability.UPDATE_USER)
+    page = user_page(request, pc, customer_id, user_id)
+    check_may(request, page, Capability.UPDATE_USER)
     _refuse_fields_beyond_role(request, page)
     form = _update_form(request.user, page, data=request.POST)
     if not form.is_valid():
@@ -192,97 +123,11 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
     return redirect("users:detail", customer_id=page.customer.id, user_id=page.user_id)
 
 
-@require_http_methods(["GET", "POST"])
-@require_capability(Capability.RESET_PASSWORD)
-@shows_problems("users/detail.html", not_found=NOT_FOUND)
-def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
-    """Reset password: GET asks first (must they change it, the ticket); POST sets a new
-    generated password, shown once on the answer itself (no-store).
-
-    The form's one-time id is the call's MS-RequestId: a resubmitted form (reload, back and
-    forward) resets nothing and offers to reset again, as a new action.
-    """
-    pc = partner_center_for(request)
-    page = _page(request, pc, customer_id, user_id)
-    _check(request, page, Capability.RESET_PASSWORD)
-    if request.method != "POST":
-        form = ResetPasswordForm(initial={"ticket": ticket_from_link(request)})
-        return _reset_page(request, page, form)
-    form = ResetPasswordForm(request.POST)
-    pending = request.POST.get("reset-pending") == "1"
-    if not form.is_valid():
-        form_id = str(form.cleaned_data.get("form_id") or "")
-        keep = form_id if pending and form_id else ""
-        return _reset_page(request, page, form, form_id=keep, pending=bool(keep))
-    request_id = str(form.cleaned_data["form_id"])
-    force_change = form.cleaned_data["force_change_password"]
-    try:
-        result = services.user_reset_password(
-            pc=pc,
-            audit=audit_for(request, page.customer, form.cleaned_data["ticket"]),
-            user_id=page.user_id,
-            username=page.username,
-            force_change=force_change,
-            request_id=request_id,
-        )
-    except PartnerCenterError as error:
-        if error.outcome_unknown:
-            form.add_error(None, RESET_UNCONFIRMED)
-            return _reset_page(request, page, form, form_id=request_id, pending=True)
-        form.add_error(None, error_message(request, error, page.customer.company_name))
-        return _reset_page(request, page, form)
-    if result.already_done is not None:
-        again = ResetPasswordForm(
-            initial={"ticket": form.cleaned_data["ticket"], "force_change_password": force_change}
-        )
-        return _reset_page(request, page, again, already=result.already_done)
-    context = {
-        "customer": page.customer,
-        "person": page.details.user,
-        "password": result.password,
-        "password_lost": result.password_lost,
-        "force_change": force_change,
-        "ticket": form.cleaned_data["ticket"],
-        "reset_form_id": assignments.new_request_id(),
-    }
-    return read_once(render(request, "users/password_reset.html", context))
-
-
-@require_capability(Capability.DELETE_USER)
-@shows_problems("users/detail.html", not_found=NOT_FOUND)
-def user_delete(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
-    """Delete user account: GET asks for confirmation, naming the user; POST deletes."""
-    pc = partner_center_for(request)
-    page = _page(request, pc, customer_id, user_id)
-    _check(request, page, Capability.DELETE_USER)
-    if request.method != "POST":
-        form = DeleteUserForm(initial={"ticket": ticket_from_link(request)})
-        return _delete_page(request, page, form)
-    form = DeleteUserForm(request.POST)
-    if not form.is_valid():
-        return _delete_page(request, page, form)
-    try:
-        services.user_delete(
-            pc=pc,
-            audit=audit_for(request, page.customer, form.cleaned_data["ticket"]),
-            user_id=page.user_id,
-            username=page.username,
-        )
-    except PartnerCenterError as error:
-        form.add_error(None, error_message(request, error, page.customer.company_name))
-        return _delete_page(request, page, form)
-    messages.success(
-        request,
-        f"Deleted {page.username}. It can be restored from Deleted users for 30 days.",
-    )
-    return redirect("customers:users", customer_id=page.customer.id)
-
-
 # --- Helpers ---------------------------------------------------------------------------------
 
 
 def _update_form(
-    staff: StaffUser, page: Page, *, data: Any = None, initial_ticket: str = ""
+    staff: StaffUser, page: UserPage, *, data: Any = None, initial_ticket: str = ""
 ) -> UpdateUserForm:
     person = page.details.user
     alias, _, domain = (person.user_principal_name or "").rpartition("@")
@@ -319,7 +164,7 @@ def _update_form(
     )
 
 
-def _refuse_fields_beyond_role(request: HtmxHttpRequest, page: Page) -> None:
+def _refuse_fields_beyond_role(request: HtmxHttpRequest, page: UserPage) -> None:
     """A crafted POST that changes what the role may not change is refused outright (403)."""
     posted = request.POST
     wanted = f"{posted.get('alias', '')}@{posted.get('domain', '')}"
@@ -342,7 +187,7 @@ def _offered(form: UpdateUserForm, name: str) -> frozenset[str] | None:
     return frozenset(str(value) for value, _ in form.fields[name].choices)  # type: ignore[attr-defined]
 
 
-def _role_names(page: Page) -> dict[str, str]:
+def _role_names(page: UserPage) -> dict[str, str]:
     names = page.choices.role_names if page.choices else {}
     return {**names, **dict(page.details.roles)}
 
@@ -358,7 +203,7 @@ def _report(request: HtmxHttpRequest, steps: list[Step]) -> None:
 
 
 def _conflict(
-    request: HtmxHttpRequest, page: Page, conflict: ConcurrentChange, changes: UserChanges
+    request: HtmxHttpRequest, page: UserPage, conflict: ConcurrentChange, changes: UserChanges
 ) -> HttpResponse:
     """The page as it was loaded, Partner Center now, and the submit: nothing overwritten."""
     loaded, current = conflict.loaded, conflict.current
@@ -414,7 +259,7 @@ def _names(ids: Iterable[str], names: dict[str, str]) -> str:
 
 def _render(
     request: HtmxHttpRequest,
-    page: Page,
+    page: UserPage,
     *,
     update_form: UpdateUserForm | None = None,
     ticket: str = "",
@@ -439,32 +284,3 @@ def _render(
         and page.choices is None,
     }
     return render(request, "users/detail.html", context, status=status)
-
-
-def _reset_page(
-    request: HtmxHttpRequest,
-    page: Page,
-    form: ResetPasswordForm,
-    *,
-    form_id: str = "",
-    pending: bool = False,
-    already: OneTimeRequest | None = None,
-) -> HttpResponse:
-    context = {
-        "customer": page.customer,
-        "person": page.details.user,
-        "protected": page.details.is_protected,
-        "reset_form": form,
-        # Every rendering of the form has its own one-time id, unless it is the same press
-        # again after Partner Center did not confirm it.
-        "reset_form_id": form_id or assignments.new_request_id(),
-        "reset_pending": pending,
-        "reset_already": already,
-    }
-    return render(request, "users/reset_confirm.html", context)
-
-
-def _delete_page(request: HtmxHttpRequest, page: Page, form: DeleteUserForm) -> HttpResponse:
-    context = {"customer": page.customer, "person": page.details.user, "form": form}
-    context["protected"] = page.details.is_protected
-    return render(request, "users/delete_confirm.html", context)
