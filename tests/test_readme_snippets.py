@@ -20,8 +20,9 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from portal.models import AuditRecord
-from portal.sandbox.models import CustomerUser
-from tests.users.commands_support import Scene, arrange, refresh, run
+from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
+from tests.sandbox_data import GLOBAL_ADMIN, OFFICE_E3
+from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, refresh, run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -133,6 +134,49 @@ def _restored(scene: Scene, names: dict[str, Any]) -> None:
     assert refresh(scene.dora).state == CustomerUser.ACTIVE
 
 
+def _licensed(scene: Scene, names: dict[str, Any]) -> None:
+    held = LicenseAssignment.objects.filter(user=scene.bob).values_list("sku__sku_id", flat=True)
+    assert [str(sku_id) for sku_id in held] == [OFFICE_E3]
+
+
+def _licensed_by_command(scene: Scene, names: dict[str, Any]) -> None:
+    _licensed(scene, names)
+    assert "Minecraft: Education Edition" in names["out"]  # both license groups listed
+    assert '"sku_part_number": "ENTERPRISEPACK"' in names["out"]  # bob's, found by username
+    assert AuditRecord.objects.get(action="user_licenses_change").ticket == "INC-1234"
+
+
+def _roles_of_bob() -> set[str]:
+    held = RoleMember.objects.filter(user__user_principal_name__startswith="bob@")
+    return {str(role_id) for role_id in held.values_list("role__role_id", flat=True)}
+
+
+def _role_given(scene: Scene, names: dict[str, Any]) -> None:
+    assert _roles_of_bob() == {LICENSE_ADMIN}
+
+
+def _roles_by_command(scene: Scene, names: dict[str, Any]) -> None:
+    assert _roles_of_bob() == {GLOBAL_ADMIN}
+    records = AuditRecord.objects.filter(action="user_roles_change").order_by("id")
+    assert [record.changes for record in records] == [
+        {"added": ["License Administrator"]},
+        {"added": ["Global Administrator"], "privileged": True},
+        {"removed": ["License Administrator"]},
+    ]
+    assert names["out"].splitlines()[-2].startswith("Global Administrator  true")
+
+
+def _password_change_required(scene: Scene, names: dict[str, Any]) -> None:
+    before = scene.bob.password_last_set_at
+    bob = refresh(scene.bob)
+    assert bob.force_change_password is True
+    assert bob.password_last_set_at == before  # the password stays
+    assert bob.state == CustomerUser.ACTIVE  # --what-if deleted nothing
+    assert "What if: nothing was sent or audited." in names["out"]
+    [record] = AuditRecord.objects.all()  # the flag's; none for the what-if
+    assert record.changes == {"must_change_at_next_sign_in": True}
+
+
 CHECKS: dict[str, Callable[[Scene, dict[str, Any]], None]] = {
     "create": _created,
     "create-command": _created_by_command,
@@ -146,6 +190,11 @@ CHECKS: dict[str, Callable[[Scene, dict[str, Any]], None]] = {
     "restore": _restored,
     "restore-command": _restored,
     "audited": _deleted_audited,
+    "licenses": _licensed,
+    "licenses-command": _licensed_by_command,
+    "roles": _role_given,
+    "roles-command": _roles_by_command,
+    "next-sign-in-command": _password_change_required,
 }
 
 
