@@ -143,6 +143,19 @@ class DemoAccount(models.Model):
         return f"demo account {self.user_id}"
 
 
+class StaffSignOut(models.Model):
+    """When a staff member last chose "Sign out everywhere": every session of theirs signed in
+    before then ends at its next request (`portal.staff.sessions`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_out_everywhere"
+    )
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} signed out everywhere at {self.at:%Y-%m-%d %H:%M}"
+
+
 class Heartbeat(models.Model):
     """A long-running process saying it is alive: each task worker and maintenance loop writes
     its row every few seconds (`portal.heartbeat`); `/healthz?full` lists them."""

@@ -197,6 +197,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: a session that is over ends here, saying why.
+    "portal.staff.sessions.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -432,6 +434,9 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=300)
+# A session also ends after this many minutes without a request (portal.staff.sessions), and a
+# Microsoft sign-in goes back through Microsoft this often.
+PORTAL_SESSION_IDLE_MINUTES = env_int("PORTAL_SESSION_IDLE_MINUTES", default=30, minimum=1)
 # Served over plain http (sandbox mode on http://localhost, as compose.yaml does by default):
 # cookies without the Secure flag, no https redirect, no HSTS. Live mode refuses it.
 PORTAL_PLAIN_HTTP = env_bool("PORTAL_PLAIN_HTTP", default=False)

@@ -36,6 +36,8 @@ ANONYMOUS, NO_ROLE, SALES, HELPDESK, ADMIN, SUPERUSER = (
 )
 EVERYONE = frozenset({ANONYMOUS, NO_ROLE, SALES, HELPDESK, ADMIN, SUPERUSER})
 SIGNED_IN = EVERYONE - {ANONYMOUS}
+# Routes whose answer is the sign-in page for everyone allowed (they end the session).
+SIGNING_OUT = {"staff:login", "staff:logout", "staff:sign_out_everywhere"}
 VIEWERS = frozenset({SALES, HELPDESK, ADMIN, SUPERUSER})
 EXPORTERS = frozenset({HELPDESK, ADMIN, SUPERUSER})
 HELPDESK_AND_UP = frozenset({HELPDESK, ADMIN, SUPERUSER})
@@ -101,6 +103,8 @@ ROUTES = [
     Route("staff:login", "GET", EVERYONE),
     Route("staff:logout", "POST", EVERYONE),
     Route("staff:password_change", "GET", SIGNED_IN),
+    Route("staff:account", "GET", SIGNED_IN),
+    Route("staff:sign_out_everywhere", "POST", SIGNED_IN),
     Route("staff:entra_sign_in", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
     Route("staff:entra_callback", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
     Route("connection:page", "GET", SUPERUSERS),
@@ -278,7 +282,7 @@ def test_each_role_gets_in_only_where_it_may(
     refused_to_sign_in = status == 302 and response["Location"].startswith(reverse("staff:login"))
     if role in route.allowed:
         assert status != 403, f"{role} was refused {route.label()}"
-        assert not refused_to_sign_in or route.name in {"staff:login", "staff:logout"}
+        assert not refused_to_sign_in or route.name in SIGNING_OUT
     elif role == ANONYMOUS:
         assert refused_to_sign_in, f"anonymous got {status} for {route.label()}"
     else:

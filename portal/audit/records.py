@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     AUDIT_EXPORT = "audit_export"
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
 
 
 # How each action reads on the dashboard, the user page and in the audit log.
@@ -60,6 +61,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.AUDIT_EXPORT: "Exported the audit log",
     Action.SIGN_IN: "Signed in",
     Action.SIGN_IN_FAILED: "Sign-in failed",
+    Action.SIGNED_OUT_EVERYWHERE: "Signed out everywhere",
 }
 
 
@@ -210,9 +212,14 @@ def audit_sign_in(request: HttpRequest) -> AuditRecord:
     return audit_record(actor=Actor.from_request(request), action=Action.SIGN_IN, succeeded=True)
 
 
-# What the dashboard's Recent activity leaves to the audit log: sign-ins, and each row of a bulk
-# upload or of an action on selected users (the upload or the action itself is one line).
-NOT_ACTIVITY: Final = (Action.SIGN_IN, Action.SIGN_IN_FAILED, Action.BULK_ROW)
+# What the dashboard's Recent activity leaves to the audit log: signing in and out, and each row
+# of a bulk upload or of an action on selected users (the upload or the action is one line).
+NOT_ACTIVITY: Final = (
+    Action.SIGN_IN,
+    Action.SIGN_IN_FAILED,
+    Action.SIGNED_OUT_EVERYWHERE,
+    Action.BULK_ROW,
+)
 # The key an action on selected users puts in each of its rows' records (the job's public id).
 SELECTED_JOB: Final = "selected_job"
 

@@ -13,5 +13,9 @@ urlpatterns = [
     path("sign-in/microsoft/", views.entra_sign_in, name="entra_sign_in"),
     path("sign-in/microsoft/callback/", views.entra_callback, name="entra_callback"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("account/", views.account, name="account"),
+    path(
+        "account/sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"
+    ),
     path("account/password/", views.ChangePasswordView.as_view(), name="password_change"),
 ]

@@ -1,24 +1,29 @@
 """Signing in and out: the sign-in page with its Microsoft button, the two legs of Sign in with
-Microsoft, sign-out and a local password change."""
+Microsoft, sign-out, the person's own page (Sign out everywhere) and a local password change."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import BACKEND_SESSION_KEY, login, logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from portal.audit.records import audit_sign_in
+from portal.audit.records import Action, Actor, audit_record, audit_sign_in
+from portal.staff.access import role_of
 from portal.staff.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
+from portal.staff.sessions import SIGNED_IN_AT, idle_seconds, sign_out_everywhere
 from portal.web.forms import style
 
 _FLOW_KEY: Final = "entra_flow"
@@ -154,3 +159,36 @@ def entra_callback(request: HttpRequest) -> HttpResponse:
     login(request, user, backend=BACKEND)
     audit_sign_in(request)
     return redirect(next_page or settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own page (top bar → their name): who they are here, their role, how and when
+    they signed in, when the session ends, and Sign out everywhere."""
+    assert isinstance(request.user, User)  # login_required
+    signed_in_at = request.session.get(SIGNED_IN_AT)
+    context = {
+        "role": role_of(request.user),
+        "microsoft": request.session.get(BACKEND_SESSION_KEY) == BACKEND,
+        "signed_in_at": (
+            datetime.fromtimestamp(float(signed_in_at), UTC) if signed_in_at else None
+        ),
+        "idle_minutes": idle_seconds() // 60,
+        "lifetime_hours": int(settings.SESSION_COOKIE_AGE) / 3600,
+    }
+    return render(request, "registration/account.html", context)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
+    """End every session of this person, this one included (a lost laptop, a shared browser)."""
+    assert isinstance(request.user, User)  # login_required
+    sign_out_everywhere(user=request.user)
+    audit_record(
+        actor=Actor.from_request(request), action=Action.SIGNED_OUT_EVERYWHERE, succeeded=True
+    )
+    logout(request)
+    messages.info(request, "You were signed out everywhere, in this browser too.")
+    return redirect("staff:login")
