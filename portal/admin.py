@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from portal.audit.records import Action, Actor, audit_record
 from portal.models import AuditRecord, EntraAccount
+from portal.staff.second_factor import second_factor_reset
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -73,3 +78,28 @@ class EntraAccountAdmin(admin.ModelAdmin[EntraAccount]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.action(description="Reset the second factor (they set up an authenticator app again)")
+def reset_second_factor(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
+    """A superuser's reset of a lost phone: the app and recovery codes go, audited per person."""
+    for user in queryset:
+        second_factor_reset(user=user)
+        audit_record(
+            actor=Actor.from_request(request),
+            action=Action.SECOND_FACTOR_RESET,
+            succeeded=True,
+            changes={"staff": user.get_username()},
+            message=f"Reset the second factor of {user.get_username()}.",
+        )
+    messages.success(request, f"Reset the second factor of {queryset.count()} staff member(s).")
+
+
+class StaffUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    actions = [reset_second_factor]
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

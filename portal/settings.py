@@ -178,6 +178,11 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks_db",
     "axes",
+    # The second factor of local accounts (portal.staff.second_factor): TOTP apps and one-time
+    # recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal",
     "portal.sandbox",
     "customers",
@@ -199,6 +204,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: a session that is over ends here, saying why.
     "portal.staff.sessions.SessionExpiryMiddleware",
+    # Then the second factor: django-otp says whether this session gave one; the gate sends a
+    # local account that needs one to the code step (or to enrol) first.
+    "django_otp.middleware.OTPMiddleware",
+    "portal.staff.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -437,6 +446,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=300
 # A session also ends after this many minutes without a request (portal.staff.sessions), and a
 # Microsoft sign-in goes back through Microsoft this often.
 PORTAL_SESSION_IDLE_MINUTES = env_int("PORTAL_SESSION_IDLE_MINUTES", default=30, minimum=1)
+# Local accounts with a role must set up an authenticator app (portal.staff.second_factor).
+PORTAL_REQUIRE_MFA = env_bool("PORTAL_REQUIRE_MFA", default=not SANDBOX_ENABLED)
+# The name authenticator apps show for the portal's codes.
+OTP_TOTP_ISSUER = "Partner Portal"
 # Served over plain http (sandbox mode on http://localhost, as compose.yaml does by default):
 # cookies without the Secure flag, no https redirect, no HSTS. Live mode refuses it.
 PORTAL_PLAIN_HTTP = env_bool("PORTAL_PLAIN_HTTP", default=False)

@@ -104,6 +104,11 @@ ROUTES = [
     Route("staff:logout", "POST", EVERYONE),
     Route("staff:password_change", "GET", SIGNED_IN),
     Route("staff:account", "GET", SIGNED_IN),
+    # The second factor's steps: any signed-in person (enrolling is for everyone; the code step
+    # sends someone not enrolled to enrol; new recovery codes need an app first).
+    Route("staff:second_factor", "GET", SIGNED_IN),
+    Route("staff:second_factor_enrol", "GET", SIGNED_IN),
+    Route("staff:recovery_codes_new", "POST", SIGNED_IN),
     Route("staff:sign_out_everywhere", "POST", SIGNED_IN),
     Route("staff:entra_sign_in", "GET", EVERYONE, status_for_all=404, note="(feature off)"),
     Route("staff:entra_callback", "GET", EVERYONE, status_for_all=404, note="(feature off)"),

@@ -40,6 +40,8 @@ class Action(enum.StrEnum):
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
     SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+    SECOND_FACTOR_RESET = "second_factor_reset"
 
 
 # How each action reads on the dashboard, the user page and in the audit log.
@@ -62,6 +64,8 @@ ACTION_LABELS: dict[str, str] = {
     Action.SIGN_IN: "Signed in",
     Action.SIGN_IN_FAILED: "Sign-in failed",
     Action.SIGNED_OUT_EVERYWHERE: "Signed out everywhere",
+    Action.SECOND_FACTOR_ENROLLED: "Set up a second factor",
+    Action.SECOND_FACTOR_RESET: "Reset a second factor",
 }
 
 
@@ -218,6 +222,7 @@ NOT_ACTIVITY: Final = (
     Action.SIGN_IN,
     Action.SIGN_IN_FAILED,
     Action.SIGNED_OUT_EVERYWHERE,
+    Action.SECOND_FACTOR_ENROLLED,
     Action.BULK_ROW,
 )
 # The key an action on selected users puts in each of its rows' records (the job's public id).

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.audit.records import Action, Actor, audit_record, audit_sign_in
 from portal.staff.access import role_of
 from portal.staff.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
+from portal.staff.second_factor import enrolled, needs_second_factor
 from portal.staff.sessions import SIGNED_IN_AT, idle_seconds, sign_out_everywhere
 from portal.web.forms import style
 
@@ -176,6 +177,8 @@ def account(request: HttpRequest) -> HttpResponse:
         ),
         "idle_minutes": idle_seconds() // 60,
         "lifetime_hours": int(settings.SESSION_COOKIE_AGE) / 3600,
+        "factor": enrolled(request.user),
+        "mfa_required": needs_second_factor(request.user),
     }
     return render(request, "registration/account.html", context)
 

@@ -102,6 +102,8 @@ def test_every_page_is_accessible_at_1440_and_390(page: Page, live_server: LiveS
         "/audit/",
         "/partner-center/connection/",
         "/account/password/",
+        "/account/",
+        "/account/second-factor/",
     ]
     for url in pages:
         check(page, f"{live_server.url}{url}")
