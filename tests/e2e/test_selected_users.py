@@ -165,6 +165,8 @@ def test_a_helpdesk_agent_resets_a_mix_and_the_protected_ones_are_left_out_by_na
         page.get_by_role("button", name="Download temporary passwords").click()
     assert download_info.value.suggested_filename.startswith("reset-")
     assert not BulkRow.objects.filter(job=job).exclude(password_encrypted="").exists()
+    # The page is shown again once the file is saved: it says who downloaded them, and when.
+    expect(page.get_by_text("The temporary passwords were downloaded by you at")).to_be_visible()
     look(page, screenshots / "selected-reset-done")
 
 
