@@ -156,6 +156,20 @@ class StaffSignOut(models.Model):
         return f"{self.user_id} signed out everywhere at {self.at:%Y-%m-%d %H:%M}"
 
 
+class RecoveryCode(models.Model):
+    """One of a staff member's one-time recovery codes (`portal.staff.second_factor`): kept as a
+    salted SHA-256 digest, never the code; `used_at` once it has signed someone in."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    digest = models.CharField(max_length=100)  # "<salt>$<sha256 hex of salt + code>"
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id}{' (used)' if self.used_at else ''}"
+
+
 class Heartbeat(models.Model):
     """A long-running process saying it is alive: each task worker and maintenance loop writes
     its row every few seconds (`portal.heartbeat`); `/healthz?full` lists them."""

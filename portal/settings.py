@@ -178,11 +178,10 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks_db",
     "axes",
-    # The second factor of local accounts (portal.staff.second_factor): TOTP apps and one-time
-    # recovery codes.
+    # The second factor of local accounts (portal.staff.second_factor): TOTP apps (the one-time
+    # recovery codes are the portal's own, kept as digests).
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "portal",
     "portal.sandbox",
     "customers",

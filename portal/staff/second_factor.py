@@ -1,7 +1,8 @@
-"""A second factor for local accounts: an authenticator app (TOTP) and ten one-time recovery
-codes, kept by django-otp (`TOTPDevice`, `StaticDevice`): its devices throttle wrong codes by
-themselves (each failure doubles the wait before the next try), a recovery code is deleted as it
-is used, and `django_otp.login` marks the session as verified.
+"""A second factor for local accounts: an authenticator app (TOTP, django-otp's `TOTPDevice`,
+which throttles wrong codes by itself: each failure doubles the wait before the next try) and ten
+one-time recovery codes (`RecoveryCode`: salted digests, never the codes, as django-otp's own
+static tokens would be). `django_otp.login` marks the session as verified; a wrong recovery code
+counts against the app's throttle too.
 
 Who needs one: a local account with a role when `PORTAL_REQUIRE_MFA` is on (the default in live
 mode), and anyone who has enrolled. Microsoft sign-ins rely on Entra's own MFA; the sandbox's demo
@@ -11,6 +12,8 @@ enrol, to that step before anything else.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from base64 import b32encode
 from collections.abc import Callable
@@ -27,17 +30,18 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.demo import is_demo_account
+from portal.models import RecoveryCode
 from portal.staff.access import role_of
 
 APP_DEVICE: Final = "Authenticator app"
-RECOVERY_DEVICE: Final = "Recovery codes"
 RECOVERY_CODES: Final = 10
+RECOVERY_LENGTH: Final = 10
 ISSUER: Final = "Partner Portal"
 
 
@@ -112,17 +116,38 @@ def enrolment_confirm(*, request: HttpRequest, user: User, code: str) -> list[st
 
 
 def recovery_codes_replace(*, user: User) -> list[str]:
-    """Ten new recovery codes (the old ones no longer work)."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE, confirmed=True)
+    """Ten new recovery codes (the old ones no longer work); only their digests are kept."""
     codes = [_recovery_code() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    with transaction.atomic():
+        RecoveryCode.objects.filter(user=user).delete()
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(user=user, digest=_digest(code)) for code in codes
+        )
     return codes
+
+
+def _digest(code: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(8)
+    return f"{salt}${hashlib.sha256(f'{salt}{code.lower()}'.encode()).hexdigest()}"
+
+
+def _recovery_code_use(user: User, code: str) -> bool:
+    """Whether `code` is one of the user's unused recovery codes; it is used up if so (a
+    conditional update: of two simultaneous sign-ins with it, one wins)."""
+    for row in RecoveryCode.objects.filter(user=user, used_at__isnull=True):
+        salt = row.digest.split("$", 1)[0]
+        if hmac.compare_digest(row.digest, _digest(code, salt)):
+            return bool(
+                RecoveryCode.objects.filter(pk=row.pk, used_at__isnull=True).update(
+                    used_at=timezone.now()
+                )
+            )
+    return False
 
 
 def _recovery_code() -> str:
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    return "".join(secrets.choice(alphabet) for _ in range(RECOVERY_LENGTH))
 
 
 def _digits(code: str) -> str:
@@ -137,20 +162,20 @@ def code_verify(*, request: HttpRequest, user: User, code: str) -> None:
     """A code at sign-in: the app's six digits, or a recovery code (used once). Marks the
     session verified; raises CodeRefused, saying when to try again if throttled."""
     code = _digits(code).lower()
-    devices: list[TOTPDevice | StaticDevice] = [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]
-    waiting = ""
-    for device in devices:
-        allowed, data = device.verify_is_allowed()
-        if not allowed:
-            waiting = _throttled(data)
-            continue
-        if device.verify_token(code):
-            otp_login(request, device)
-            return
-    raise CodeRefused(waiting or "That code is not right. Try the code your app shows now.")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        raise CodeRefused("No authenticator app is set up for you: ask a superuser.")
+    allowed, data = device.verify_is_allowed()
+    if not allowed:
+        raise CodeRefused(_throttled(data))
+    if device.verify_token(code):  # counts a wrong code against the throttle itself
+        otp_login(request, device)
+        return
+    if len(code) == RECOVERY_LENGTH and _recovery_code_use(user, code):
+        device.throttle_reset()
+        otp_login(request, device)
+        return
+    raise CodeRefused("That code is not right. Try the code your app shows now.")
 
 
 def _throttled(data: dict[str, object] | None) -> str:
@@ -164,7 +189,7 @@ def second_factor_reset(*, user: User) -> None:
     at their next sign-in (when required)."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
 
 
 # --- The gate ------------------------------------------------------------------------------------

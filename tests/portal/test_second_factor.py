@@ -17,7 +17,7 @@ from pytest_django import Settings
 
 from portal.audit.records import Action
 from portal.demo import demo_account_ensure
-from portal.models import AuditRecord, EntraAccount
+from portal.models import AuditRecord, EntraAccount, RecoveryCode
 from tests.client_response import ClientResponse
 from tests.conftest import STAFF_PASSWORD
 
@@ -94,9 +94,14 @@ def test_every_sign_in_then_asks_for_the_code_and_refuses_a_wrong_one(
     assert AuditRecord.objects.filter(action=Action.SIGN_IN_FAILED).count() >= 1
 
 
-def test_a_recovery_code_works_once(client: Client, admin_agent: User) -> None:
+def test_a_recovery_code_works_once_and_is_kept_only_as_a_digest(
+    client: Client, admin_agent: User
+) -> None:
     sign_in(client, "amara")
     codes = enrol(client, admin_agent)
+    kept = list(RecoveryCode.objects.filter(user=admin_agent).values_list("digest", flat=True))
+    assert len(kept) == 10
+    assert not any(code in digest for code in codes for digest in kept)
     for attempt in range(2):
         other = Client()
         sign_in(other, "amara")
