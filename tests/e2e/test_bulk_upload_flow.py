@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
-from django.db import transaction
 from playwright.sync_api import Page, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from portal.audit.records import Actor
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from portal.sandbox.models import Customer
 from tests.directory_data import synced
@@ -36,24 +31,13 @@ from users.bulk.jobs import bulk_job_create
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.worker import bulk_job_run
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("live_sandbox"),
+]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 DOMAIN = seed.CUSTOM_DOMAIN
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    seed.sandbox_seed(reset=True)
-    cache.clear()  # the cache table is not flushed between transactional tests
-    yield
-    cache.clear()
-    with transaction.atomic(using=SANDBOX_DB):
-        seed.sandbox_wipe()
 
 
 def look(page: Page, screenshot: Path) -> None:

@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
-from django.db import transaction
 from playwright.sync_api import Browser, FilePayload, Page, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from customers.directory.models import DirectoryUser
 from customers.directory.queries import customer_get, users_of
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.test_customers import http_errors
@@ -27,24 +22,13 @@ from tests.users.bulk_support import HEADER, csv_data, fixture_bytes
 from users.bulk.rules import DISPLAY_NAME_REQUIRED, MARKER
 from users.models import BulkDraft
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("live_sandbox"),
+]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 DOMAIN = seed.CUSTOM_DOMAIN
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    seed.sandbox_seed(reset=True)
-    cache.clear()  # the cache table is not flushed between transactional tests
-    yield
-    cache.clear()
-    with transaction.atomic(using=SANDBOX_DB):
-        seed.sandbox_wipe()
 
 
 def deleted_username() -> str:

@@ -5,17 +5,11 @@ the Admin agent role can reach, on the default seed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 from playwright.sync_api import Page
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from portal.audit.records import Actor
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from portal.sandbox.models import Customer, CustomerUser
 from tests.conftest import _staff
@@ -25,24 +19,13 @@ from tests.users.bulk_jobs_support import Scene, make_draft
 from users.bulk.jobs import bulk_job_create
 from users.bulk.worker import bulk_job_run
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("live_sandbox"),
+]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 WIDTHS = ((1440, 900), (390, 844))
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    seed.sandbox_seed(reset=True)
-    cache.clear()
-    yield
-    cache.clear()
-    with transaction.atomic(using=SANDBOX_DB):
-        seed.sandbox_wipe()
 
 
 def check(page: Page, url: str) -> None:

@@ -8,18 +8,13 @@ The live server runs with the Dummy task backend; the test runs each job's task 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
-from django.db import transaction
 from playwright.sync_api import Browser, Page, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
 from portal.sandbox.models import LicenseAssignment, SubscribedSku
 from tests.conftest import STAFF_PASSWORD
@@ -29,24 +24,13 @@ from tests.e2e.test_layout import assert_accessible, sign_in
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.worker import bulk_job_run
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("live_sandbox"),
+]
 
 TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    seed.sandbox_seed(reset=True)
-    cache.clear()
-    yield
-    cache.clear()
-    with transaction.atomic(using=SANDBOX_DB):
-        seed.sandbox_wipe()
 
 
 def look(page: Page, screenshot: Path) -> None:
