@@ -44,6 +44,11 @@ class JobCounts:
         return self.total - self.pending
 
     @property
+    def retryable(self) -> bool:
+        """Whether Retry failed rows has anything to do: a row, or its license, failed."""
+        return bool(self.failed or self.license_failed)
+
+    @property
     def percent(self) -> int:
         return 100 if not self.total else (100 * self.done) // self.total
 

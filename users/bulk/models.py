@@ -189,3 +189,8 @@ class BulkRow(models.Model):
 
     def __str__(self) -> str:
         return f"Row {self.number}: {self.email} ({self.state})"
+
+    @property
+    def succeeded(self) -> bool:
+        """Created (an upload's row) or done (an action's)."""
+        return self.state in self.SUCCEEDED_STATES
