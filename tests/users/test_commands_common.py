@@ -1,18 +1,18 @@
 """What every customer_user_* command shares: the customer, --as, --ticket, no password argument,
 one-line errors with exit codes — through call_command and through a real `manage.py` process."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import load_command_class
 from pytest_django.fixtures import Settings
 
@@ -20,14 +20,16 @@ from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
 from tests.child_process import child_env
 from tests.sandbox_data import make_customer, make_user
-from tests.users.commands_support import (
+from tests.users.commands_support import (  # noqa: F401 (fixtures)
     CUSTOM_DOMAIN,
     DOMAIN,
     Outcome,
     Scene,
     arrange,
+    empty_cache,
     refresh,
     run,
+    scene,
 )
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -48,18 +50,6 @@ COMMANDS = [
 ]
 CHANGING = [name for name in COMMANDS if not name.endswith("_get")]
 UNKNOWN_TENANT = "0b9a3f3e-1111-4222-8333-944455556666"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 def users_of(result: Outcome) -> set[str]:

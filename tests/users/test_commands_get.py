@@ -1,32 +1,20 @@
 """manage.py customer_user_get (Get-PCCustomerUser): one user, every user, the deleted ones."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.utils import timezone
 
 from portal.models import AuditRecord
 from portal.sandbox.models import Customer, CustomerUser
-from tests.users.commands_support import Outcome, Scene, arrange, run
+from tests.users.commands_support import Outcome, Scene, arrange, empty_cache, run, scene  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 def get(scene: Scene, *argv: str, staff: str = "sofia") -> Outcome:

@@ -2,34 +2,31 @@
 (Get-PartnerCustomerSubscribedSku, Get-/Set-PartnerCustomerUserLicense): seats checked before
 anything is sent, audited and ticketed as the user page's license boxes."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from portal.sandbox.models import LicenseAssignment
 from tests.sandbox_data import BUSINESS_BASIC, MINECRAFT, OFFICE_E3
 from tests.test_authorization_matrix import sandbox_state
-from tests.users.commands_support import Outcome, Scene, arrange, audit, refresh, run
+from tests.users.commands_support import (  # noqa: F401 (fixtures)
+    Outcome,
+    Scene,
+    arrange,
+    audit,
+    empty_cache,
+    refresh,
+    run,
+    scene,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 def held(user_pk: UUID) -> set[str]:

@@ -1,19 +1,19 @@
 """manage.py customer_user_new (New-PCCustomerUser): the password is shown once and kept nowhere."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
-from tests.users.commands_support import Outcome, Scene, arrange, audit, run
+from tests.users.commands_support import Outcome, Scene, arrange, audit, empty_cache, run, scene  # noqa: F401 (fixtures)
 from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -30,18 +30,6 @@ CAROL = [
     "--usage-location",
     "de",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 def new(scene: Scene, staff: str, *argv: str, stdin: io.StringIO | None = None) -> Outcome:

@@ -1,32 +1,29 @@
 """manage.py customer_user_reset_password: a new password, shown once, never logged or audited."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from portal.models import AuditRecord
-from tests.users.commands_support import Outcome, Scene, arrange, audit, refresh, run
+from tests.users.commands_support import (  # noqa: F401 (fixtures)
+    Outcome,
+    Scene,
+    arrange,
+    audit,
+    empty_cache,
+    refresh,
+    run,
+    scene,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 def reset(scene: Scene, staff: str, *argv: str, stdin: io.StringIO | None = None) -> Outcome:

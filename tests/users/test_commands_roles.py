@@ -2,34 +2,31 @@
 (Get-PartnerCustomerUserRole, Add-/Remove-PartnerCustomerUserRoleMember): a privileged role needs
 --confirm-privileged, as the user page asks first; audited and ticketed as the user page."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from portal.sandbox.models import RoleMember
 from tests.sandbox_data import GLOBAL_ADMIN
 from tests.test_authorization_matrix import sandbox_state
-from tests.users.commands_support import LICENSE_ADMIN, Outcome, Scene, arrange, audit, run
+from tests.users.commands_support import (  # noqa: F401 (fixtures)
+    LICENSE_ADMIN,
+    Outcome,
+    Scene,
+    arrange,
+    audit,
+    empty_cache,
+    run,
+    scene,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 def roles_of(user_pk: UUID) -> set[str]:

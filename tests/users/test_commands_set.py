@@ -1,30 +1,27 @@
 """manage.py customer_user_set (Set-PCCustomerUser): roles and protected accounts as in the UI."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from portal.models import AuditRecord
-from tests.users.commands_support import Outcome, Scene, arrange, audit, refresh, run
+from tests.users.commands_support import (  # noqa: F401 (fixtures)
+    Outcome,
+    Scene,
+    arrange,
+    audit,
+    empty_cache,
+    refresh,
+    run,
+    scene,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 def set_user(scene: Scene, staff: str, user_id: str, *argv: str) -> Outcome:

@@ -1,39 +1,28 @@
 """--what-if on every command that changes something: the checks run as usual, then it prints the
 request it would send (a password masked) and sends nothing, audits nothing, exit 0."""
 
+# ruff: noqa: F811 (pytest fixtures imported from commands_support, used as arguments)
+
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from portal.models import AuditRecord
 from tests.sandbox_data import BUSINESS_BASIC, GLOBAL_ADMIN, OFFICE_E3
 from tests.test_authorization_matrix import sandbox_state
-from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, run
+from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, empty_cache, run, scene  # noqa: F401 (fixtures)
 from users.command_io import MASKED
 from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 TYPED = "Typed-Passw0rd-1"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene() -> Scene:
-    return arrange()
 
 
 @dataclass(frozen=True)
