@@ -148,9 +148,7 @@ def selection_split(
 ) -> Selection:
     """Leave out the protected accounts (users with an admin role, as the directory knows them)
     that `staff` may not act on; everyone else is covered."""
-    if action.capability is Capability.CHANGE_ROLES_OR_LICENSES or can_act_on_user(
-        staff, action.capability, target_holds_directory_role=True
-    ):
+    if not skips_protected(staff, action):
         return Selection(users, [])
     covered = [user for user in users if not user.roles_key]
     left_out = [

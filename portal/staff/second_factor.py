@@ -198,6 +198,20 @@ def second_factor_reset(*, user: User) -> None:
 _OPEN_PATHS: Final = ("/static/", "/healthz", "/sign-out/", "/sign-in/")
 
 
+# Set in a session once it is known that its person needs no second factor (no app, none
+# required): the answer takes three queries, and a role given later counts from the next sign-in.
+_NOT_NEEDED: Final = "portal_second_factor_not_needed"
+
+
+def _needed(request: HttpRequest, user: User) -> bool:
+    if request.session.get(_NOT_NEEDED):
+        return False
+    needed = needs_second_factor(user)
+    if not needed:
+        request.session[_NOT_NEEDED] = True
+    return needed
+
+
 class SecondFactorMiddleware:
     """After django-otp's OTPMiddleware: a local account that needs a second factor and has not
     given one in this session goes to the code step (or to enrolment) first."""
@@ -213,7 +227,7 @@ class SecondFactorMiddleware:
             and not request.path.startswith(_OPEN_PATHS)
             and request.path != reverse("staff:second_factor_enrol")
             and not user.is_verified()  # type: ignore[attr-defined]
-            and needs_second_factor(user)
+            and _needed(request, user)
         ):
             step = "staff:second_factor" if enrolled(user) else "staff:second_factor_enrol"
             return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
