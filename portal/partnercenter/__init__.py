@@ -33,6 +33,16 @@ from portal.partnercenter.errors import (
     Unauthorized,
     Unavailable,
 )
+from portal.partnercenter.licenses import (
+    License,
+    LicenseAssignment,
+    LicenseGroupId,
+    LicenseUpdate,
+    LicenseWarning,
+    ProductSku,
+    ServicePlan,
+    SubscribedSku,
+)
 from portal.partnercenter.resources import (
     USER_ACTIVE,
     USER_INACTIVE,
@@ -40,18 +50,7 @@ from portal.partnercenter.resources import (
     Customer,
     CustomerUser,
     DirectoryRole,
-    License,
-    LicenseAssignment,
-    LicenseGroupId,
-    LicenseUpdate,
-    LicenseWarning,
-    Link,
-    Page,
     PasswordProfile,
-    ProductSku,
-    ServicePlan,
-    Sort,
-    SubscribedSku,
     UserMember,
 )
 from portal.partnercenter.retry import (
@@ -61,6 +60,7 @@ from portal.partnercenter.retry import (
     RetryPolicy,
 )
 from portal.partnercenter.transport import SANDBOX_API_ROOT, sandbox_session
+from portal.partnercenter.wire import Link, Page, Sort
 
 
 def partner_center(

@@ -23,8 +23,8 @@ import requests
 
 from portal.partnercenter.auth import TokenProvider
 from portal.partnercenter.errors import PartnerCenterError, Unavailable, error_for, read_fault
-from portal.partnercenter.resources import Link
 from portal.partnercenter.retry import RetryPolicy
+from portal.partnercenter.wire import Link
 
 if TYPE_CHECKING:
     from portal.partnercenter.operations import CustomerCollection

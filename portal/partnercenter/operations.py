@@ -17,24 +17,17 @@ from typing import Any
 
 from portal.partnercenter.client import Answer, PartnerCenterClient
 from portal.partnercenter.errors import PartnerCenterError
+from portal.partnercenter.licenses import License, LicenseGroupId, LicenseUpdate, SubscribedSku
 from portal.partnercenter.resources import (
     USER_ACTIVE,
     CompanyProfile,
     Customer,
     CustomerUser,
     DirectoryRole,
-    License,
-    LicenseGroupId,
-    LicenseUpdate,
-    Page,
     PasswordProfile,
-    Sort,
-    SubscribedSku,
     UserMember,
-    read_items,
-    read_page,
-    read_strings,
 )
+from portal.partnercenter.wire import Page, Sort, read_items, read_page, read_strings
 
 # The largest page Partner Center serves, and every list's default here: without `size` the
 # server picks a smaller page (100 users has been seen), so reading a collection takes more calls.
