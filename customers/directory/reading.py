@@ -21,7 +21,8 @@ from portal.partnercenter import (
 from portal.partnercenter import (
     DirectoryRole as RoleResource,
 )
-from portal.partnercenter.operations import MAX_PAGE_SIZE, UserCollection
+from portal.partnercenter.operations import UserCollection
+from portal.partnercenter.paging import MAX_PAGE_SIZE
 
 
 @dataclass

@@ -6,101 +6,39 @@
 One method per endpoint; each names its endpoint (paths below the `/v1` root). Changes take an
 optional `request_id`: pass one to make the change idempotent across your own re-tries (the add
 form and bulk rows do), or after an error with `outcome_unknown`, pass that error's `request_id`.
+
+Here: customers and their users. The role and license collections below them are in
+`roles_and_licenses.py`; walking a collection page by page is in `paging.py`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
 
 from portal.partnercenter.client import Answer, PartnerCenterClient
-from portal.partnercenter.errors import PartnerCenterError
-from portal.partnercenter.licenses import License, LicenseGroupId, LicenseUpdate, SubscribedSku
+from portal.partnercenter.paging import MAX_PAGE_SIZE, iter_pages, iter_unique, page_of, size_param
 from portal.partnercenter.resources import (
     USER_ACTIVE,
     CompanyProfile,
     Customer,
     CustomerUser,
-    DirectoryRole,
     PasswordProfile,
-    UserMember,
 )
-from portal.partnercenter.wire import Page, Sort, read_items, read_page, read_strings
-
-# The largest page Partner Center serves, and every list's default here: without `size` the
-# server picks a smaller page (100 users has been seen), so reading a collection takes more calls.
-MAX_PAGE_SIZE = 500
+from portal.partnercenter.roles_and_licenses import (
+    DirectoryRoleCollection,
+    LicenseUpdates,
+    SubscribedSkuCollection,
+    UserDirectoryRoles,
+    UserLicenses,
+)
+from portal.partnercenter.wire import Page, Sort, read_strings
 
 # The one filter Partner Center's users collection honours: the soft-deleted users.
 DELETED_USERS_FILTER = json.dumps(
     {"Field": "UserState", "Value": "Inactive", "Operator": "equals"}, separators=(",", ":")
 )
-
-
-def _paged[T](
-    client: PartnerCenterClient,
-    path: str,
-    make: Callable[[Any], T],
-    params: dict[str, Any],
-    continuation: str | None,
-    *,
-    app_only: bool = False,
-) -> Page[T]:
-    if continuation:
-        # Partner Center's explicit next-page form: filter, size and sort stay with the token.
-        body = client.get(
-            path,
-            params={"seekOperation": "Next"},
-            headers={"MS-ContinuationToken": continuation},
-            app_only=app_only,
-        )
-    else:
-        body = client.get(path, params=params, app_only=app_only)
-    return read_page(body, make)
-
-
-def _iter_pages[T](
-    client: PartnerCenterClient,
-    first: Page[T],
-    make: Callable[[Any], T],
-    *,
-    app_only: bool = False,
-) -> Iterator[Page[T]]:
-    """`first` and every page after it, following `links.next` with its headers."""
-    page = first
-    tokens: set[str] = set()
-    while True:
-        yield page
-        if page.next_link is None:
-            return
-        token = page.continuation_token or page.next_link.headers.get("MS-ContinuationToken", "")
-        if token in tokens:
-            raise PartnerCenterError("Its paging went round in a circle (a continuation repeated)")
-        tokens.add(token)
-        page = read_page(client.follow(page.next_link, app_only=app_only), make)
-
-
-def _iter_unique[T](pages: Iterator[Page[T]], key: Callable[[T], str | None]) -> Iterator[T]:
-    # Pages are read at different moments: an item can move between them while they are read.
-    seen: set[str] = set()
-    for page in pages:
-        for item in page.items:
-            item_key = key(item)
-            if item_key is not None and item_key in seen:
-                continue
-            if item_key is not None:
-                seen.add(item_key)
-            yield item
-
-
-def _size(size: int | None) -> dict[str, Any]:
-    if size is None:
-        return {}
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValueError(f"A page holds 1 to {MAX_PAGE_SIZE} items, not {size}.")
-    return {"size": size}
 
 
 # --- Customers ---------------------------------------------------------------------------------
@@ -116,19 +54,19 @@ class CustomerCollection:
         self, *, size: int | None = MAX_PAGE_SIZE, continuation: str | None = None
     ) -> Page[Customer]:
         """`GET /customers?size=` (or the next page for `continuation`)."""
-        return _paged(
+        return page_of(
             self._client,
             "/customers",
             Customer.from_wire,
-            _size(size),
+            size_param(size),
             continuation,
             app_only=True,
         )
 
     def iter_all(self, *, size: int = MAX_PAGE_SIZE) -> Iterator[Customer]:
         """Every customer, each once, following `links.next` page by page."""
-        pages = _iter_pages(self._client, self.list(size=size), Customer.from_wire, app_only=True)
-        return _iter_unique(pages, lambda customer: customer.id)
+        pages = iter_pages(self._client, self.list(size=size), Customer.from_wire, app_only=True)
+        return iter_unique(pages, lambda customer: customer.id)
 
     def search(
         self, *, company_name: str | None = None, domain: str | None = None
@@ -144,10 +82,10 @@ class CustomerCollection:
         spec = json.dumps(
             {"Field": field, "Value": value, "Operator": "starts_with"}, separators=(",", ":")
         )
-        params = {**_size(MAX_PAGE_SIZE), "filter": spec}
-        first = _paged(self._client, "/customers", Customer.from_wire, params, None, app_only=True)
-        pages = _iter_pages(self._client, first, Customer.from_wire, app_only=True)
-        return _iter_unique(pages, lambda customer: customer.id)
+        params = {**size_param(MAX_PAGE_SIZE), "filter": spec}
+        first = page_of(self._client, "/customers", Customer.from_wire, params, None, app_only=True)
+        pages = iter_pages(self._client, first, Customer.from_wire, app_only=True)
+        return iter_unique(pages, lambda customer: customer.id)
 
     def by_id(self, customer_id: str) -> CustomerOperations:
         return CustomerOperations(self._client, customer_id)
@@ -199,10 +137,10 @@ class UserCollection:
 
         With `continuation` (a page's `continuation_token`), the page after that one.
         """
-        params = _size(size)
+        params = size_param(size)
         if sort:
             params.update(sort.to_params())
-        return _paged(self._client, self._path, CustomerUser.from_wire, params, continuation)
+        return page_of(self._client, self._path, CustomerUser.from_wire, params, continuation)
 
     def iter_all(
         self, *, size: int = MAX_PAGE_SIZE, sort: Sort | None = None
@@ -215,16 +153,16 @@ class UserCollection:
     ) -> Page[CustomerUser]:
         """`GET /customers/{cid}/users?size=&filter={"Field":"UserState","Value":"Inactive",
         "Operator":"equals"}`: users deleted in the last 30 days, one page."""
-        params = {**_size(size), "filter": DELETED_USERS_FILTER}
-        return _paged(self._client, self._path, CustomerUser.from_wire, params, continuation)
+        params = {**size_param(size), "filter": DELETED_USERS_FILTER}
+        return page_of(self._client, self._path, CustomerUser.from_wire, params, continuation)
 
     def iter_deleted(self, *, size: int = MAX_PAGE_SIZE) -> Iterator[CustomerUser]:
         """Every deleted (still restorable) user, each exactly once."""
         return self._iter(self.deleted(size=size))
 
     def _iter(self, first: Page[CustomerUser]) -> Iterator[CustomerUser]:
-        pages = _iter_pages(self._client, first, CustomerUser.from_wire)
-        return _iter_unique(pages, lambda user: user.id)
+        pages = iter_pages(self._client, first, CustomerUser.from_wire)
+        return iter_unique(pages, lambda user: user.id)
 
     def create(
         self, user: CustomerUser, *, request_id: str | None = None, first_use: bool = False
@@ -338,138 +276,10 @@ def _with_password_sent(
     return replace(answer_user, password_profile=None)
 
 
-class UserDirectoryRoles:
-    """`...users.by_id(uid).directory_roles`."""
-
-    def __init__(self, client: PartnerCenterClient, user_path: str) -> None:
-        self._client = client
-        self._path = f"{user_path}/directoryroles"
-
-    def list(self) -> list[DirectoryRole]:
-        """`GET /customers/{cid}/users/{uid}/directoryroles`: the roles the user holds."""
-        return read_items(self._client.get(self._path), DirectoryRole.from_wire)
-
-
-def _license_groups(groups: Iterable[LicenseGroupId | str] | None) -> dict[str, Any]:
-    # A plain string is read as the enum (any case): an unknown group raises ValueError here
-    # rather than an empty list from Partner Center.
-    named = [LicenseGroupId(group).value for group in groups or ()]
-    return {"licenseGroupIds": named} if named else {}
-
-
-class UserLicenses:
-    """`...users.by_id(uid).licenses`."""
-
-    def __init__(self, client: PartnerCenterClient, user_path: str) -> None:
-        self._client = client
-        self._path = f"{user_path}/licenses"
-
-    def list(
-        self, *, license_groups: Iterable[LicenseGroupId | str] | None = None
-    ) -> list[License]:
-        """`GET /customers/{cid}/users/{uid}/licenses[?licenseGroupIds=Group1...]` (Group1 only
-        by default)."""
-        body = self._client.get(self._path, params=_license_groups(license_groups))
-        return read_items(body, License.from_wire)
-
-
-class LicenseUpdates:
-    """`...users.by_id(uid).license_updates`."""
-
-    def __init__(self, client: PartnerCenterClient, user_path: str) -> None:
-        self._client = client
-        self._path = f"{user_path}/licenseupdates"
-
-    def create(self, update: LicenseUpdate, *, request_id: str | None = None) -> LicenseUpdate:
-        """`POST /customers/{cid}/users/{uid}/licenseupdates` (answers 201). No seat left raises
-        InvalidInput with code 60012."""
-        answer = self._client.send("POST", self._path, body=update.to_wire(), request_id=request_id)
-        return LicenseUpdate.from_wire(answer.body)
-
-
-# --- Directory roles and SKUs ----------------------------------------------------------------
-
-
-class DirectoryRoleCollection:
-    """`pc.customers.by_id(cid).directory_roles`."""
-
-    def __init__(self, client: PartnerCenterClient, customer_id: str) -> None:
-        self._client = client
-        self._path = client.path("customers", customer_id, "directoryroles")
-
-    def list(self) -> list[DirectoryRole]:
-        """`GET /customers/{cid}/directoryroles`."""
-        return read_items(self._client.get(self._path), DirectoryRole.from_wire)
-
-    def by_id(self, role_id: str) -> DirectoryRoleOperations:
-        return DirectoryRoleOperations(self._client, f"{self._path}{self._client.path(role_id)}")
-
-
-class DirectoryRoleOperations:
-    """`...directory_roles.by_id(rid)`."""
-
-    def __init__(self, client: PartnerCenterClient, role_path: str) -> None:
-        self.user_members = UserMemberCollection(client, f"{role_path}/usermembers")
-
-
-class UserMemberCollection:
-    """`...directory_roles.by_id(rid).user_members`: the users who hold the role."""
-
-    def __init__(self, client: PartnerCenterClient, path: str) -> None:
-        self._client = client
-        self._path = path
-
-    def list(
-        self, *, size: int | None = MAX_PAGE_SIZE, continuation: str | None = None
-    ) -> Page[UserMember]:
-        """`GET /customers/{cid}/directoryroles/{rid}/usermembers[?size=]`, one page."""
-        return _paged(self._client, self._path, UserMember.from_wire, _size(size), continuation)
-
-    def iter_all(self, *, size: int | None = MAX_PAGE_SIZE) -> Iterator[UserMember]:
-        """Every member, each once."""
-        pages = _iter_pages(self._client, self.list(size=size), UserMember.from_wire)
-        return _iter_unique(pages, lambda member: member.id)
-
-    def add(self, member: UserMember, *, request_id: str | None = None) -> UserMember:
-        """`POST /customers/{cid}/directoryroles/{rid}/usermembers` (answers 201); build `member`
-        with `UserMember.of(user)`."""
-        answer = self._client.send("POST", self._path, body=member.to_wire(), request_id=request_id)
-        return UserMember.from_wire(answer.body)
-
-    def remove(self, user_id: str, *, request_id: str | None = None) -> None:
-        """`DELETE /customers/{cid}/directoryroles/{rid}/usermembers/{uid}` (answers 204)."""
-        path = f"{self._path}{self._client.path(user_id)}"
-        self._client.send("DELETE", path, request_id=request_id)
-
-
-class SubscribedSkuCollection:
-    """`pc.customers.by_id(cid).subscribed_skus`: what licenses the customer has, and seats."""
-
-    def __init__(self, client: PartnerCenterClient, customer_id: str) -> None:
-        self._client = client
-        self._path = client.path("customers", customer_id, "subscribedskus")
-
-    def list(
-        self, *, license_groups: Iterable[LicenseGroupId | str] | None = None
-    ) -> list[SubscribedSku]:
-        """`GET /customers/{cid}/subscribedskus[?licenseGroupIds=Group1...]` (Group1 only by
-        default)."""
-        body = self._client.get(self._path, params=_license_groups(license_groups))
-        return read_items(body, SubscribedSku.from_wire)
-
-
 __all__ = [
     "DELETED_USERS_FILTER",
-    "MAX_PAGE_SIZE",
     "CustomerCollection",
     "CustomerOperations",
-    "DirectoryRoleCollection",
-    "DirectoryRoleOperations",
-    "LicenseUpdates",
-    "SubscribedSkuCollection",
     "UserCollection",
-    "UserDirectoryRoles",
-    "UserLicenses",
-    "UserMemberCollection",
     "UserOperations",
 ]
