@@ -23,7 +23,7 @@ from pytest_django import Settings
 from portal import crypto
 from portal.audit.records import Actor
 from portal.models import AuditRecord
-from portal.partnercenter import msal_auth
+from portal.partnercenter import msal_app, msal_auth
 from tests.conftest import downloaded
 from tests.db_dump import dump_database
 from tests.directory_data import synced
@@ -143,7 +143,7 @@ def _connect_to_a_fake_entra(settings: Settings, monkeypatch: pytest.MonkeyPatch
     settings.PARTNER_CENTER_APP_ID = CLIENT_ID
     settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
     settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
-    monkeypatch.setattr(msal_auth, "_HTTP_CACHE", {})
+    monkeypatch.setattr(msal_app, "HTTP_CACHE", {})
     entra = FakeEntra()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         entra.register(rsps)

@@ -1,10 +1,12 @@
-"""Connect: the authorization code flow (with MFA) that stores live mode's Partner Center sign-in.
+"""Connect: the two ways live mode's Partner Center sign-in is stored for every process.
 
-A superuser connects the portal once from the connection page: `connection_start` begins msal's
-authorization code flow (PKCE, state and nonce kept by msal in the flow, which the view keeps in
-the session) with a fresh sign-in and a request for multi-factor authentication;
-`connection_finish` redeems the code Entra sends back and stores msal's token cache, encrypted,
-as the sign-in every web and worker process shares (`store_sign_in`).
+From the connection page, a superuser runs the authorization code flow (with MFA):
+`connection_start` begins msal's flow (PKCE, state and nonce kept by msal in the flow, which the
+view keeps in the session) with a fresh sign-in and a request for multi-factor authentication;
+`connection_finish` redeems the code Entra sends back. Or `manage.py partnercenter_connect`
+imports a refresh token obtained elsewhere (`connect_with_refresh_token`). Either way msal's
+token cache is stored, encrypted, as the sign-in every web and worker process shares
+(`store_sign_in`); `msal_auth.py` renews tokens from it.
 
 MFA: Partner Center requires it on every App+User call. Entra names how the user signed in in
 the `amr` claim; a sign-in whose tokens say it was made without MFA is refused and not stored.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import warnings
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -24,17 +27,22 @@ from typing import Any
 
 import msal
 import requests
+from django.db import transaction
+from django.utils import timezone
 
-from portal.partnercenter.msal_auth import (
+from portal import crypto
+from portal.models import PartnerCenterTokenCache
+from portal.partnercenter.msal_app import (
+    PROCESS_LOCK,
     USER_IMPERSONATION_SCOPE,
-    Connection,
     MsalConfig,
     SignInRefused,
     build_application,
     error_from_result,
-    store_sign_in,
     unreachable,
 )
+
+logger = logging.getLogger(__name__)
 
 # Asks Entra for a multi-factor sign-in (OpenID Connect claims request for `amr`).
 MFA_CLAIMS = json.dumps({"access_token": {"amr": {"essential": True, "values": ["mfa"]}}})
@@ -141,3 +149,86 @@ def connection_finish(
     accounts = app.get_accounts()
     connection = store_sign_in(cache, result, accounts[0] if accounts else {}, config)
     return Connected(connection=connection, mfa_confirmed=mfa is True)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Who the portal now signs in as (from the id token's claims; no token)."""
+
+    username: str
+    name: str
+    tenant_id: str
+
+
+def connect_with_refresh_token(
+    refresh_token: str,
+    *,
+    config: MsalConfig | None = None,
+    http_cache: MutableMapping[str, Any] | None = None,
+) -> Connection:
+    """Redeem a refresh token obtained elsewhere and store the resulting cache as the sign-in.
+
+    Replaces whatever sign-in was stored. Raises `SignInRefused` if Entra refuses the token.
+    """
+    config = config or MsalConfig.from_settings()
+    cache = msal.SerializableTokenCache()
+    with PROCESS_LOCK:
+        app = build_application(config, cache, http_cache=http_cache)
+        try:
+            result = app.acquire_token_by_refresh_token(
+                refresh_token, scopes=[USER_IMPERSONATION_SCOPE]
+            )
+        except requests.RequestException as error:
+            raise unreachable(error) from error
+        if "error" in result:
+            raise error_from_result(result, grant_kind=SignInRefused)
+        accounts = app.get_accounts()
+    if not accounts:
+        raise SignInRefused(
+            "The identity provider's answer named no account (no client_info or id token).",
+            code="no_account",
+        )
+    if not list(cache.search(msal.TokenCache.CredentialType.REFRESH_TOKEN)):
+        raise SignInRefused(
+            "The identity provider returned no refresh token (is offline_access allowed?).",
+            code="no_refresh_token",
+        )
+    return store_sign_in(cache, result, accounts[0], config)
+
+
+def store_sign_in(
+    cache: msal.SerializableTokenCache,
+    result: dict[str, Any],
+    account: dict[str, Any],
+    config: MsalConfig,
+) -> Connection:
+    """Keep a new sign-in's token cache (encrypted) as the one every process uses, and say who."""
+    claims: dict[str, Any] = result.get("id_token_claims") or {}
+    connection = Connection(
+        username=str(claims.get("preferred_username") or account.get("username") or ""),
+        name=str(claims.get("name") or ""),
+        tenant_id=str(claims.get("tid") or account.get("realm") or config.tenant_id),
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        row, _ = PartnerCenterTokenCache.objects.select_for_update().get_or_create(
+            pk=PartnerCenterTokenCache.SINGLETON_ID
+        )
+        row.encrypted_cache = crypto.encrypt(cache.serialize())
+        row.connected_as = connection.username
+        row.connected_at = now
+        row.last_success_at = now
+        row.last_error, row.last_error_at = "", None
+        row.save()
+    logger.info("Partner Center sign-in connected as %s", connection.username or "(no username)")
+    return connection
+
+
+__all__ = [
+    "Connected",
+    "Connection",
+    "connect_with_refresh_token",
+    "connection_finish",
+    "connection_start",
+    "store_sign_in",
+]

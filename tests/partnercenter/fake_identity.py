@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 import responses
 from requests import PreparedRequest
 
-from portal.partnercenter.msal_auth import MsalConfig
+from portal.partnercenter.msal_app import MsalConfig
 
 TENANT = "contosopartner.onmicrosoft.com"
 TENANT_GUID = "5f1c1a2b-0000-4000-8000-00000000c0de"

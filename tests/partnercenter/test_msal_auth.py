@@ -23,17 +23,15 @@ from pytest_django import Settings
 from portal import crypto
 from portal.models import PartnerCenterTokenCache
 from portal.partnercenter import Unauthorized, Unavailable, msal_auth, partner_center
-from portal.partnercenter.msal_auth import (
+from portal.partnercenter.connect import Connection, connect_with_refresh_token
+from portal.partnercenter.msal_app import (
     APP_ONLY_SCOPE,
     RECONNECT,
-    Connection,
-    MsalAppOnlyTokenProvider,
     MsalConfig,
-    MsalTokenProvider,
     SignInRefused,
     SignInRequired,
-    connect_with_refresh_token,
 )
+from portal.partnercenter.msal_auth import MsalAppOnlyTokenProvider, MsalTokenProvider
 from tests.partnercenter.fake_identity import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -386,7 +384,7 @@ def test_two_processes_renewing_at_once_redeem_the_refresh_token_once(
     clock.advance(3600)
     # Two processes: no shared in-process lock, separate msal discovery caches; only the
     # database row is shared.
-    monkeypatch.setattr(msal_auth, "_PROCESS_LOCK", nullcontext())
+    monkeypatch.setattr(msal_auth, "PROCESS_LOCK", nullcontext())
     results: dict[str, Any] = {}
 
     def second_process() -> None:

@@ -22,8 +22,9 @@ from requests import PreparedRequest
 
 from portal import crypto
 from portal.models import PartnerCenterTokenCache
-from portal.partnercenter import msal_auth
-from portal.partnercenter.msal_auth import MsalTokenProvider, SignInRequired
+from portal.partnercenter import msal_app
+from portal.partnercenter.msal_app import SignInRequired
+from portal.partnercenter.msal_auth import MsalTokenProvider
 from tests.partnercenter.fake_identity import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -93,7 +94,7 @@ def live(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.PARTNER_CENTER_APP_ID = CLIENT_ID
     settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
     settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
-    monkeypatch.setattr(msal_auth, "_HTTP_CACHE", {})
+    monkeypatch.setattr(msal_app, "HTTP_CACHE", {})
 
 
 @pytest.fixture

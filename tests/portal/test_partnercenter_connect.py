@@ -13,7 +13,7 @@ from pytest_django import Settings
 
 from portal import crypto
 from portal.models import PartnerCenterTokenCache
-from portal.partnercenter import msal_auth
+from portal.partnercenter import msal_app
 from portal.partnercenter.msal_auth import MsalTokenProvider
 from tests.partnercenter.fake_identity import (
     CLIENT_ID,
@@ -37,7 +37,7 @@ def live(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
     settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
     # The command uses the process-wide msal discovery cache: start each test with an empty one.
-    monkeypatch.setattr(msal_auth, "_HTTP_CACHE", {})
+    monkeypatch.setattr(msal_app, "HTTP_CACHE", {})
 
 
 @pytest.fixture

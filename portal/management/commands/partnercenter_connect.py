@@ -42,7 +42,7 @@ class Command(BaseCommand):
         refresh_token = self._read_token(options.get("stdin") or sys.stdin)
 
         # Imported here: the live-mode machinery is not needed for the sandbox answer above.
-        from portal.partnercenter.msal_auth import connect_with_refresh_token
+        from portal.partnercenter.connect import connect_with_refresh_token
 
         try:
             connection = connect_with_refresh_token(refresh_token)
