@@ -1,6 +1,6 @@
 """Real Microsoft identifiers and realistic names for the sandbox's demo data.
 
-Kept apart from `seed.py` so the seed's logic stays readable. The role and SKU ids are the real
+Kept apart from `seed_rows.py` so the seed's logic stays readable. The role and SKU ids are the real
 ones (Entra role template ids, Microsoft 365 product and service plan ids), so whatever the portal
 learns to recognise in the sandbox it also recognises in a real tenant.
 """

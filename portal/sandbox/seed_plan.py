@@ -1,7 +1,7 @@
 """What the sandbox's demo data holds: its customers, and the special cases tests rely on.
 
-Pure data, kept apart from the code that builds the rows (`seed.py`, which re-exports the
-constants). Ids derive from a fixed namespace with `uuid5`, so they are the same on every run
+Pure data, kept apart from the code that builds the rows (`seed_rows.py`; `seed.py` re-exports
+the constants). Ids derive from a fixed namespace with `uuid5`, so they are the same on every run
 and every machine.
 """
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 from pytest_django.fixtures import Settings
 
-from portal.sandbox import clock, seed, seed_plan
+from portal.sandbox import clock, seed, seed_plan, seed_rows
 from portal.sandbox.models import (
     Customer,
     CustomerUser,
@@ -228,7 +228,7 @@ def test_it_builds_the_same_rows_on_every_run() -> None:
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
     def fingerprint() -> list[tuple[object, ...]]:
-        rows = seed.build_rows(now)
+        rows = seed_rows.build_rows(now)
         return [
             (u.id, u.user_principal_name, u.display_name, u.created_at, u.soft_deletion_time)
             for u in rows.users
