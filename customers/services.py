@@ -26,6 +26,7 @@ from customers.directory.background import (
 )
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import (
+    CustomerIds,
     SkuRow,
     UserListQuery,
     customer_by_domain,
@@ -121,13 +122,14 @@ class UserLookup:
     user_id: str | None
 
 
-def user_lookup(*, username: str) -> UserLookup | None:
-    """The user with exactly this username, or else the customer its domain names."""
-    found = user_by_username(username)
+def user_lookup(*, username: str, customer_ids: CustomerIds = None) -> UserLookup | None:
+    """The user with exactly this username, or else the customer its domain names (of
+    `customer_ids` only, when given)."""
+    found = user_by_username(username, customer_ids=customer_ids)
     if found is not None:
         return UserLookup(found.customer.tenant_id, found.user_id)
     _, at, domain = username.strip().rpartition("@")
-    customer = customer_by_domain(domain) if at and domain else None
+    customer = customer_by_domain(domain, customer_ids=customer_ids) if at and domain else None
     return UserLookup(customer.tenant_id, None) if customer else None
 
 

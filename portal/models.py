@@ -182,3 +182,78 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.process}"
+
+
+class CustomerScope(models.Model):
+    """A named set of the partner's customers that staff grants point at (DESIGN.md section 3).
+
+    "All customers" (made by a migration) reaches every customer, today's and future ones; any
+    other scope lists its customers by Partner Center id, so renaming a customer changes nothing.
+    Superusers manage scopes in the admin.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    all_customers = models.BooleanField(
+        default=False,
+        help_text="Every customer of the partner, including those added later; the list below "
+        "is then ignored.",
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "customer scope"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScopeCustomer(models.Model):
+    """One customer of a scope, by its Partner Center id (lower case); the company name is as it
+    was when added, to read by."""
+
+    scope = models.ForeignKey(CustomerScope, on_delete=models.CASCADE, related_name="members")
+    customer_id = models.CharField(max_length=64)
+    customer_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "customer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "customer_id"], name="scope_customer_once_per_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.customer_name or self.customer_id
+
+
+# The staff roles, spelled as their Django groups (`portal.staff.access.Role`; a test holds the
+# two equal). Not imported from there: the access module reads these models.
+STAFF_ROLES = ("Admin agent", "Helpdesk agent", "Sales agent")
+
+
+class StaffGrant(models.Model):
+    """A role on a scope for one staff member: "Admin agent on Team North". Membership of a role
+    group is the same role on every customer; grants add roles on some. Microsoft sign-in writes
+    its own grants (`from_entra`) from the groups at each sign-in and leaves the others alone."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_grants"
+    )
+    role = models.CharField(max_length=30, choices=[(role, role) for role in STAFF_ROLES])
+    scope = models.ForeignKey(CustomerScope, on_delete=models.PROTECT, related_name="grants")
+    from_entra = models.BooleanField(
+        default=False, help_text="Set by Microsoft sign-in from a group; replaced at each sign-in."
+    )
+
+    class Meta:
+        verbose_name = "role on a customer scope"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "role", "scope"], name="staff_grant_once_per_role_and_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} on {self.scope}"

@@ -40,6 +40,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
+from django.http import Http404
 from django.utils import timezone
 
 from customers.directory.text import ascii_lower
@@ -189,6 +190,7 @@ class UserCommand(BaseCommand):
         pc = partner_center(throttle_wait_cap=WORKER_THROTTLE_WAIT_CAP, what_if=what_if)
         try:
             customer = self._customer(pc, options.get("tenant_id"), options.get("domain"))
+            self._enter(staff, customer, options)
             invocation = Invocation(staff, pc, customer, ticket, bool(options["json"]), what_if)
             if what_if:
                 self._run_what_if(invocation, options)
@@ -246,6 +248,17 @@ class UserCommand(BaseCommand):
             access.check_capability(staff, capability)
         except PermissionDenied as denied:
             raise NotAllowed(f"{staff.get_username()}: {one_line(str(denied))}") from None
+
+    def _enter(self, staff: User, customer: Customer, options: dict[str, Any]) -> None:
+        """Work on this customer as `staff`: outside their customer scope it is not found, as
+        on the web; then the role on it decides."""
+        try:
+            access.enter_customer(staff, customer.id)
+        except Http404:
+            if options.get("tenant_id"):
+                raise NotFound(f"No customer with tenant id {options['tenant_id']}.") from None
+            raise NotFound(f"No customer has the domain {options.get('domain')}.") from None
+        self._check_role(staff, self.capability)
 
     @staticmethod
     def _ticket(value: str) -> str:

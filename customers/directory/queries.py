@@ -40,6 +40,10 @@ from customers.directory.paging import FewRows, Rows, expected_page, paginate
 from customers.directory.sync import mirrored_customers, mode
 from customers.directory.text import ascii_lower, fold, prefix_range, query_words
 
+# The customers a caller may see, by Partner Center id (lower case); None: every customer. The
+# directory knows nothing of staff: the screens ask the access rules and pass the set down.
+CustomerIds = frozenset[str] | None
+
 # How long a search may be: the boxes say 200, anything longer is someone typing into the URL.
 MAX_QUERY: Final = 200
 PAGE_SIZE: Final = 50
@@ -126,10 +130,12 @@ def customer_get(tenant_id: str) -> DirectoryCustomer | None:
     return mirrored_customers().filter(tenant_id=str(tenant_id).lower()).first()
 
 
-def customers_matching(query: str) -> QuerySet[DirectoryCustomer]:
+def customers_matching(
+    query: str, *, customer_ids: CustomerIds = None
+) -> QuerySet[DirectoryCustomer]:
     """Customers whose company name contains `query` (folded) or one of whose domains does
-    (ASCII lower case), by company name."""
-    customers = mirrored_customers().order_by("name_key", "tenant_id")
+    (ASCII lower case), by company name; only those of `customer_ids` when given."""
+    customers = within(mirrored_customers(), customer_ids).order_by("name_key", "tenant_id")
     query = clean_query(query)
     if not query:
         return customers
@@ -139,13 +145,24 @@ def customers_matching(query: str) -> QuerySet[DirectoryCustomer]:
     )
 
 
-def customer_by_domain(domain: str) -> DirectoryCustomer | None:
+def customer_by_domain(
+    domain: str, *, customer_ids: CustomerIds = None
+) -> DirectoryCustomer | None:
     """The customer one of whose domains is exactly `domain` (any case)."""
     found = DirectoryDomain.objects.filter(
         name_key=ascii_lower(domain.strip()), customer__mode=mode()
     ).select_related("customer")
+    if customer_ids is not None:
+        found = found.filter(customer__tenant_id__in=customer_ids)
     row = found.first()
     return row.customer if row else None
+
+
+def within(
+    customers: QuerySet[DirectoryCustomer], customer_ids: CustomerIds
+) -> QuerySet[DirectoryCustomer]:
+    """`customers` narrowed to `customer_ids` (all of them for None)."""
+    return customers if customer_ids is None else customers.filter(tenant_id__in=customer_ids)
 
 
 @dataclass(frozen=True)
@@ -159,10 +176,11 @@ class DirectoryHealth:
     reading: int  # syncs queued or under way
 
 
-def directory_health() -> DirectoryHealth:
-    """Counted in one pass over the customers (a few hundred rows), not a query a figure."""
+def directory_health(*, customer_ids: CustomerIds = None) -> DirectoryHealth:
+    """Counted in one pass over the customers (a few hundred rows), not a query a figure; of
+    `customer_ids` only when given, so nobody learns how many customers others look after."""
     reading = [DirectoryCustomer.SYNC_QUEUED, DirectoryCustomer.SYNC_RUNNING]
-    figures = mirrored_customers().aggregate(
+    figures = within(mirrored_customers(), customer_ids).aggregate(
         customers=Count("pk"),
         mirrored=Count("pk", filter=Q(synced_at__isnull=False)),
         no_access=Count("pk", filter=Q(access=DirectoryCustomer.ACCESS_NONE)),

@@ -13,25 +13,35 @@ from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, Whe
 
 from customers.directory.models import DirectoryUser, DirectoryWord
 from customers.directory.paging import FoundUsers, Rows, expected_page, paginate
-from customers.directory.queries import PAGE_SIZE, starts_with
+from customers.directory.queries import PAGE_SIZE, CustomerIds, starts_with
 from customers.directory.sync import mode
 from customers.directory.text import ascii_lower, fold, query_words
 
 
-def user_by_username(username: str) -> DirectoryUser | None:
-    """The active user with exactly this username in any mirrored customer (current mirrors)."""
+def user_by_username(username: str, *, customer_ids: CustomerIds = None) -> DirectoryUser | None:
+    """The active user with exactly this username in any mirrored customer (current mirrors),
+    of `customer_ids` only when given."""
+    users = _current_users()
+    if customer_ids is not None:
+        users = users.filter(customer__tenant_id__in=customer_ids)
     return (
-        _current_users()
-        .filter(upn_key=ascii_lower(username.strip()), state=DirectoryUser.ACTIVE)
+        users.filter(upn_key=ascii_lower(username.strip()), state=DirectoryUser.ACTIVE)
         .select_related("customer")
         .first()
     )
 
 
-def users_search(query: str, number: str | int | None, *, per_page: int = PAGE_SIZE) -> Page[Any]:
-    """Users of every mirrored customer matching `query` by words, active and deleted: exact
-    matches first (the whole display name, then every word whole: "maria" before "Mariana"),
-    then by name and customer.
+def users_search(
+    query: str,
+    number: str | int | None,
+    *,
+    per_page: int = PAGE_SIZE,
+    customer_ids: CustomerIds = None,
+) -> Page[Any]:
+    """Users of every mirrored customer (of `customer_ids` when given: a user of any other is
+    neither found nor counted) matching `query` by words, active and deleted: exact matches
+    first (the whole display name, then every word whole: "maria" before "Mariana"), then by
+    name and customer.
 
     Found, ordered and counted from the words alone (their index covers every column used), so
     a common first name over 500,000 users reads the few thousand words it matches and nothing
@@ -43,6 +53,8 @@ def users_search(query: str, number: str | int | None, *, per_page: int = PAGE_S
     matching = DirectoryWord.objects.filter(
         reduce(operator.or_, starts), customer__mode=mode(), generation=F("customer__generation")
     )
+    if customer_ids is not None:
+        matching = matching.filter(customer__tenant_id__in=customer_ids)
     wholes = {f"whole{i}": _any(Q(word=word)) for i, word in enumerate(words)}
     found = matching.values("user_id", "display_key", "customer__name_key").annotate(**wholes)
     users = matching.values("user_id").distinct()

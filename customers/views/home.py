@@ -17,7 +17,7 @@ from customers.directory.search import users_search
 from customers.services import customers_ensure, user_lookup
 from portal.audit.records import ACTION_LABELS, recent_activity
 from portal.partnercenter import PartnerCenterError
-from portal.staff.access import Capability, has_capability, require_capability
+from portal.staff.access import Capability, has_capability, require_capability, visible_customers
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import pager, with_query
@@ -40,16 +40,20 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     template = "customers/dashboard.html"
     if request.htmx:
         template += "#panels"
+    customer_ids = visible_customers(request.user)
     context = {
-        "health": directory_health(),
+        "health": directory_health(customer_ids=customer_ids),
         "problem": problem,
         # StrEnum members hash as their values, so the stored string finds its label.
         "activity": [
             (record, ACTION_LABELS.get(record.action, record.action))
-            for record in recent_activity(limit=8, changes_only=True)
+            for record in recent_activity(limit=8, changes_only=True, customer_ids=customer_ids)
         ],
         # Bulk uploads in progress, stalled, or waiting for this staff member's download.
-        "uploads": bulk_jobs_dashboard(staff=request.user)
+        "uploads": bulk_jobs_dashboard(
+            staff=request.user,
+            customer_ids=visible_customers(request.user, Capability.BULK_UPLOAD),
+        )
         if isinstance(request.user, User) and has_capability(request.user, Capability.BULK_UPLOAD)
         else None,
     }
@@ -69,18 +73,19 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         customers_ensure(pc=partner_center_for(request))
     except PartnerCenterError as error:
         problem = partner_center_problem(request, error)
+    customer_ids = visible_customers(request.user)
     username = "@" in query and " " not in query
     username_customer = None
     if username:
-        found = user_lookup(username=query)
+        found = user_lookup(username=query, customer_ids=customer_ids)
         if found is not None and found.user_id is not None:
             return redirect("users:detail", customer_id=found.customer_id, user_id=found.user_id)
         username_customer = customer_get(found.customer_id) if found else None
-    customers = customers_matching(query)
+    customers = customers_matching(query, customer_ids=customer_ids)
     shown = list(customers[:SEARCH_CUSTOMERS])
-    page = users_search(query, request.GET.get("page"))
+    page = users_search(query, request.GET.get("page"), customer_ids=customer_ids)
     url = reverse("customers:search")
-    health = directory_health()
+    health = directory_health(customer_ids=customer_ids)
     context = {
         "query": query,
         "problem": problem,

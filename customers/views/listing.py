@@ -14,7 +14,7 @@ from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import PAGE_SIZE, clean_query, customers_matching
 from customers.services import customers_ensure, customers_refresh
 from portal.partnercenter import PartnerCenterError
-from portal.staff.access import Capability, require_capability
+from portal.staff.access import Capability, require_capability, visible_customers
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import pager, with_query
@@ -31,7 +31,11 @@ def customer_list(request: HtmxHttpRequest) -> HttpResponse:
         customers_ensure(pc=partner_center_for(request))
     except PartnerCenterError as error:
         problem = partner_center_problem(request, error)
-    customers = customers_matching(query) if problem is None else DirectoryCustomer.objects.none()
+    customers = (
+        customers_matching(query, customer_ids=visible_customers(request.user))
+        if problem is None
+        else DirectoryCustomer.objects.none()
+    )
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "query": query,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -229,16 +230,24 @@ NOT_ACTIVITY: Final = (
 SELECTED_JOB: Final = "selected_job"
 
 
+def within_customers(
+    records: QuerySet[AuditRecord], customer_ids: frozenset[str] | None
+) -> QuerySet[AuditRecord]:
+    """`records` about `customer_ids` only (None: all records)."""
+    return records if customer_ids is None else records.filter(customer_id__in=customer_ids)
+
+
 def recent_activity(
     *,
     customer_id: str | None = None,
     target_user_id: str | None = None,
     limit: int = 10,
     changes_only: bool = False,
+    customer_ids: frozenset[str] | None = None,
 ) -> list[AuditRecord]:
-    """The latest records, optionally for one customer or one user (dashboard, user page);
-    `changes_only` leaves out NOT_ACTIVITY."""
-    records = AuditRecord.objects.all()
+    """The latest records, optionally for one customer or one user (dashboard, user page) or of
+    `customer_ids` only; `changes_only` leaves out NOT_ACTIVITY."""
+    records = within_customers(AuditRecord.objects.all(), customer_ids)
     if changes_only:
         records = records.exclude(action__in=NOT_ACTIVITY).exclude(changes__has_key=SELECTED_JOB)
     if customer_id:

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.audit.records import within_customers
 from portal.models import AuditRecord
 from portal.tickets import ticket_url
 
@@ -48,14 +49,18 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
-def audit_records_matching(*, filters: AuditFilter) -> QuerySet[AuditRecord]:
-    """The records the filters match, newest first.
+def audit_records_matching(
+    *, filters: AuditFilter, customer_ids: frozenset[str] | None = None
+) -> QuerySet[AuditRecord]:
+    """The records the filters match, newest first; with `customer_ids` (a person's customer
+    scope), only records about those customers, so nothing of another customer shows, not even
+    a record without one (an export's filters may name a customer).
 
     Text filters ignore case. A customer matches by its id or any part of its name, a user by
     any part of its username or by its id, a ticket exactly. The date range takes whole days in
     the portal's time zone: from the start of `date_from` to the end of `date_to`.
     """
-    records = AuditRecord.objects.all()
+    records = within_customers(AuditRecord.objects.all(), customer_ids)
     if filters.customer:
         records = records.filter(
             Q(customer_id__iexact=filters.customer) | Q(customer_name__icontains=filters.customer)

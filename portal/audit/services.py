@@ -23,16 +23,21 @@ class AuditExport:
 
 
 def audit_export(
-    *, actor: Actor, filters: AuditFilter, action_labels: Mapping[str, str]
+    *,
+    actor: Actor,
+    filters: AuditFilter,
+    action_labels: Mapping[str, str],
+    customer_ids: frozenset[str] | None = None,
 ) -> AuditExport:
-    """Every record the filters match as a formula-safe CSV stream, and how many; audited.
+    """Every record the filters match (about `customer_ids` only, when given) as a formula-safe
+    CSV stream, and how many; audited.
 
     The export is data leaving the portal, so it leaves a record of its own (`AUDIT_EXPORT`,
     naming the filters). The file holds the records up to that moment, the export's own record
     not among them, and is read from the database in chunks as it is sent: memory stays the
     same for a year of bulk rows as for ten records.
     """
-    matching = audit_records_matching(filters=filters)
+    matching = audit_records_matching(filters=filters, customer_ids=customer_ids)
     last = matching.aggregate(last=Max("pk"))["last"] or 0
     records = matching.filter(pk__lte=last)
     count = records.count()

@@ -15,7 +15,7 @@ from portal.audit.records import ACTION_LABELS, Actor
 from portal.audit.selectors import AuditFilter, audit_records_matching, audit_rows, staff_usernames
 from portal.audit.services import audit_export
 from portal.models import AuditRecord
-from portal.staff.access import Capability, require_capability
+from portal.staff.access import Capability, require_capability, visible_customers
 from portal.web.http import HtmxHttpRequest, csv_attachment
 from portal.web.paging import pager, with_query
 
@@ -33,7 +33,9 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
         page_number = request.GET.get("page", "")
         return redirect(with_query(audit_url, **filters.as_params(), page=page_number))
     records = (
-        audit_records_matching(filters=filters) if not form.errors else AuditRecord.objects.none()
+        audit_records_matching(filters=filters, customer_ids=visible_customers(request.user))
+        if not form.errors
+        else AuditRecord.objects.none()
     )
     page = Paginator(records, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -64,7 +66,11 @@ def audit_log_export(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         return redirect(with_query(reverse("audit:log"), **_posted_filters(request)))
     export = audit_export(
-        actor=Actor.from_request(request), filters=form.to_filter(), action_labels=ACTION_LABELS
+        actor=Actor.from_request(request),
+        filters=form.to_filter(),
+        action_labels=ACTION_LABELS,
+        # Only customers whose role allows exporting: a Sales agent elsewhere exports none.
+        customer_ids=visible_customers(request.user, Capability.EXPORT),
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return csv_attachment(export.chunks, f"audit-log-{stamp}.csv")

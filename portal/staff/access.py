@@ -12,21 +12,34 @@ Two layers:
 
 Views use `require_capability(...)` (or `check_capability`/`check_act_on_user` inside the view);
 both raise `PermissionDenied`, which Django turns into the 403 page.
+
+Customer scopes: a role group gives its role on every customer; a grant (`portal.models.StaffGrant`)
+gives a role on a scope, a named set of customers. A person's `Reach` says which role they have on
+which customer. Work on one customer first *enters* it (`enter_customer`): outside the person's
+reach that is a 404, as if the customer did not exist, and every later question in the request
+(or command run) is answered for the role on that customer. `require_capability` enters the
+customer a URL names; commands enter theirs once they have found it. Pages not about one customer
+(dashboard, search, customers list, audit log) ask `visible_customers` and hand the set down to the
+directory's and the audit log's queries.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Concatenate, Final, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db.models import CharField, Count, Value
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
+
+from portal.models import StaffGrant
 
 P = ParamSpec("P")
 RequestT = TypeVar("RequestT", bound=HttpRequest)
@@ -101,7 +114,10 @@ NO_ROLE_MESSAGE: Final = (
     "Ask a superuser to give you a role: Admin agent, Helpdesk agent or Sales agent."
 )
 
-_CACHE_ATTRIBUTE = "_portal_role"
+NOT_IN_REACH: Final = "The partner has no such customer."
+
+_REACH_ATTRIBUTE = "_portal_reach"
+_ENTERED_ATTRIBUTE = "_portal_customer"
 
 
 class NoRoleError(PermissionDenied):
@@ -111,25 +127,134 @@ class NoRoleError(PermissionDenied):
         super().__init__(NO_ROLE_MESSAGE)
 
 
-def role_of(user: StaffUser | None) -> Role | None:
-    """The staff member's role, or None (anonymous, inactive, or in no role group).
+def _stronger(first: Role | None, second: Role | None) -> Role | None:
+    ranked = [role for role in _PRECEDENCE if role in (first, second)]
+    return ranked[0] if ranked else None
 
-    Superusers count as Admin agents. The answer is cached on the user object, which lives for one
-    request, so a page that asks many questions costs one query.
+
+@dataclass(frozen=True)
+class Reach:
+    """Which role a staff member has on which customer: one on every customer (a role group, or
+    a grant on a scope of all customers) and stronger ones on some (grants on listed scopes)."""
+
+    everywhere: Role | None
+    # Customer id (lower case) → a role stronger than `everywhere` there.
+    customers: Mapping[str, Role] = field(default_factory=dict)
+
+    @property
+    def top(self) -> Role | None:
+        """The strongest role anywhere: what a page not about one customer offers."""
+        return _stronger(
+            self.everywhere, min(self.customers.values(), key=_PRECEDENCE.index, default=None)
+        )
+
+    @property
+    def uniform(self) -> bool:
+        """The same role on every customer: no question needs to know which."""
+        return not self.customers
+
+    def role_on(self, customer_id: str) -> Role | None:
+        return self.customers.get(str(customer_id).lower(), self.everywhere)
+
+    def customer_ids(self, capability: Capability = Capability.VIEW) -> frozenset[str] | None:
+        """The customers on which the role allows `capability`; None means every customer."""
+        if self.everywhere is not None and capability in _CAPABILITIES[self.everywhere]:
+            return None
+        return frozenset(
+            customer
+            for customer, role in self.customers.items()
+            if capability in _CAPABILITIES[role]
+        )
+
+    @classmethod
+    def build(cls, everywhere: Role | None, grants: Iterable[tuple[Role, str | None]]) -> Reach:
+        """From the role everywhere and (role, customer id) pairs, None standing for every
+        customer: each customer keeps its strongest role, and only where it beats `everywhere`."""
+        customers: dict[str, Role] = {}
+        for role, customer in grants:
+            if customer is None:
+                everywhere = _stronger(everywhere, role)
+            else:
+                customers[customer.lower()] = (
+                    _stronger(customers.get(customer.lower()), role) or role
+                )
+        return cls(
+            everywhere,
+            {
+                customer: role
+                for customer, role in customers.items()
+                if _stronger(role, everywhere) is role and role is not everywhere
+            },
+        )
+
+
+def reach_of(user: StaffUser | None) -> Reach:
+    """The staff member's roles per customer (nothing for anonymous or inactive accounts).
+
+    Superusers are Admin agents everywhere. Read once per request, in one query (the role
+    groups as grants on every customer, and the grants with their scopes' customers), so a
+    change of role or scope applies from the next request.
     """
     if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    cached: Role | str | None = getattr(user, _CACHE_ATTRIBUTE, "unset")
-    if cached != "unset":
-        return cached if isinstance(cached, Role) else None
-    role: Role | None
+        return Reach(None)
+    cached: Reach | None = getattr(user, _REACH_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
     if getattr(user, "is_superuser", False):
-        role = Role.ADMIN
+        reach = Reach(Role.ADMIN)
     else:
-        names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
-        role = next((candidate for candidate in _PRECEDENCE if candidate.value in names), None)
-    setattr(user, _CACHE_ATTRIBUTE, role)
-    return role
+        groups = user.groups.values_list(  # type: ignore[attr-defined]
+            "name", Value(True), Value(None, output_field=CharField())
+        )
+        grants = StaffGrant.objects.filter(staff_id=user.pk).values_list(
+            "role", "scope__all_customers", "scope__members__customer_id"
+        )
+        roles = {role.value: role for role in Role}
+        reach = Reach.build(
+            None,
+            (
+                (roles[name], None if every else customer)
+                for name, every, customer in groups.union(grants, all=True)
+                if name in roles and (every or customer is not None)
+            ),
+        )
+    setattr(user, _REACH_ATTRIBUTE, reach)
+    return reach
+
+
+def enter_customer(user: StaffUser | None, customer_id: object) -> None:
+    """Work on this customer from here on: Http404 outside the person's reach (as if it did not
+    exist; NoRoleError without any role), and later questions are answered for its role."""
+    reach = reach_of(user)
+    if reach.top is None:
+        raise NoRoleError
+    if reach.role_on(str(customer_id)) is None:
+        raise Http404(NOT_IN_REACH)
+    setattr(user, _ENTERED_ATTRIBUTE, str(customer_id).lower())
+
+
+def entered_customer(user: StaffUser | None) -> str | None:
+    return getattr(user, _ENTERED_ATTRIBUTE, None)
+
+
+def visible_customers(
+    user: StaffUser | None, capability: Capability = Capability.VIEW
+) -> frozenset[str] | None:
+    """The customers this person may see (or export, with `capability`): None means all. The set
+    is what the directory's and the audit log's queries take."""
+    return reach_of(user).customer_ids(capability)
+
+
+def role_of(user: StaffUser | None) -> Role | None:
+    """The staff member's role, or None (anonymous, inactive, or no role at all).
+
+    On the customer entered (`enter_customer`), the role there; otherwise the strongest role
+    anywhere, which is what pages not about one customer offer (each customer they list is then
+    filtered by `visible_customers`).
+    """
+    reach = reach_of(user)
+    entered = entered_customer(user)
+    return reach.role_on(entered) if entered is not None else reach.top
 
 
 def has_capability(user: StaffUser | None, capability: Capability) -> bool:
@@ -178,6 +303,8 @@ def can_act_on_user(
     """
     if action not in TARGETED_ACTIONS:
         raise ValueError(f"{action} is not an action on one customer user")
+    if entered_customer(user) is None and not reach_of(user).uniform:
+        raise RuntimeError("enter_customer() first: this person's role depends on the customer")
     if not has_capability(user, action):
         return False
     return not target_holds_directory_role or role_of(user) is Role.ADMIN
@@ -223,7 +350,8 @@ def require_capability(
     Callable[Concatenate[RequestT, P], HttpResponseBase],
 ]:
     """View decorator: sign-in first (redirect; htmx gets HX-Redirect from the middleware), then
-    the capability (PermissionDenied → the 403 page)."""
+    the customer the URL names, if any (entered: 404 outside the person's reach), then the
+    capability (PermissionDenied → the 403 page)."""
 
     def decorator(
         view: Callable[Concatenate[RequestT, P], HttpResponseBase],
@@ -232,6 +360,8 @@ def require_capability(
         def wrapper(request: RequestT, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if "customer_id" in kwargs:
+                enter_customer(request.user, kwargs["customer_id"])
             check_capability(request.user, capability)
             return view(request, *args, **kwargs)
 
@@ -248,3 +378,39 @@ def template_capabilities(user: StaffUser | None) -> dict[str, Any]:
     """
     granted = capabilities_of(user)
     return {capability.value: capability in granted for capability in Capability}
+
+
+def staff_reaching(customer_id: str) -> list[tuple[User, Role]]:
+    """Every active staff member with a role on this customer, and that role, by username (the
+    admin's "Who can reach a customer"; a few dozen staff, two small queries each)."""
+    reaching = []
+    for staff in User.objects.filter(is_active=True).order_by("username"):
+        role = reach_of(staff).role_on(customer_id)
+        if role is not None:
+            reaching.append((staff, role))
+    return reaching
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    """One of a person's roles as their page shows it: on every customer, or on a scope."""
+
+    role: Role
+    scope: str  # "" for every customer
+    customers: int  # the scope's customers (0 for every customer)
+
+
+def roles_listed(user: StaffUser | None) -> list[RoleLine]:
+    """The person's roles per scope, strongest first: their page says what they can reach."""
+    if user is None or not user.is_authenticated:
+        return []
+    if getattr(user, "is_superuser", False):
+        return []  # the page says a superuser is an Admin agent everywhere
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    lines = [RoleLine(role, "", 0) for role in _PRECEDENCE if role.value in names]
+    grants = StaffGrant.objects.filter(staff_id=user.pk).select_related("scope")
+    for grant in grants.annotate(customer_count=Count("scope__members")):
+        every = grant.scope.all_customers
+        count = 0 if every else int(getattr(grant, "customer_count", 0))
+        lines.append(RoleLine(Role(grant.role), "" if every else grant.scope.name, count))
+    return sorted(lines, key=lambda line: (_PRECEDENCE.index(line.role), line.scope))

@@ -3,9 +3,9 @@
 `entra_sign_in_begin` starts the flow (the caller keeps the returned flow in the session and
 sends the browser to its `auth_uri`); `entra_sign_in_complete` redeems Entra's answer, reads the
 id token's claims (`oid`, `tid`, `preferred_username`, `name`, `groups`) and returns the staff
-account, created on first sign-in. Its role groups are set from `PORTAL_ENTRA_GROUP_ROLES` at
-every sign-in, so a role taken away in Entra is gone at the next one, and a member of no mapped
-group has no role (the portal then shows its "no role" page).
+account, created on first sign-in. Its role groups, and its roles on customer scopes, are set from
+`PORTAL_ENTRA_GROUP_ROLES` at every sign-in, so a role taken away in Entra is gone at the next one,
+and a member of no mapped group has no role (the portal then shows its "no role" page).
 
 No token is kept: msal gets a throwaway in-memory cache, and the tokens in its answer are dropped
 as soon as the claims are read. Nothing here logs a token; errors carry Entra's code and the first
@@ -28,7 +28,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import EntraAccount
+from portal.models import CustomerScope, EntraAccount, StaffGrant
 from portal.staff.entra_settings import GUID
 
 logger = logging.getLogger(__name__)
@@ -239,7 +239,12 @@ def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> 
     """
     tenant_id, object_id = _checked_identity(claims, config)
     groups = {str(group).lower() for group in claims.get("groups") or []}
-    roles = sorted({config.group_roles[group] for group in groups if group in config.group_roles})
+    granted = {config.group_roles[group] for group in groups if group in config.group_roles}
+    # "Admin agent" is the role on every customer (its group); "Admin agent@Team North" on a scope.
+    roles = sorted(grant for grant in granted if "@" not in grant)
+    scoped = sorted(
+        (role, scope) for role, _, scope in (grant.partition("@") for grant in granted) if scope
+    )
     username = str(claims.get("preferred_username") or f"entra-{object_id}").lower()[:150]
     first_name, last_name = _name_parts(claims)
     with transaction.atomic():
@@ -273,12 +278,35 @@ def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> 
         user.set_unusable_password()
         user.save(update_fields=["username", "first_name", "last_name", "email", "password"])
         user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
+        _entra_grants_set(user, scoped)
         account.last_sign_in_at = timezone.now()
         account.save(update_fields=["last_sign_in_at"])
     logger.info(
         "Signed in with Microsoft: %s (object id %s), roles: %s",
         username,
         object_id,
-        ", ".join(roles) or "none",
+        ", ".join([*roles, *(f"{role} on {scope}" for role, scope in scoped)]) or "none",
     )
     return user
+
+
+def _entra_grants_set(user: User, scoped: list[tuple[str, str]]) -> None:
+    """The account's roles on scopes become exactly those its groups map to; grants a superuser
+    gave by hand stay. A scope the setting names but nobody made grants nothing (and says so)."""
+    StaffGrant.objects.filter(staff=user, from_entra=True).delete()
+    scopes = {
+        scope.name: scope for scope in CustomerScope.objects.filter(name__in=[s for _, s in scoped])
+    }
+    for role, name in scoped:
+        scope = scopes.get(name)
+        if scope is None:
+            logger.warning(
+                "PORTAL_ENTRA_GROUP_ROLES names the scope %r, which does not exist: %s gets no "
+                "role from it. Create the scope in the admin (Customer scopes).",
+                name,
+                user.get_username(),
+            )
+            continue
+        StaffGrant.objects.get_or_create(
+            staff=user, role=role, scope=scope, defaults={"from_entra": True}
+        )

@@ -20,30 +20,38 @@ _MULTI_TENANT: Final = frozenset({"common", "organizations", "consumers"})
 
 
 def parse_group_roles(name: str, raw: str) -> dict[str, str]:
-    """`<group object id>=<role>, ...` → `{group id: role name}`; a loud error names the bad item.
+    """`<group object id>=<role>[@<scope>], ...` → `{group id: "role" or "role@scope"}`; a loud
+    error names the bad item.
 
-    Role names match in any case (`admin agent` is `Admin agent`); a group listed twice is an
-    error rather than a silent choice between its two roles.
+    Without `@<scope>` the group gives its role on every customer; with it, on the customer scope
+    of that name (managed in the admin; `portal.staff.entra` splits the two). Role names match in
+    any case (`admin agent` is `Admin agent`); a group listed twice is an error rather than a
+    silent choice between its two roles.
     """
     by_lower = {role.lower(): role for role in ROLE_NAMES}
     mapping: dict[str, str] = {}
     for item in (part.strip() for part in raw.split(",")):
         if not item:
             continue
-        group, separator, role = (piece.strip() for piece in item.partition("="))
+        group, separator, granted = (piece.strip() for piece in item.partition("="))
+        role, at, scope = (piece.strip() for piece in granted.partition("@"))
         group = group.lower()
         if not separator or not GUID.match(group):
             raise ImproperlyConfigured(
-                f"{name}: {item!r} is not <group object id>=<role>, e.g. "
-                "0f6b2c1e-1234-4abc-9def-0123456789ab=Helpdesk agent."
+                f"{name}: {item!r} is not <group object id>=<role>[@<scope>], e.g. "
+                "0f6b2c1e-1234-4abc-9def-0123456789ab=Helpdesk agent@Team North."
             )
         if role.lower() not in by_lower:
             raise ImproperlyConfigured(
                 f"{name}: {role!r} is not a role; use one of {', '.join(ROLE_NAMES)}."
             )
+        if at and not scope:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} names no scope after '@', e.g. {group}={role}@Team North."
+            )
         if group in mapping:
             raise ImproperlyConfigured(f"{name}: the group {group} is listed twice.")
-        mapping[group] = by_lower[role.lower()]
+        mapping[group] = f"{by_lower[role.lower()]}@{scope}" if scope else by_lower[role.lower()]
     return mapping
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.records import Action, Actor, audit_record, audit_sign_in
-from portal.staff.access import role_of
+from portal.staff.access import role_of, roles_listed
 from portal.staff.entra import EntraSignInError, entra_sign_in_begin, entra_sign_in_complete
 from portal.staff.second_factor import enrolled, needs_second_factor
 from portal.staff.sessions import SIGNED_IN_AT, idle_seconds, sign_out_everywhere
@@ -171,6 +171,7 @@ def account(request: HttpRequest) -> HttpResponse:
     signed_in_at = request.session.get(SIGNED_IN_AT)
     context = {
         "role": role_of(request.user),
+        "roles": roles_listed(request.user),
         "microsoft": request.session.get(BACKEND_SESSION_KEY) == BACKEND,
         "signed_in_at": (
             datetime.fromtimestamp(float(signed_in_at), UTC) if signed_in_at else None

@@ -206,12 +206,18 @@ class DashboardJobs:
     awaiting_passwords: list[JobSummary]  # the staff member's finished uploads with passwords
 
 
-def bulk_jobs_dashboard(*, staff: User, now: datetime | None = None) -> DashboardJobs:
-    """The dashboard's uploads: every upload in progress or stalled, and the staff member's own
-    uploads whose passwords wait to be downloaded, soonest erased first."""
+def bulk_jobs_dashboard(
+    *, staff: User, now: datetime | None = None, customer_ids: frozenset[str] | None = None
+) -> DashboardJobs:
+    """The dashboard's uploads: every upload in progress or stalled (of `customer_ids` only,
+    when given), and the staff member's own uploads whose passwords wait to be downloaded,
+    soonest erased first."""
     now = now or timezone.now()
-    active = _summaries(BulkJob.objects.filter(state__in=BulkJob.ACTIVE_STATES), now)
-    waiting_jobs = BulkJob.objects.filter(
+    jobs = BulkJob.objects.all()
+    if customer_ids is not None:
+        jobs = jobs.filter(customer_id__in=customer_ids)
+    active = _summaries(jobs.filter(state__in=BulkJob.ACTIVE_STATES), now)
+    waiting_jobs = jobs.filter(
         created_by=staff,
         state__in=BulkJob.DONE_STATES,
         rows__password_available_at__isnull=False,
