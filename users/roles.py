@@ -59,3 +59,21 @@ def privileged_among(role_ids: Iterable[str], role_names: Mapping[str, str]) -> 
 def privileged_confirmation(role_ids: Iterable[str]) -> str:
     """The value a form carries once the person confirmed granting exactly these roles."""
     return ",".join(sorted(set(role_ids)))
+
+
+class PrivilegedRoleNotConfirmed(Exception):
+    """A privileged directory role would be granted without the person having confirmed it."""
+
+    def __init__(self, role_ids: list[str]) -> None:
+        super().__init__("Granting a privileged role needs a confirmation.")
+        self.role_ids = role_ids
+
+
+def refuse_unconfirmed_privileged(
+    role_ids: Iterable[str], role_names: Mapping[str, str], *, confirmed: frozenset[str]
+) -> None:
+    """PrivilegedRoleNotConfirmed naming the privileged roles of `role_ids` not in `confirmed`
+    (what the person confirmed granting, `privileged_confirmation`)."""
+    unconfirmed = set(privileged_among(role_ids, role_names)) - confirmed
+    if unconfirmed:
+        raise PrivilegedRoleNotConfirmed(sorted(unconfirmed))

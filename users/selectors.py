@@ -1,6 +1,6 @@
 """Reading a user live for a page, a command or a guard: the user page's details, whether an
 account is protected (holds a directory role), and the fingerprint of the user as a page was
-loaded with, which a submit is compared against (`users.services.user_update`).
+loaded with, which a submit is compared against (`users.updates.user_update`).
 
 Every read also writes what it found through to the directory, so the lists show it.
 """

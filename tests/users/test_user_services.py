@@ -35,8 +35,9 @@ from tests.sandbox_data import (
     make_sku,
     make_user,
 )
-from users import assignments, restores, selectors, services
+from users import assignments, restores, selectors, services, updates
 from users.models import OneTimeRequest
+from users.roles import PrivilegedRoleNotConfirmed
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -270,7 +271,7 @@ def test_a_second_save_after_an_unconfirmed_one_cannot_know_the_password(
 
 
 def test_a_privileged_role_is_not_granted_unless_confirmed(scene: Scene) -> None:
-    with pytest.raises(services.PrivilegedRoleNotConfirmed) as refused:
+    with pytest.raises(PrivilegedRoleNotConfirmed) as refused:
         services.user_create(
             pc=partner_center(),
             audit=scene.audit,
@@ -369,12 +370,12 @@ def test_update_delete_and_restore_write_through(scene: Scene) -> None:
     details = selectors.user_details(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
-    services.user_update(
+    updates.user_update(
         pc=pc,
         audit=scene.audit,
         user_id=str(scene.bob.pk),
         fingerprint=details.fingerprint,
-        changes=services.UserChanges(
+        changes=updates.UserChanges(
             display_name="Robert Builder",
             role_ids=frozenset({HELPDESK_ADMIN}),
             sku_ids=frozenset({BUSINESS_BASIC}),
@@ -422,12 +423,12 @@ def test_submit_sends_only_what_changed_and_an_emptied_field_is_cleared(scene: S
     details = selectors.user_details(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
-    steps = services.user_update(
+    steps = updates.user_update(
         pc=pc,
         audit=scene.audit,
         user_id=str(scene.bob.pk),
         fingerprint=details.fingerprint,
-        changes=services.UserChanges(
+        changes=updates.UserChanges(
             first_name="",
             last_name="",
             display_name="Robert Builder",
@@ -451,13 +452,13 @@ def test_a_concurrent_change_is_shown_not_overwritten(scene: Scene) -> None:
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
     CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Changed Elsewhere")
-    with pytest.raises(services.ConcurrentChange) as conflict:
-        services.user_update(
+    with pytest.raises(updates.ConcurrentChange) as conflict:
+        updates.user_update(
             pc=pc,
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=services.UserChanges(display_name="Mine"),
+            changes=updates.UserChanges(display_name="Mine"),
         )
     assert conflict.value.current.display_name == "Changed Elsewhere"
     scene.bob.refresh_from_db()
@@ -467,12 +468,12 @@ def test_a_concurrent_change_is_shown_not_overwritten(scene: Scene) -> None:
 
 def test_a_forged_fingerprint_is_refused(scene: Scene) -> None:
     with pytest.raises(selectors.BadFingerprint):
-        services.user_update(
+        updates.user_update(
             pc=partner_center(),
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint="not-signed",
-            changes=services.UserChanges(display_name="Mine"),
+            changes=updates.UserChanges(display_name="Mine"),
         )
 
 
@@ -482,12 +483,12 @@ def test_submit_changes_roles_and_licences(scene: Scene) -> None:
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
     )
     assert details.is_protected
-    steps = services.user_update(
+    steps = updates.user_update(
         pc=pc,
         audit=scene.audit,
         user_id=str(scene.alice.pk),
         fingerprint=details.fingerprint,
-        changes=services.UserChanges(
+        changes=updates.UserChanges(
             role_ids=frozenset({HELPDESK_ADMIN}),
             sku_ids=frozenset({BUSINESS_BASIC}),
             privileged_confirmed=frozenset({HELPDESK_ADMIN}),
@@ -510,12 +511,12 @@ def test_an_invalid_change_is_audited_as_failed_and_raised(scene: Scene) -> None
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
     with pytest.raises(InvalidInput):
-        services.user_update(
+        updates.user_update(
             pc=pc,
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=services.UserChanges(user_principal_name="bob@elsewhere.example"),
+            changes=updates.UserChanges(user_principal_name="bob@elsewhere.example"),
         )
     [record] = records(Action.USER_UPDATE)
     assert record.outcome == "failed"
@@ -534,13 +535,13 @@ def test_a_stale_page_changes_only_what_was_changed_on_it(scene: Scene) -> None:
     LicenseAssignment.objects.create(user=scene.bob, sku=customer.skus.get(sku_id=BUSINESS_BASIC))
     RoleMember.objects.filter(user=scene.alice).delete()
     for details, person in ((bob, scene.bob), (alice, scene.alice)):
-        services.user_update(
+        updates.user_update(
             pc=pc,
             audit=scene.audit,
             user_id=str(person.pk),
             fingerprint=details.fingerprint,
             # The page's check boxes as they were loaded: unchanged by the person.
-            changes=services.UserChanges(
+            changes=updates.UserChanges(
                 display_name=f"{person.display_name} (new)",
                 role_ids=frozenset(role_id for role_id, _ in details.roles),
                 sku_ids=frozenset(details.sku_ids),
@@ -565,12 +566,12 @@ def test_a_role_changed_on_a_stale_page_keeps_what_others_did_meanwhile(scene: S
     customer = _customer(scene)
     RoleMember.objects.create(role=customer.roles.get(role_id=HELPDESK_ADMIN), user=scene.alice)
     # The page unchecks Global Administrator; Helpdesk Administrator, granted meanwhile, stays.
-    steps = services.user_update(
+    steps = updates.user_update(
         pc=pc,
         audit=scene.audit,
         user_id=str(scene.alice.pk),
         fingerprint=details.fingerprint,
-        changes=services.UserChanges(
+        changes=updates.UserChanges(
             role_ids=frozenset(), roles_offered=frozenset(scene.role_names)
         ),
         role_names=scene.role_names,
@@ -591,13 +592,13 @@ def test_a_clash_on_a_field_both_changed_changes_nothing_and_reports_roles_too(
     CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Theirs")
     customer = _customer(scene)
     RoleMember.objects.create(role=customer.roles.get(role_id=HELPDESK_ADMIN), user=scene.bob)
-    with pytest.raises(services.ConcurrentChange) as conflict:
-        services.user_update(
+    with pytest.raises(updates.ConcurrentChange) as conflict:
+        updates.user_update(
             pc=pc,
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=services.UserChanges(
+            changes=updates.UserChanges(
                 display_name="Mine",
                 sku_ids=frozenset({BUSINESS_BASIC}),
                 usage_location="FR",
@@ -617,12 +618,12 @@ def test_the_same_change_made_meanwhile_is_no_conflict(scene: Scene) -> None:
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
     CustomerUser.objects.filter(pk=scene.bob.pk).update(display_name="Robert Builder")
-    steps = services.user_update(
+    steps = updates.user_update(
         pc=pc,
         audit=scene.audit,
         user_id=str(scene.bob.pk),
         fingerprint=details.fingerprint,
-        changes=services.UserChanges(display_name="Robert Builder", usage_location="FR"),
+        changes=updates.UserChanges(display_name="Robert Builder", usage_location="FR"),
     )
     assert steps == [assignments.Step("Saved the user's details", True)]
     [record] = records(Action.USER_UPDATE)
@@ -634,15 +635,13 @@ def test_granting_a_privileged_role_on_the_user_page_needs_a_confirmation(scene:
     details = selectors.user_details(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.bob.pk)
     )
-    with pytest.raises(services.PrivilegedRoleNotConfirmed):
-        services.user_update(
+    with pytest.raises(PrivilegedRoleNotConfirmed):
+        updates.user_update(
             pc=pc,
             audit=scene.audit,
             user_id=str(scene.bob.pk),
             fingerprint=details.fingerprint,
-            changes=services.UserChanges(
-                display_name="Changed", role_ids=frozenset({GLOBAL_ADMIN})
-            ),
+            changes=updates.UserChanges(display_name="Changed", role_ids=frozenset({GLOBAL_ADMIN})),
             role_names=scene.role_names,
         )
     scene.bob.refresh_from_db()
@@ -651,12 +650,12 @@ def test_granting_a_privileged_role_on_the_user_page_needs_a_confirmation(scene:
     alice = selectors.user_details(
         pc=pc, customer_id=scene.customer_id, user_id=str(scene.alice.pk)
     )
-    services.user_update(
+    updates.user_update(
         pc=pc,
         audit=scene.audit,
         user_id=str(scene.alice.pk),
         fingerprint=alice.fingerprint,
-        changes=services.UserChanges(role_ids=frozenset()),
+        changes=updates.UserChanges(role_ids=frozenset()),
         role_names=scene.role_names,
     )
     assert not scene.alice.role_members.exists()

@@ -23,7 +23,7 @@ from users.command_io import (
 )
 from users.commands import Invocation, UserCommand
 from users.selectors import EDITABLE_FIELDS, UserDetails, user_details
-from users.services import ConcurrentChange, UserChanges, user_update
+from users.updates import ConcurrentChange, UserChanges, user_update
 
 _OPTIONS = {name: "--" + name.replace("_", "-") for name in EDITABLE_FIELDS}
 _FORCE = "force_change_password_next_sign_in"
