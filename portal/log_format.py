@@ -4,7 +4,8 @@ and staff member — for every process (web, workers, maintenance, gunicorn itse
 
 Plain `logging`, no Django: gunicorn's master configures its own loggers with this before the
 portal is imported (`docker/gunicorn.conf.py`). Records are redacted when they are made
-(`portal.log_redaction`), so what is formatted here is already safe.
+(`portal.log_redaction`), so what is formatted here is already safe. `logging_config` is the
+portal's own `LOGGING`, which puts these to work.
 """
 
 from __future__ import annotations
@@ -76,3 +77,29 @@ class RepeatedTracebackFilter(logging.Filter):
             return True
         self._shown[key] = now
         return True
+
+
+def logging_config(*, level: str, as_json: bool) -> dict[str, Any]:
+    """Django's `LOGGING`: every record to standard output at `level` (DEBUG, INFO, ...), as a
+    readable line or (`as_json`) a JSON object, ending with the request id it was written under."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": "portal.request_context.RequestIdFilter"},
+            "repeated_tracebacks": {"()": "portal.log_format.RepeatedTracebackFilter"},
+        },
+        "formatters": {
+            "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(request_suffix)s"},
+            "json": {"()": "portal.log_format.JsonFormatter"},
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "json" if as_json else "line",
+                "filters": ["request_id", "repeated_tracebacks"],
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+    }

@@ -2,18 +2,16 @@
 
 The defaults run the portal on SQLite against the embedded Partner Center sandbox, so a fresh
 checkout works with no configuration; live mode refuses to start without what it needs.
+Every variable is read here, through the strict readers of `portal/env.py`; the checks that
+refuse a bad value, and the builders of the longer settings, are in `portal/settings_checks.py`
+(and `portal/staff/entra_settings.py`, `portal.log_format.logging_config`).
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import dj_database_url
-from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -28,6 +26,15 @@ from portal.env import (
     env_secret,
     env_str,
     env_time_zone,
+)
+from portal.log_format import logging_config
+from portal.settings_checks import (
+    check_partner_center_app,
+    checked_hosts,
+    encryption_keys,
+    portal_database,
+    sandbox_database,
+    secret_key,
 )
 from portal.staff.entra_settings import check_entra_settings, parse_group_roles
 
@@ -54,32 +61,8 @@ DEBUG = env_bool("DEBUG", default=False)
 if DEBUG and not SANDBOX_ENABLED:
     raise ImproperlyConfigured("DEBUG must be false in live mode: its error pages show settings.")
 
-
-def _secret_key() -> str:
-    key = env_secret("DJANGO_SECRET_KEY")
-    if key:
-        if len(key) < 50:
-            raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
-        # What `check --deploy` calls weak (security.W009): few distinct characters, or the key
-        # `startproject` generates for development.
-        if len(set(key)) < 5 or key.startswith("django-insecure-"):
-            raise ImproperlyConfigured(
-                "DJANGO_SECRET_KEY is not random enough: use at least 50 random characters."
-            )
-        return key
-    if not SANDBOX_ENABLED:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required.")
-    # Sandbox mode: a key made once and kept beside the SQLite files, so sessions survive restarts
-    # without anyone having to configure anything.
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(64), encoding="utf-8")
-        key_file.chmod(0o600)
-    return key_file.read_text(encoding="utf-8").strip()
-
-
-SECRET_KEY = _secret_key()
+# Sandbox mode without one makes a key once and keeps it beside the SQLite files.
+SECRET_KEY = secret_key(env_secret("DJANGO_SECRET_KEY"), sandbox=SANDBOX_ENABLED, data_dir=DATA_DIR)
 # Rotating DJANGO_SECRET_KEY: the previous keys, comma-separated, still verify what they signed
 # (sessions, password reset links) until they are dropped (README: "Keys").
 SECRET_KEY_FALLBACKS = [
@@ -87,82 +70,30 @@ SECRET_KEY_FALLBACKS = [
 ]
 
 _LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", _LOCAL_HOSTS if SANDBOX_ENABLED else [])
-if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS is required in live mode (comma-separated).")
-for _host in ALLOWED_HOSTS:
-    # Host names only: a URL here would never match, and `*` accepts forged Host headers.
-    if "/" in _host or (_host == "*" and not SANDBOX_ENABLED):
-        raise ImproperlyConfigured(
-            f"ALLOWED_HOSTS takes host names such as portal.example.com, not {_host!r}."
-        )
+ALLOWED_HOSTS = checked_hosts(
+    env_list("ALLOWED_HOSTS", _LOCAL_HOSTS if SANDBOX_ENABLED else []), sandbox=SANDBOX_ENABLED
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Encryption of stored secrets (portal.crypto) ---------------------------------------------
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation). Sandbox mode without
 # one derives a key from SECRET_KEY; live mode never does, so it needs its own.
-
-
-# `manage.py portal_encryption_key` prints one too, but only once settings load.
-_MAKE_A_KEY = (
-    'Make one with: python -c "from cryptography.fernet import Fernet; '
-    'print(Fernet.generate_key().decode())"'
+PORTAL_ENCRYPTION_KEYS = encryption_keys(
+    env_secret("PORTAL_ENCRYPTION_KEY"), sandbox=SANDBOX_ENABLED
 )
 
-
-def _encryption_keys() -> list[str]:
-    raw = env_secret("PORTAL_ENCRYPTION_KEY")
-    keys = [key.strip() for key in raw.split(",") if key.strip()]
-    for position, key in enumerate(keys, start=1):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            # The value itself is a secret: name its position, never echo it.
-            raise ImproperlyConfigured(
-                f"PORTAL_ENCRYPTION_KEY: key {position} is not a Fernet key (32 bytes, url-safe "
-                f"base64). {_MAKE_A_KEY}"
-            ) from None
-    if not keys and not SANDBOX_ENABLED:
-        raise ImproperlyConfigured(
-            "PORTAL_ENCRYPTION_KEY (or PORTAL_ENCRYPTION_KEY_FILE) is required in live mode. "
-            + _MAKE_A_KEY
-        )
-    return keys
-
-
-PORTAL_ENCRYPTION_KEYS: list[str] = _encryption_keys()
-
-# --- Partner Center sign-in (live mode; portal.partnercenter.msal_auth) ---------------------
+# --- Partner Center sign-in (live mode; portal.partnercenter.msal_app) ----------------------
 # The partner's Entra app registered in Partner Center: its tenant, application (client) id and
 # client secret. Sandbox mode needs none of them.
 PARTNER_CENTER_TENANT_ID = env_str("PARTNER_CENTER_TENANT_ID")
 PARTNER_CENTER_APP_ID = env_str("PARTNER_CENTER_APP_ID")
 PARTNER_CENTER_APP_SECRET = env_secret("PARTNER_CENTER_APP_SECRET")
-_GUID = r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 if not SANDBOX_ENABLED:
-    _missing = [
-        name
-        for name, value in [
-            ("PARTNER_CENTER_TENANT_ID", PARTNER_CENTER_TENANT_ID),
-            ("PARTNER_CENTER_APP_ID", PARTNER_CENTER_APP_ID),
-            ("PARTNER_CENTER_APP_SECRET", PARTNER_CENTER_APP_SECRET),
-        ]
-        if not value
-    ]
-    if _missing:
-        raise ImproperlyConfigured(f"Live mode needs {', '.join(_missing)}.")
-    if not re.fullmatch(_GUID, PARTNER_CENTER_APP_ID):
-        raise ImproperlyConfigured(
-            f"PARTNER_CENTER_APP_ID must be the app's application (client) id, a GUID, not "
-            f"{PARTNER_CENTER_APP_ID!r}."
-        )
-    if not re.fullmatch(_GUID, PARTNER_CENTER_TENANT_ID) and not re.fullmatch(
-        r"(?i)[a-z0-9-]+(\.[a-z0-9-]+)+", PARTNER_CENTER_TENANT_ID
-    ):
-        raise ImproperlyConfigured(
-            "PARTNER_CENTER_TENANT_ID must be the partner's tenant id (a GUID) or its domain "
-            f"(contoso.onmicrosoft.com), not {PARTNER_CENTER_TENANT_ID!r}."
-        )
+    check_partner_center_app(
+        tenant_id=PARTNER_CENTER_TENANT_ID,
+        app_id=PARTNER_CENTER_APP_ID,
+        app_secret=PARTNER_CENTER_APP_SECRET,
+    )
 
 # --- Applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -242,67 +173,11 @@ TEMPLATES = [
 # the process, so its writes never join a portal transaction). In live mode the sandbox alias
 # points at the portal's database: its tables exist there but stay empty, so the migrations a
 # deployment runs never depend on the mode.
-
-
-def _sqlite(name: str) -> dict[str, Any]:
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / f"{name}.sqlite3",
-        "OPTIONS": {
-            # Several processes (web, worker, maintenance) share these files: WAL lets readers
-            # work beside a writer, the timeout waits for a lock instead of failing at once, and
-            # IMMEDIATE takes the write lock at BEGIN so a transaction never fails half-way when
-            # it upgrades from reading to writing.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
-        },
-        # File-backed test databases, so that tests can hand them to a child process.
-        "TEST": {"NAME": DATA_DIR / f"test_{name}.sqlite3"},
-    }
-
-
-def _database(variable: str, fallback: dict[str, Any]) -> dict[str, Any]:
-    url = env_secret(variable)
-    if not url:
-        return fallback
-    try:
-        config: dict[str, Any] = dict(
-            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        )
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{variable} is not a database URL: {error}") from None
-    if config.get("ENGINE") == "django.db.backends.sqlite3":
-        return {**_sqlite("unused"), "NAME": config["NAME"], "TEST": {}}
-    return config
-
-
-if not SANDBOX_ENABLED and not env_secret("DATABASE_URL"):
-    raise ImproperlyConfigured(
-        "DATABASE_URL is required in live mode, e.g. postgres://portal:secret@db:5432/portal."
-    )
-DEFAULT_DB = _database("DATABASE_URL", _sqlite("portal"))
-if not DEFAULT_DB.get("NAME"):
-    raise ImproperlyConfigured("DATABASE_URL names no database (postgres://host:5432/<name>).")
-if not SANDBOX_ENABLED and DEFAULT_DB["ENGINE"] == "django.db.backends.sqlite3":
-    raise ImproperlyConfigured(
-        "DATABASE_URL: live mode needs PostgreSQL (postgres://...), not SQLite: several "
-        "processes write at once, and backups and upgrades assume PostgreSQL."
-    )
-if not SANDBOX_ENABLED and DEFAULT_DB.get("PASSWORD") == "portal":
-    raise ImproperlyConfigured(
-        "DATABASE_URL uses the default password 'portal' in live mode: set POSTGRES_PASSWORD "
-        "(Docker Compose) or a password of your own in DATABASE_URL."
-    )
+DEFAULT_DB = portal_database(env_secret("DATABASE_URL"), sandbox=SANDBOX_ENABLED, data_dir=DATA_DIR)
 if SANDBOX_ENABLED:
-    if DEFAULT_DB["ENGINE"] == "django.db.backends.sqlite3":
-        _sandbox_fallback = _sqlite("sandbox")
-    else:
-        _sandbox_fallback = {**DEFAULT_DB, "NAME": f"{DEFAULT_DB['NAME']}_sandbox"}
-    SANDBOX_DB = _database("SANDBOX_DATABASE_URL", _sandbox_fallback)
+    SANDBOX_DB = sandbox_database(env_secret("SANDBOX_DATABASE_URL"), DEFAULT_DB, data_dir=DATA_DIR)
 else:
     SANDBOX_DB = dict(DEFAULT_DB)
-
 DATABASES = {"default": DEFAULT_DB, "sandbox": SANDBOX_DB}
 DATABASE_ROUTERS = ["portal.routers.SandboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -520,29 +395,9 @@ STORAGES = {
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), default="info").upper()
 # text (default): one readable line per record; json: one JSON object per line (portal.log_format).
 PORTAL_LOG_FORMAT = env_choice("PORTAL_LOG_FORMAT", ("text", "json"), default="text")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # A line written while a request runs ends with its request id: the same id as the access
-    # line's, the response's X-Request-ID and Partner Center's MS-CorrelationId.
-    "filters": {
-        "request_id": {"()": "portal.request_context.RequestIdFilter"},
-        "repeated_tracebacks": {"()": "portal.log_format.RepeatedTracebackFilter"},
-    },
-    "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(request_suffix)s"},
-        "json": {"()": "portal.log_format.JsonFormatter"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "formatter": "json" if PORTAL_LOG_FORMAT == "json" else "line",
-            "filters": ["request_id", "repeated_tracebacks"],
-            "stream": "ext://sys.stdout",
-        },
-    },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-}
+# A line written while a request runs ends with its request id: the same id as the access line's,
+# the response's X-Request-ID and Partner Center's MS-CorrelationId.
+LOGGING = logging_config(level=LOG_LEVEL, as_json=PORTAL_LOG_FORMAT == "json")
 
 # --- The embedded Partner Center sandbox ---------------------------------------------------
 # Users deleted longer ago than this are purged, as in Entra.
