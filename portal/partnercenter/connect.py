@@ -101,6 +101,16 @@ def _mfa_shown(result: Mapping[str, Any]) -> bool | None:
     return None
 
 
+def _refuse_without_refresh_token(cache: msal.SerializableTokenCache) -> None:
+    """SignInRefused when a new sign-in left no refresh token: it could not be renewed, so it is
+    not worth storing."""
+    if not list(cache.search(msal.TokenCache.CredentialType.REFRESH_TOKEN)):
+        raise SignInRefused(
+            "Microsoft's sign-in returned no refresh token (is offline_access allowed?).",
+            code="no_refresh_token",
+        )
+
+
 @dataclass(frozen=True)
 class Connected:
     connection: Connection
@@ -141,11 +151,7 @@ def connection_finish(
             "requires: sign in again with MFA.",
             code="mfa_required",
         )
-    if not list(cache.search(msal.TokenCache.CredentialType.REFRESH_TOKEN)):
-        raise SignInRefused(
-            "Microsoft's sign-in returned no refresh token (is offline_access allowed?).",
-            code="no_refresh_token",
-        )
+    _refuse_without_refresh_token(cache)
     accounts = app.get_accounts()
     connection = store_sign_in(cache, result, accounts[0] if accounts else {}, config)
     return Connected(connection=connection, mfa_confirmed=mfa is True)
@@ -188,11 +194,7 @@ def connect_with_refresh_token(
             "The identity provider's answer named no account (no client_info or id token).",
             code="no_account",
         )
-    if not list(cache.search(msal.TokenCache.CredentialType.REFRESH_TOKEN)):
-        raise SignInRefused(
-            "The identity provider returned no refresh token (is offline_access allowed?).",
-            code="no_refresh_token",
-        )
+    _refuse_without_refresh_token(cache)
     return store_sign_in(cache, result, accounts[0], config)
 
 
