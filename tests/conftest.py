@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -97,6 +97,25 @@ def no_role_staff(db: None) -> User:
 @pytest.fixture
 def superuser(db: None) -> User:
     return _staff("sam", "Sam Root", None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def scoped_staff(db: None) -> Callable[..., User]:
+    """`scoped_staff(role, [customer ids], username=...)`: a staff member in no role group whose
+    only role is `role` on a scope of those customers."""
+    from portal.models import CustomerScope, ScopeCustomer, StaffGrant
+
+    def make(role: str, customers: list[str], *, username: str = "") -> User:
+        name = username or f"{role.split()[0].lower()}-scoped"
+        user = _staff(name, f"{name.title()} Scoped", None)
+        scope = CustomerScope.objects.create(name=f"Scope of {name}")
+        ScopeCustomer.objects.bulk_create(
+            ScopeCustomer(scope=scope, customer_id=str(customer).lower()) for customer in customers
+        )
+        StaffGrant.objects.create(staff=user, role=role, scope=scope)
+        return user
+
+    return make
 
 
 @pytest.fixture(autouse=True)

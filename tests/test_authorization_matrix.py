@@ -1,6 +1,10 @@
 """Every URL × every role, superuser and anonymous: who gets in, who is refused, and that a
 refused request changes nothing in Partner Center (the sandbox).
 
+The scope axis: every URL × every role given on a customer scope, in scope (the same answers as
+the role everywhere) and out of scope (a customer's URL is not found; a page across customers
+names nothing of the customer: no company name, domain, user or record of it).
+
 A new URL fails `test_every_url_of_the_portal_is_in_the_matrix` until it is given a row here, so
 no page can be added without deciding who may use it.
 """
@@ -17,6 +21,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from portal.sandbox import seed
 from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
@@ -277,9 +282,17 @@ def test_each_role_gets_in_only_where_it_may(
     route: Route, role: str, ids: Ids, as_role: Callable[[str], Client]
 ) -> None:
     client = as_role(role)
-    url = reverse(route.name, kwargs=route.kwargs(ids)) + route.query
     before = sandbox_state()
-    response = client.get(url) if route.method == "GET" else client.post(url, route.data(ids))
+    response = _request(client, route, ids)
+    _check_answer(route, role, response, before)
+
+
+def _request(client: Client, route: Route, ids: Ids) -> Any:
+    url = reverse(route.name, kwargs=route.kwargs(ids)) + route.query
+    return client.get(url) if route.method == "GET" else client.post(url, route.data(ids))
+
+
+def _check_answer(route: Route, role: str, response: Any, before: str) -> None:
     status = response.status_code
     if route.status_for_all is not None:
         assert status == route.status_for_all
@@ -294,3 +307,62 @@ def test_each_role_gets_in_only_where_it_may(
         assert status == 403, f"{role} got {status} for {route.label()}"
     if role not in route.allowed:
         assert sandbox_state() == before, f"refused {route.label()} changed Partner Center"
+
+
+# --- The scope axis ----------------------------------------------------------------------------
+
+SCOPED_ROLES = {SALES: "Sales agent", HELPDESK: "Helpdesk agent", ADMIN: "Admin agent"}
+# Another customer of the seed: an out-of-scope person's scope holds it instead.
+OTHER_CUSTOMER = str(seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+
+
+@pytest.mark.parametrize("where", ["in scope", "out of scope"])
+@pytest.mark.parametrize("role", sorted(SCOPED_ROLES))
+@pytest.mark.parametrize("route", ROUTES, ids=Route.label)
+def test_each_role_on_a_scope_reaches_only_its_customers(
+    route: Route, role: str, where: str, ids: Ids, scoped_staff: Callable[..., User]
+) -> None:
+    in_scope = where == "in scope"
+    member = scoped_staff(SCOPED_ROLES[role], [ids.customer if in_scope else OTHER_CUSTOMER])
+    client = Client()
+    client.force_login(member)
+    about_customer = "customer_id" in route.kwargs(ids)
+    secrets = _customer_secrets(ids) if not about_customer and not in_scope else []
+    before = sandbox_state()
+    response = _request(client, route, ids)
+    if in_scope or not about_customer or route.status_for_all is not None:
+        _check_answer(route, role, response, before)
+    else:
+        assert response.status_code == 404, f"{role} out of scope got {response.status_code}"
+        assert sandbox_state() == before, f"out-of-scope {route.label()} changed Partner Center"
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    for secret in secrets:
+        assert secret.encode() not in body, f"{route.label()} showed {secret} out of scope"
+
+
+def _customer_secrets(ids: Ids) -> list[str]:
+    """What would give the customer away: mirrored (so the directory could find it), with a
+    record in the audit log; its name, domains and users' names."""
+    from portal.models import AuditRecord
+    from tests.directory_data import synced
+
+    customer = synced(ids.customer)
+    users = CustomerUser.objects.filter(pk__in=[ids.plain_user, ids.protected_user])
+    AuditRecord.objects.create(
+        at=timezone.now(),
+        staff_username="someone",
+        action="user_update",
+        outcome=AuditRecord.SUCCEEDED,
+        customer_id=ids.customer,
+        customer_name=customer.company_name,
+        target_user_id=ids.plain_user,
+        target_username=users[0].user_principal_name,
+        ticket="INC-LEAK",
+    )
+    return [
+        customer.company_name,
+        *customer.domains.values_list("name", flat=True),
+        "INC-LEAK",
+        *(user.display_name for user in users),
+        *(user.user_principal_name for user in users),
+    ]

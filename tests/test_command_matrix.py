@@ -1,5 +1,9 @@
 """The authorization matrix for the commands: every command × every role (`--as`), with the
-same rules as the web UI, and a refusal changes nothing in Partner Center (the sandbox)."""
+same rules as the web UI, and a refusal changes nothing in Partner Center (the sandbox).
+
+The scope axis: every command × every role given on a customer scope. In scope, the same answer
+as the role everywhere; out of scope, the customer is not found (exit 4; a role that may not do
+this anywhere is refused first, exit 3), its name is not printed, and nothing changes."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 ROLES = sorted(VIEWERS | {NO_ROLE})
 NOT_ALLOWED = 3  # the commands' exit code for a refusal by role
+NOT_FOUND = 4
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,41 @@ def test_each_role_may_run_only_what_it_may_in_the_ui(
         stdin=io.StringIO(case.stdin or ""),
     )
     if role in case.allowed:
+        assert outcome.code == 0, f"{role} was refused {case.label()}: {outcome.err}"
+    else:
+        assert outcome.code == NOT_ALLOWED, f"{role} got {outcome.code} for {case.label()}"
+        assert sandbox_state() == before, f"a refused {case.label()} changed Partner Center"
+
+
+SCOPED_ROLES = {"sales": "Sales agent", "helpdesk": "Helpdesk agent", "admin": "Admin agent"}
+
+
+@pytest.mark.parametrize("where", ["in scope", "out of scope"])
+@pytest.mark.parametrize("role", sorted(SCOPED_ROLES))
+@pytest.mark.parametrize("case", CASES, ids=CommandCase.label)
+def test_each_role_on_a_scope_runs_commands_only_on_its_customers(
+    case: CommandCase, role: str, where: str, scoped_staff: Callable[..., User]
+) -> None:
+    scene = arrange()
+    in_scope = where == "in scope"
+    other = "00000000-0000-0000-0000-00000000c0de"  # any customer but this one
+    member = scoped_staff(SCOPED_ROLES[role], [scene.customer_id if in_scope else other])
+    before = sandbox_state()
+    outcome = run(
+        case.name,
+        "--as",
+        member.username,
+        *scene.customer,
+        *case.argv(scene),
+        stdin=io.StringIO(case.stdin or ""),
+    )
+    if not in_scope:
+        # A role that may not do this anywhere is refused before the customer is looked up.
+        expected = {NOT_FOUND} if role in case.allowed else {NOT_FOUND, NOT_ALLOWED}
+        assert outcome.code in expected, f"{role} out of scope got {outcome.code}: {outcome.err}"
+        assert "Contoso" not in outcome.out + outcome.err
+        assert sandbox_state() == before, f"an out-of-scope {case.label()} changed Partner Center"
+    elif role in case.allowed:
         assert outcome.code == 0, f"{role} was refused {case.label()}: {outcome.err}"
     else:
         assert outcome.code == NOT_ALLOWED, f"{role} got {outcome.code} for {case.label()}"
