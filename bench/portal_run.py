@@ -103,13 +103,19 @@ class Portal:
         self.manage("createcachetable")
         self.manage("collectstatic", "--noinput", "-v0")
 
-    def session(self) -> requests.Session:
-        """A signed-in superuser's session (a session cookie made in the database)."""
+    def session(self, username: str = "") -> requests.Session:
+        """A signed-in superuser's session (a session cookie made in the database), or the
+        existing staff member `username`'s."""
+        find = (
+            f"user = User.objects.get(username='{username}')\n"
+            if username
+            else "user, _ = User.objects.get_or_create(username='bench', is_superuser=True,"
+            " is_staff=True)\n"
+        )
         cookie = self.python(
             "from django.contrib.auth.models import User\n"
             "from django.test import Client\n"
-            "user, _ = User.objects.get_or_create(username='bench', is_superuser=True,"
-            " is_staff=True)\n"
+            f"{find}"
             "client = Client()\nclient.force_login(user)\n"
             "print(client.cookies['sessionid'].value)\n"
         ).strip()
