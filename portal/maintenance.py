@@ -2,6 +2,7 @@
 
 django-tasks-db has no periodic tasks and leaves a task whose worker was killed marked running
 forever, so one small loop does what must happen on a clock:
+- scheduled changes whose time has come are started (those found too late are held);
 - bulk jobs whose worker died (expired lease) or whose task was lost are enqueued again;
 - bulk temporary passwords older than their time to live are erased;
 - expired bulk drafts are deleted;
@@ -30,6 +31,7 @@ logger = logging.getLogger("portal.maintenance")
 
 @dataclass
 class MaintenanceReport:
+    scheduled_started: int = 0
     jobs_recovered: int = 0
     passwords_erased: int = 0
     drafts_pruned: int = 0
@@ -39,6 +41,7 @@ class MaintenanceReport:
 
     def summary(self) -> str:
         text = (
+            f"{self.scheduled_started} scheduled change(s) started, "
             f"{self.jobs_recovered} bulk job(s) re-enqueued, {self.passwords_erased} "
             f"password(s) erased, {self.drafts_pruned} draft(s) pruned, "
             f"{self.audit_records_pruned} audit record(s) pruned"
@@ -64,11 +67,17 @@ def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
     # Imported here: this module is loaded by settings-free code paths (the command's help).
     from users.bulk.lease import bulk_jobs_recover
     from users.bulk.passwords import bulk_passwords_erase_expired
+    from users.bulk.schedule import scheduled_jobs_release
     from users.bulk.services import bulk_drafts_prune
 
     now = now or timezone.now()
     report = MaintenanceReport()
     steps: list[tuple[str, Callable[[], int], str]] = [
+        (
+            "start scheduled changes",
+            lambda: scheduled_jobs_release(now=now).started,
+            "scheduled_started",
+        ),
         ("recover bulk jobs", lambda: len(bulk_jobs_recover(now=now)), "jobs_recovered"),
         ("erase passwords", lambda: bulk_passwords_erase_expired(now=now), "passwords_erased"),
         ("prune drafts", lambda: bulk_drafts_prune(now=now), "drafts_pruned"),

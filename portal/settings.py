@@ -252,6 +252,9 @@ TASKS = {
 PORTAL_BULK_CONCURRENCY = env_int("PORTAL_BULK_CONCURRENCY", default=8, minimum=1)
 PORTAL_BULK_LEASE_SECONDS = env_int("PORTAL_BULK_LEASE_SECONDS", default=60, minimum=5)
 PORTAL_BULK_PASSWORD_TTL_HOURS = env_int("PORTAL_BULK_PASSWORD_TTL_HOURS", default=24, minimum=1)
+# Scheduled changes (a job with a time to run at) start within a few seconds of their time; one
+# found more than this many minutes late (the portal was down) is held for a person to confirm.
+PORTAL_SCHEDULE_GRACE = env_int("PORTAL_SCHEDULE_GRACE", default=60, minimum=1)
 
 # --- Auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

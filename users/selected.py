@@ -42,6 +42,7 @@ from portal.staff.access import Capability, StaffUser, can_act_on_user
 from users.bulk.jobs import job_audit
 from users.bulk.lease import bulk_job_enqueue
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.when import Schedule, due_text, scheduled_fields
 
 # One action covers at most this many users (a select-all beyond it is refused, with the count).
 SELECTION_LIMIT: Final = 500
@@ -236,11 +237,13 @@ def selected_job_create(
     plan: LicensePlan | None = None,
     skip_protected: bool = False,
     left_out: int = 0,
+    schedule: Schedule | None = None,
     now: datetime | None = None,
 ) -> BulkJob:
     """Make the job that carries out `action` on `users` (one row each, by name), audit it and
-    enqueue it, in one transaction. The same `form_token` again returns the job it made, so a
-    double click or a reload does nothing twice."""
+    enqueue it (or leave it waiting for its `schedule`), in one transaction. The same
+    `form_token` again returns the job it made, so a double click or a reload does nothing
+    twice."""
     token = uuid_or_none(form_token) or uuid.uuid4()
     existing = BulkJob.objects.filter(draft_public_id=token).first()
     if existing is not None:
@@ -265,6 +268,7 @@ def selected_job_create(
                 remove_skus=plan.remove if plan else [],
                 skip_protected=skip_protected,
                 created_at=now,
+                **scheduled_fields(schedule),
             )
             BulkRow.objects.bulk_create(
                 BulkRow(
@@ -284,14 +288,17 @@ def selected_job_create(
                 changes["remove"] = [sku["name"] for sku in plan.remove]
             if left_out:
                 changes["left_out"] = left_out
+            if schedule:
+                changes["scheduled_for"] = due_text(job)
             job_audit(job, actor).record(
                 Action.SELECTED_USERS,
                 succeeded=True,
                 changes=changes,
                 message=f"{action.label} of {count} selected user{'' if count == 1 else 's'}, "
-                "in the background.",
+                + (f"scheduled for {due_text(job)}." if schedule else "in the background."),
             )
-            bulk_job_enqueue(job, now=now)
+            if schedule is None:
+                bulk_job_enqueue(job, now=now)
     except IntegrityError:  # a concurrent send of the same form won
         return BulkJob.objects.get(draft_public_id=token)
     return job

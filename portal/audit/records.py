@@ -37,6 +37,9 @@ class Action(enum.StrEnum):
     BULK_RESULTS_EXPORT = "bulk_results_export"
     BULK_ANNOTATED_EXPORT = "bulk_annotated_export"
     SELECTED_USERS = "selected_users"
+    SCHEDULED_RUN_NOW = "scheduled_run_now"
+    SCHEDULED_CANCEL = "scheduled_cancel"
+    SCHEDULED_HELD = "scheduled_held"
     AUDIT_EXPORT = "audit_export"
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in_failed"
@@ -61,6 +64,9 @@ ACTION_LABELS: dict[str, str] = {
     Action.BULK_RESULTS_EXPORT: "Downloaded upload results",
     Action.BULK_ANNOTATED_EXPORT: "Downloaded a checked upload",
     Action.SELECTED_USERS: "Acted on selected users",
+    Action.SCHEDULED_RUN_NOW: "Ran a scheduled change now",
+    Action.SCHEDULED_CANCEL: "Cancelled a scheduled change",
+    Action.SCHEDULED_HELD: "Held a late scheduled change",
     Action.AUDIT_EXPORT: "Exported the audit log",
     Action.SIGN_IN: "Signed in",
     Action.SIGN_IN_FAILED: "Sign-in failed",

@@ -208,7 +208,8 @@ def test_the_maintenance_command_runs_one_round_and_says_what_it_did(
     call_command("portal_maintenance")
     upkeep, *directory = capsys.readouterr().out.strip().splitlines()
     assert upkeep == (
-        "0 bulk job(s) re-enqueued, 0 password(s) erased, 0 draft(s) pruned, "
+        "0 scheduled change(s) started, 0 bulk job(s) re-enqueued, 0 password(s) erased, "
+        "0 draft(s) pruned, "
         "0 audit record(s) pruned"
     )
     # The directory's background work: the scene's customer has one user, licences unread.

@@ -26,6 +26,7 @@ from portal.staff.access import Capability
 from users.bulk.job_selectors import results_lines
 from users.bulk.lease import bulk_job_enqueue
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.when import Schedule, due_text, scheduled_fields
 from users.models import BulkDraft
 
 logger = logging.getLogger("users.bulk")
@@ -74,9 +75,11 @@ def bulk_job_create(
     actor: Actor,
     sku_ids: Sequence[str] = (),
     ticket: str = "",
+    schedule: Schedule | None = None,
     now: datetime | None = None,
 ) -> BulkJob:
-    """Save: turn a validated draft into a job and enqueue the task that creates its users.
+    """Save: turn a validated draft into a job and enqueue the task that creates its users (or,
+    with a `schedule`, leave it waiting for its time, when `users.bulk.schedule` starts it).
 
     The Location is required (an ISO country code); each license must be one of the
     customer's with a seat left for every user (seats as last read). Raises
@@ -105,6 +108,7 @@ def bulk_job_create(
                 usage_location=location,
                 skus=skus,
                 created_at=now,
+                **scheduled_fields(schedule),
             )
             BulkRow.objects.bulk_create(_rows_of(job, draft))
             job_audit(job, actor).record(
@@ -115,12 +119,16 @@ def bulk_job_create(
                     "users": len(draft.rows),
                     "usage_location": location,
                     "licences": [sku["name"] for sku in skus],
+                    **({"scheduled_for": due_text(job)} if schedule else {}),
                 },
-                message=f"Saved {len(draft.rows)} users to create in the background.",
+                message=f"Saved {len(draft.rows)} users to create "
+                + (f"at {due_text(job)}." if schedule else "in the background."),
             )
-            # In the same transaction: with the database task backend the task and its job are
-            # committed together, so there is never a job without a task or a task without a job.
-            bulk_job_enqueue(job, now=now)
+            if schedule is None:
+                # In the same transaction: with the database task backend the task and its job
+                # are committed together, so there is never a job without a task or a task
+                # without a job.
+                bulk_job_enqueue(job, now=now)
     except IntegrityError:  # a concurrent Save of the same draft won
         return BulkJob.objects.get(draft_public_id=draft.public_id)
     return job

@@ -24,12 +24,16 @@ class BulkJob(models.Model):
     they are never out of step.
     """
 
+    SCHEDULED = "scheduled"  # waits for `run_at`
+    HELD = "held"  # found more than PORTAL_SCHEDULE_GRACE late: waits for a person
     QUEUED = "queued"
     RUNNING = "running"
     CANCEL_REQUESTED = "cancel_requested"
     CANCELLED = "cancelled"
     FINISHED = "finished"
     STATES = [
+        (SCHEDULED, "Scheduled"),
+        (HELD, "Held: missed its time"),
         (QUEUED, "Queued"),
         (RUNNING, "Running"),
         (CANCEL_REQUESTED, "Cancelling"),
@@ -38,6 +42,7 @@ class BulkJob(models.Model):
     ]
     ACTIVE_STATES = (QUEUED, RUNNING, CANCEL_REQUESTED)
     DONE_STATES = (CANCELLED, FINISHED)
+    WAITING_STATES = (SCHEDULED, HELD)  # not started: no task, no lease, nothing sent
 
     UPLOAD = "upload"  # create the users of a CSV file
     LICENSES = "licenses"  # assign and remove licenses of selected users
@@ -76,6 +81,11 @@ class BulkJob(models.Model):
     skip_protected = models.BooleanField(default=False)
 
     state = models.CharField(max_length=20, choices=STATES, default=QUEUED)
+    # A scheduled change: when to run (UTC) and the time zone it was chosen in, to show it so;
+    # why it was held or cancelled without running.
+    run_at = models.DateTimeField(null=True, blank=True)
+    run_time_zone = models.CharField(max_length=64, blank=True)
+    schedule_note = models.TextField(blank=True)
     # The worker that holds the job, until `lease_expires_at`; it renews the lease while it
     # works. An expired lease means the worker died: maintenance clears it and re-enqueues.
     lease_owner = models.CharField(max_length=64, blank=True)
@@ -91,7 +101,10 @@ class BulkJob(models.Model):
     passwords_reset_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["state", "lease_expires_at"], name="bulk_job_state_lease")]
+        indexes = [
+            models.Index(fields=["state", "lease_expires_at"], name="bulk_job_state_lease"),
+            models.Index(fields=["state", "run_at"], name="bulk_job_state_run_at"),
+        ]
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
@@ -100,6 +113,11 @@ class BulkJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.state in self.DONE_STATES
+
+    @property
+    def is_waiting(self) -> bool:
+        """Scheduled for later, or held after missing its time: nothing has run."""
+        return self.state in self.WAITING_STATES
 
     @property
     def is_upload(self) -> bool:

@@ -1,0 +1,200 @@
+"""Scheduled changes, with an injected clock: a selected-users action or a bulk Save made to run at
+a time waits with nothing sent, starts once however many maintenance loops see it, is held when
+found too late, can be cancelled or run now (racing the release safely), and is not run for
+someone who lost the right to do it meanwhile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from pytest_django.fixtures import Settings
+
+from customers.directory.queries import customer_get, users_of
+from portal.audit.records import Action, Actor
+from portal.models import AuditRecord
+from portal.sandbox.models import CustomerUser
+from tests.directory_data import synced
+from tests.sandbox_data import make_customer, make_user
+from tests.users.bulk_jobs_support import run
+from users.bulk.lease import bulk_job_claim, bulk_jobs_recover
+from users.bulk.models import BulkJob, BulkRow
+from users.bulk.schedule import (
+    scheduled_job_cancel,
+    scheduled_job_run_now,
+    scheduled_jobs_release,
+)
+from users.bulk.when import Schedule, ScheduleRefused
+from users.selected import SelectedAction, selected_job_create
+
+pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+
+T0 = datetime(2026, 12, 11, 15, 0, tzinfo=UTC)  # a Friday, 16:00 in Stockholm
+FRIDAY_17 = Schedule.parse("2026-12-11 17:00 Europe/Stockholm")
+
+
+@pytest.fixture(autouse=True)
+def _no_worker(settings: Settings) -> Iterator[None]:
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
+    settings.PORTAL_SCHEDULE_GRACE = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _leaver_job(staff: User, *, schedule: Schedule = FRIDAY_17, token: str = "") -> BulkJob:
+    customer = make_customer("Contoso", "contoso.onmicrosoft.com", custom_domain="contoso.com")
+    make_user(customer, "leaver", "Lee Leaver", usage_location="SE")
+    mirror = synced(str(customer.pk))
+    leaver = users_of(mirror).get(display_name="Lee Leaver")
+    return selected_job_create(
+        customer=mirror,
+        action=SelectedAction.DELETE,
+        users=[leaver],
+        actor=Actor.for_command(staff),
+        form_token=token,
+        ticket="CHG-77",
+        schedule=schedule,
+        now=T0,
+    )
+
+
+def _leaver_active() -> bool:
+    return CustomerUser.objects.get(user_principal_name__startswith="leaver@").state == "active"
+
+
+def test_a_schedule_is_read_in_its_zone_and_refuses_what_cannot_be() -> None:
+    assert FRIDAY_17.run_at == datetime(2026, 12, 11, 16, 0, tzinfo=UTC)
+    assert FRIDAY_17.describe().startswith("Fri 11 Dec 2026 17:00 Europe/Stockholm")
+    for text, words in [
+        ("2026-12-11", "give a date, a time and a time zone"),
+        ("11/12/2026 17:00 UTC", "write the date and time as"),
+        ("2026-12-11 17:00 Mars/Olympus", "is not a time zone"),
+        ("2026-03-29 02:30 Europe/Stockholm", "does not exist in Europe/Stockholm"),
+    ]:
+        with pytest.raises(ScheduleRefused, match=words):
+            Schedule.parse(text)
+    with pytest.raises(ScheduleRefused, match="has already passed"):
+        FRIDAY_17.check(now=FRIDAY_17.run_at)
+    with pytest.raises(ScheduleRefused, match="at most a year ahead"):
+        FRIDAY_17.check(now=T0 - timedelta(days=400))
+
+
+def test_a_scheduled_delete_waits_then_runs_once_however_many_loops_see_it(
+    admin_agent: User,
+) -> None:
+    job = _leaver_job(admin_agent)
+    assert (job.state, job.task_id) == (BulkJob.SCHEDULED, "")
+    [record] = AuditRecord.objects.filter(action=Action.SELECTED_USERS)
+    assert record.changes["scheduled_for"].startswith("Fri 11 Dec 2026 17:00 Europe/Stockholm")
+
+    assert scheduled_jobs_release(now=FRIDAY_17.run_at - timedelta(seconds=1)).started == 0
+    job.refresh_from_db()
+    assert job.state == BulkJob.SCHEDULED and _leaver_active()
+
+    # Two maintenance loops (two replicas) at its time: one starts it, the other finds nothing.
+    first = scheduled_jobs_release(now=FRIDAY_17.run_at + timedelta(seconds=5))
+    second = scheduled_jobs_release(now=FRIDAY_17.run_at + timedelta(seconds=6))
+    assert (first.started, second.started) == (1, 0)
+    job.refresh_from_db()
+    assert job.state == BulkJob.QUEUED and job.task_id
+
+    done = run(job)
+    assert done.state == BulkJob.FINISHED
+    assert list(done.rows.values_list("state", flat=True)) == [BulkRow.DONE]
+    assert not _leaver_active()
+    # Running it again (a second task, a recovered worker) does nothing more.
+    assert run(done).state == BulkJob.FINISHED
+    assert AuditRecord.objects.filter(action=Action.USER_DELETE).count() == 1
+
+
+def test_a_change_found_too_late_is_held_for_a_person(admin_agent: User) -> None:
+    job = _leaver_job(admin_agent)
+    after_downtime = FRIDAY_17.run_at + timedelta(minutes=61)
+    report = scheduled_jobs_release(now=after_downtime)
+    assert (report.started, report.held) == (0, 1)
+    job.refresh_from_db()
+    assert job.state == BulkJob.HELD and job.task_id == ""
+    assert "61 minutes ago, while the portal was not running" in job.schedule_note
+    assert scheduled_jobs_release(now=after_downtime + timedelta(hours=1)).started == 0
+    assert _leaver_active()
+
+    assert scheduled_job_run_now(job=job, actor=Actor.for_command(admin_agent))
+    job.refresh_from_db()
+    assert job.state == BulkJob.QUEUED
+    assert run(job).state == BulkJob.FINISHED and not _leaver_active()
+    assert AuditRecord.objects.filter(action=Action.SCHEDULED_HELD).count() == 1
+    assert AuditRecord.objects.filter(action=Action.SCHEDULED_RUN_NOW).count() == 1
+
+
+def test_cancel_before_its_time_sends_nothing_and_the_release_finds_nothing(
+    admin_agent: User,
+) -> None:
+    job = _leaver_job(admin_agent)
+    assert scheduled_job_cancel(job=job, actor=Actor.for_command(admin_agent), now=T0)
+    assert scheduled_jobs_release(now=FRIDAY_17.run_at).started == 0
+    job.refresh_from_db()
+    assert job.state == BulkJob.CANCELLED
+    assert list(job.rows.values_list("state", flat=True)) == [BulkRow.CANCELLED]
+    assert _leaver_active()
+
+
+def test_cancel_racing_the_release_either_stops_it_or_finds_it_started(
+    admin_agent: User,
+) -> None:
+    job = _leaver_job(admin_agent)
+    stale = BulkJob.objects.get(pk=job.pk)  # the cancel's copy, read before the release
+    assert scheduled_jobs_release(now=FRIDAY_17.run_at).started == 1
+    assert not scheduled_job_cancel(job=stale, actor=Actor.for_command(admin_agent))
+    stale.refresh_from_db()
+    assert stale.state == BulkJob.QUEUED  # started: the ordinary Cancel of a running job applies
+
+
+def test_it_is_not_run_for_someone_who_lost_the_role_meanwhile(admin_agent: User) -> None:
+    job = _leaver_job(admin_agent)
+    admin_agent.groups.set([Group.objects.get(name="Sales agent")])
+    report = scheduled_jobs_release(now=FRIDAY_17.run_at)
+    assert (report.started, report.refused) == (0, 1)
+    job.refresh_from_db()
+    assert job.state == BulkJob.CANCELLED
+    assert "amara, who scheduled it, may no longer do this for Contoso" in job.schedule_note
+    assert _leaver_active()
+    assert AuditRecord.objects.get(action=Action.SCHEDULED_CANCEL).outcome == "failed"
+
+
+def test_the_same_form_sent_twice_schedules_one_change(admin_agent: User) -> None:
+    token = "5d7c8f7e-2a44-4c1a-9c55-6f2f5d0f0a11"
+    first = _leaver_job(admin_agent, token=token)
+    mirror = customer_get(first.customer_id)
+    assert mirror is not None
+    again = selected_job_create(
+        customer=mirror,
+        action=SelectedAction.DELETE,
+        users=list(users_of(mirror).filter(display_name="Lee Leaver")),
+        actor=Actor.for_command(admin_agent),
+        form_token=token,
+        schedule=FRIDAY_17,
+        now=T0,
+    )
+    assert again.pk == first.pk
+    assert BulkJob.objects.count() == 1
+
+
+def test_a_worker_killed_while_running_it_leaves_it_to_the_next_one(admin_agent: User) -> None:
+    job = _leaver_job(admin_agent)
+    released_at = FRIDAY_17.run_at
+    assert scheduled_jobs_release(now=released_at).started == 1
+    # A worker claims it and dies before doing anything: its lease runs out.
+    assert bulk_job_claim(job_id=job.pk, owner="dead-worker", now=released_at)
+    later = released_at + timedelta(minutes=5)
+    assert [recovered.pk for recovered in bulk_jobs_recover(now=later)] == [job.pk]
+    assert scheduled_jobs_release(now=later).started == 0  # not started a second time
+    assert run(job).state == BulkJob.FINISHED
+    assert not _leaver_active()
+    assert AuditRecord.objects.filter(action=Action.USER_DELETE).count() == 1
