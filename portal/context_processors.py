@@ -10,7 +10,11 @@ from django.http import HttpRequest
 from portal.staff import access
 
 # Which left-navigation entry a URL belongs to, by URL namespace or full view name.
-_SECTION_BY_VIEW = {"customers:dashboard": "dashboard", "audit:log": "audit"}
+_SECTION_BY_VIEW = {
+    "customers:dashboard": "dashboard",
+    "audit:log": "audit",
+    "users:scheduled": "scheduled",
+}
 _SECTION_BY_NAMESPACE = {"customers": "customers", "users": "customers", "audit": "audit"}
 
 

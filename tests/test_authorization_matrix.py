@@ -123,6 +123,8 @@ ROUTES = [
     Route("audit:log", "GET", VIEWERS),
     Route("audit:export", "POST", EXPORTERS),
     Route("customers:dashboard", "GET", VIEWERS),
+    # Every viewer gets the page; it lists only the kinds of job their role may see.
+    Route("users:scheduled", "GET", VIEWERS),
     Route("customers:search", "GET", VIEWERS, query="?q=contoso"),
     Route("customers:list", "GET", VIEWERS),
     Route("customers:list_refresh", "POST", VIEWERS),
@@ -180,6 +182,7 @@ ROUTES = [
     Route("users:bulk_job", "GET", HELPDESK_AND_UP, _job),
     Route("users:bulk_job_cancel", "POST", HELPDESK_AND_UP, _job),
     Route("users:bulk_job_retry", "POST", HELPDESK_AND_UP, _job),
+    Route("users:bulk_job_run_now", "POST", HELPDESK_AND_UP, _job),
     Route("users:bulk_job_results", "POST", HELPDESK_AND_UP, _job),
     Route("users:bulk_job_passwords", "POST", HELPDESK_AND_UP, _job),
     Route("users:bulk_job_passwords_reset", "GET", HELPDESK_AND_UP, _job),

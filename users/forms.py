@@ -8,6 +8,7 @@ from the directory and are passed in by the view.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 from django import forms
@@ -18,6 +19,7 @@ from customers.directory.queries import RoleRow, SkuRow
 from portal.passwords import password_problem
 from portal.tickets import TicketField
 from portal.web.forms import style
+from users.bulk.when import Schedule, ScheduleRefused, zone_choices
 from users.roles import privileged_confirmation, role_is_privileged
 from users.usernames import MAX_ALIAS, alias_problem
 
@@ -373,3 +375,49 @@ class SelectedActionForm(StyledForm):
                 f"Type {self.typed_count}, the number of users to delete, to confirm."
             )
         return typed
+
+
+class WhenForm(StyledForm):
+    """Now, or at a date and time in a time zone (issue 20): a scheduled change. Sent with the
+    action's own form; `cleaned_data["schedule"]` is None for now."""
+
+    NOW: Final = "now"
+    AT: Final = "at"
+
+    when = forms.ChoiceField(
+        label="When",
+        choices=[(NOW, "Now"), (AT, "At a date and time")],
+        initial=NOW,
+        widget=forms.RadioSelect,
+    )
+    run_date = forms.DateField(
+        label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    run_time = forms.TimeField(
+        label="Time", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    run_zone = forms.ChoiceField(label="Time zone", required=False)
+
+    def __init__(self, *args: Any, locations: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["run_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = zone_choices(locations)
+        field.initial = settings.TIME_ZONE
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["schedule"] = None
+        if data.get("when") != self.AT:
+            return data
+        day, at, zone = data.get("run_date"), data.get("run_time"), data.get("run_zone")
+        if day is None or at is None:
+            raise forms.ValidationError("Choose the date and the time to do it at.")
+        try:
+            data["schedule"] = Schedule.at(
+                datetime.combine(day, at.replace(second=0, microsecond=0)),
+                zone or settings.TIME_ZONE,
+            ).check()
+        except ScheduleRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return data

@@ -10,6 +10,7 @@ app_name = "users"
 
 # Users live under their customer, as in Partner Center: /customers/<id>/users/<user id>/.
 urlpatterns = [
+    path("scheduled/", views.scheduled_list, name="scheduled"),
     path("customers/<uuid:customer_id>/users/add/", views.user_add, name="add"),
     path(
         "customers/<uuid:customer_id>/users/add/username/",
@@ -59,6 +60,11 @@ urlpatterns = [
         "customers/<uuid:customer_id>/uploads/<uuid:job_id>/cancel/",
         job_views.bulk_job_cancel_view,
         name="bulk_job_cancel",
+    ),
+    path(
+        "customers/<uuid:customer_id>/uploads/<uuid:job_id>/run-now/",
+        job_views.bulk_job_run_now,
+        name="bulk_job_run_now",
     ),
     path(
         "customers/<uuid:customer_id>/uploads/<uuid:job_id>/retry/",

@@ -5,12 +5,17 @@ someone who lost the right to do it meanwhile."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from customers.directory.queries import customer_get, users_of
@@ -34,6 +39,8 @@ pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
 T0 = datetime(2026, 12, 11, 15, 0, tzinfo=UTC)  # a Friday, 16:00 in Stockholm
 FRIDAY_17 = Schedule.parse("2026-12-11 17:00 Europe/Stockholm")
+# A day to choose in a form, which checks it against the real clock.
+DAY = (timezone.now() + timedelta(days=10)).date()
 
 
 @pytest.fixture(autouse=True)
@@ -198,3 +205,82 @@ def test_a_worker_killed_while_running_it_leaves_it_to_the_next_one(admin_agent:
     assert run(job).state == BulkJob.FINISHED
     assert not _leaver_active()
     assert AuditRecord.objects.filter(action=Action.USER_DELETE).count() == 1
+
+
+# --- The pages -----------------------------------------------------------------------------------
+
+
+def test_delete_of_selected_users_scheduled_from_the_form_waits_and_is_listed(
+    client: Client, admin_agent: User, helpdesk_agent: User
+) -> None:
+    job = _leaver_job(admin_agent)  # makes Contoso and its leaver
+    leaver = CustomerUser.objects.get(user_principal_name__startswith="leaver@")
+    client.force_login(admin_agent)
+    url = reverse("users:selected", args=[job.customer_id])
+    form = client.get(url, {"action": "delete", "users": [str(leaver.pk)]})
+    zones = [value for value, _ in form.context["when_form"].fields["run_zone"].choices]
+    assert zones[0] == settings.TIME_ZONE
+    assert "Europe/Stockholm" in str(form.context["when_form"].fields["run_zone"].choices[1])
+    sent = {
+        "action": "delete",
+        "users": [str(leaver.pk)],
+        "form_token": str(uuid.uuid4()),
+        "ticket": "CHG-78",
+        "when": "at",
+        "run_date": DAY.isoformat(),
+        "run_time": "17:00",
+        "run_zone": "Europe/Stockholm",
+    }
+    past = client.post(url, {**sent, "run_date": "2020-01-01"})
+    assert "has already passed: choose a later time" in past.content.decode()
+    missing = client.post(url, {**sent, "run_time": ""})
+    assert "Choose the date and the time to do it at." in missing.content.decode()
+    assert BulkJob.objects.count() == 1  # neither made a job
+
+    made = client.post(url, sent)
+    scheduled = BulkJob.objects.exclude(pk=job.pk).get()
+    assert made["Location"] == reverse(
+        "users:bulk_job", args=[scheduled.customer_id, scheduled.public_id]
+    )
+    assert scheduled.state == BulkJob.SCHEDULED
+    expected = Schedule.at(datetime.combine(DAY, time(17)), "Europe/Stockholm")
+    assert scheduled.run_at == expected.run_at
+    assert _leaver_active()
+
+    listed = client.get(reverse("users:scheduled"))
+    assert [line.job.pk for line in listed.context["upcoming"]] == [job.pk, scheduled.pk]
+    assert expected.describe() in listed.content.decode()
+    # A Helpdesk agent may not delete, so sees no delete jobs; a Sales agent none at all.
+    client.force_login(helpdesk_agent)
+    assert client.get(reverse("users:scheduled")).context["upcoming"] == []
+
+
+def test_cancel_and_run_now_from_the_job_page(client: Client, admin_agent: User) -> None:
+    first = _leaver_job(admin_agent)
+    client.force_login(admin_agent)
+    args = [first.customer_id, first.public_id]
+    page = client.get(reverse("users:bulk_job", args=args))
+    assert page.status_code == 200 and "Refresh" not in page  # a waiting job is not polled
+    client.post(reverse("users:bulk_job_cancel", args=args))
+    first.refresh_from_db()
+    assert first.state == BulkJob.CANCELLED
+    assert (
+        "Cancelled before it ran"
+        in client.get(reverse("users:bulk_job", args=args)).content.decode()
+    )
+
+    mirror = customer_get(first.customer_id)
+    assert mirror is not None
+    second = selected_job_create(
+        customer=mirror,
+        action=SelectedAction.DELETE,
+        users=list(users_of(mirror).filter(display_name="Lee Leaver")),
+        actor=Actor.for_command(admin_agent),
+        form_token="",
+        schedule=FRIDAY_17,
+        now=T0,
+    )
+    client.post(reverse("users:bulk_job_run_now", args=[second.customer_id, second.public_id]))
+    second.refresh_from_db()
+    assert second.state == BulkJob.QUEUED
+    assert run(second).state == BulkJob.FINISHED and not _leaver_active()

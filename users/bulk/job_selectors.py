@@ -77,11 +77,11 @@ _COUNTS: Final[dict[str, Any]] = {
 }
 
 
-def _with_counts(jobs: QuerySet[BulkJob]) -> QuerySet[BulkJob]:
+def with_counts(jobs: QuerySet[BulkJob]) -> QuerySet[BulkJob]:
     return jobs.annotate(**_COUNTS)
 
 
-def _counts_of(job: Any) -> JobCounts:
+def counts_of(job: Any) -> JobCounts:
     total, created = job.n_total, job.n_created
     failed, cancelled = job.n_failed, job.n_cancelled
     return JobCounts(
@@ -130,7 +130,7 @@ def _summary(job: Any, now: datetime, expiry: dict[int, datetime]) -> JobSummary
     expire_at = expiry.get(job.pk)
     return JobSummary(
         job=job,
-        counts=_counts_of(job),
+        counts=counts_of(job),
         stalled=is_stalled(job, now),
         passwords_expire_at=expire_at,
         passwords_expire_soon=expire_at is not None and expire_at - now <= PASSWORD_REMINDER,
@@ -156,7 +156,7 @@ def _password_expiry(job_ids: list[int]) -> dict[int, datetime]:
 
 
 def _summaries(jobs: QuerySet[BulkJob], now: datetime) -> list[JobSummary]:
-    listed = list(_with_counts(jobs))
+    listed = list(with_counts(jobs))
     expiry = _password_expiry([job.pk for job in listed])
     return [_summary(job, now, expiry) for job in listed]
 

@@ -64,6 +64,7 @@ from users.bulk.passwords import (
     bulk_passwords_download,
     bulk_passwords_reset,
 )
+from users.bulk.schedule import scheduled_job_cancel, scheduled_job_run_now
 from users.bulk.services import bulk_draft_get
 from users.models import BulkDraft
 
@@ -166,8 +167,12 @@ def bulk_job(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpR
 @require_POST
 @require_capability(Capability.VIEW)
 def bulk_job_cancel_view(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
-    """Cancel: users not yet started are not created; those already started finish."""
+    """Cancel: a scheduled change that has not started sends nothing; otherwise users not yet
+    started are not created (or acted on), and those already started finish."""
     job = _job_or_404(request, customer_id, job_id)
+    if scheduled_job_cancel(job=job, actor=Actor.from_request(request)):
+        messages.info(request, "Cancelled before it ran: nothing was sent to Partner Center.")
+        return redirect(_job_url(job))
     try:
         job = bulk_job_cancel(job=job, actor=Actor.from_request(request))
     except BulkJobRefused as refused:
@@ -180,6 +185,20 @@ def bulk_job_cancel_view(request: HtmxHttpRequest, customer_id: UUID, job_id: UU
             if job.is_upload
             else "Cancelled: users not yet started are left as they are.",
         )
+    return redirect(_job_url(job))
+
+
+@require_POST
+@require_capability(Capability.VIEW)
+def bulk_job_run_now(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> HttpResponse:
+    """Run now: a scheduled change before its time, or one held after missing it."""
+    job = _job_or_404(request, customer_id, job_id)
+    if scheduled_job_run_now(job=job, actor=Actor.from_request(request)):
+        messages.info(request, "Started: it runs in the background now.")
+    elif job.state == BulkJob.CANCELLED:
+        messages.warning(request, job.schedule_note or "This change was cancelled.")
+    else:
+        messages.warning(request, "This change has already started.")
     return redirect(_job_url(job))
 
 
@@ -273,7 +292,7 @@ def _job_or_404(request: HtmxHttpRequest, customer_id: UUID, job_id: UUID) -> Bu
 
 def _job_context(request: HtmxHttpRequest, job: BulkJob) -> dict[str, Any]:
     summary = bulk_job_summary(job=job)
-    active = not job.is_done
+    active = not job.is_done and not job.is_waiting  # a waiting job is not polled
     is_uploader = job.created_by_id is not None and job.created_by_id == request.user.pk
     context: dict[str, Any] = {
         "job": job,

@@ -20,7 +20,7 @@ class BulkJob(models.Model):
     Location and licenses for all its users), or an action on users selected in the list
     (`kind`: manage licenses, reset passwords, delete); and the worker's lease.
 
-    Counts are derived from the rows when a job is read (`job_selectors._with_counts`), so
+    Counts are derived from the rows when a job is read (`job_selectors.with_counts`), so
     they are never out of step.
     """
 

@@ -3,8 +3,11 @@ is made (`users.bulk.schedule` starts it when the time comes)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib.resources import files
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -98,3 +101,42 @@ def scheduled_fields(schedule: Schedule | None) -> dict[str, Any]:
     if schedule is None:
         return {}
     return {"state": BulkJob.SCHEDULED, "run_at": schedule.run_at, "run_time_zone": schedule.zone}
+
+
+# --- Time zones ----------------------------------------------------------------------------------
+
+
+@cache
+def _zones_by_country() -> dict[str, tuple[str, ...]]:
+    """Country code → its IANA zones, from the tz database's zone.tab (the tzdata package)."""
+    table = (files("tzdata") / "zoneinfo" / "zone.tab").read_text(encoding="utf-8")
+    zones: dict[str, list[str]] = {}
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            country, _, zone, *_ = line.split("\t")
+            zones.setdefault(country, []).append(zone)
+    return {country: tuple(sorted(names)) for country, names in zones.items()}
+
+
+@cache
+def _all_zones() -> tuple[str, ...]:
+    return tuple(sorted({zone for zones in _zones_by_country().values() for zone in zones}))
+
+
+def zone_choices(countries: Iterable[str]) -> list[tuple[str, Any]]:
+    """A time zone select: the portal's zone first, then the zones of `countries` (the users'
+    locations: a country with several zones offers each), then every other zone."""
+    portal = settings.TIME_ZONE
+    near = [
+        zone
+        for country in sorted({code.upper() for code in countries if code})
+        for zone in _zones_by_country().get(country, ())
+        if zone != portal
+    ]
+    near = list(dict.fromkeys(near))
+    others = [zone for zone in _all_zones() if zone != portal and zone not in near]
+    choices: list[tuple[str, Any]] = [(portal, f"{portal} (the portal's time zone)")]
+    if near:
+        choices.append(("The users' locations", [(zone, zone) for zone in near]))
+    choices.append(("Other time zones", [(zone, zone) for zone in others]))
+    return choices

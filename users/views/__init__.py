@@ -9,9 +9,11 @@ from users.views.add import user_add, user_add_username_check
 from users.views.ask_first import user_delete, user_reset_password
 from users.views.detail import user_detail, user_update
 from users.views.restore import users_restore_view
+from users.views.scheduled import scheduled_list
 from users.views.selected import users_selected
 
 __all__ = [
+    "scheduled_list",
     "user_add",
     "user_add_username_check",
     "user_delete",

@@ -31,7 +31,7 @@ from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import with_query
-from users.forms import SelectedActionForm
+from users.forms import SelectedActionForm, WhenForm
 from users.selected import (
     TYPED_COUNT_OVER,
     SelectedAction,
@@ -77,12 +77,15 @@ def users_selected(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         if action is SelectedAction.DELETE and count > TYPED_COUNT_OVER
         else None,
     }
+    locations = [user.usage_location for user in selection.users]
     if request.method == "GET":
         initial = {"form_token": uuid.uuid4(), "ticket": ticket_from_link(request)}
         form = SelectedActionForm(initial=initial, **options)
-        return _page(request, customer, action, selection, form, back)
+        when = WhenForm(locations=locations)
+        return _page(request, customer, action, selection, form, when, back)
     form = SelectedActionForm(request.POST, **options)
-    if form.is_valid() and count:
+    when = WhenForm(request.POST, locations=locations)
+    if form.is_valid() and when.is_valid() and count:
         try:
             plan = (
                 license_plan(
@@ -104,12 +107,13 @@ def users_selected(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
                 plan=plan,
                 skip_protected=skips_protected(request.user, action),
                 left_out=len(selection.left_out),
+                schedule=when.cleaned_data["schedule"],
             )
         except SelectionRefused as refused:
             form.add_error(None, str(refused))
         else:
             return redirect("users:bulk_job", customer_id=customer.id, job_id=job.public_id)
-    return _page(request, customer, action, selection, form, back, status=400)
+    return _page(request, customer, action, selection, form, when, back, status=400)
 
 
 def _page(
@@ -118,6 +122,7 @@ def _page(
     action: SelectedAction,
     selection: Selection,
     form: SelectedActionForm,
+    when: WhenForm,
     back: str,
     *,
     status: int = 200,
@@ -129,6 +134,7 @@ def _page(
         "selection": selection,
         "count": len(selection.users),
         "form": form,
+        "when_form": when,
         "back": back,
     }
     return render(request, "users/selected.html", context, status=status)
