@@ -388,6 +388,7 @@ class WhenForm(StyledForm):
         label="When",
         choices=[(NOW, "Now"), (AT, "At a date and time")],
         initial=NOW,
+        required=False,  # a form sent without it (a script, an old page) means now
         widget=forms.RadioSelect,
     )
     run_date = forms.DateField(
