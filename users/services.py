@@ -29,9 +29,8 @@ from portal.passwords import generate_password
 from users.assignments import Step, change_licenses, change_roles, new_request_id
 from users.models import OneTimeRequest
 from users.one_time import one_time_done, one_time_done_before, one_time_sent
-from users.roles import PrivilegedRoleNotConfirmed, refuse_unconfirmed_privileged
+from users.roles import refuse_unconfirmed_privileged
 from users.selectors import editable_fields
-from users.updates import ConcurrentChange, UserChanges, user_update
 
 
 @dataclass(frozen=True)
@@ -236,18 +235,3 @@ def user_delete(
         raise
     audit.record(Action.USER_DELETE, succeeded=True, request_id=request_id)
     directory_user_deleted(tenant_id=audit.customer_id, user_id=user_id)
-
-
-__all__ = [
-    # Changing a user lives in users.updates; the user page's views still import it from here.
-    "ConcurrentChange",
-    "CreateResult",
-    "NewUser",
-    "PrivilegedRoleNotConfirmed",
-    "ResetResult",
-    "UserChanges",
-    "user_create",
-    "user_delete",
-    "user_reset_password",
-    "user_update",
-]

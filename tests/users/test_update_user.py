@@ -294,7 +294,7 @@ def test_partner_center_errors_on_submit_say_so_with_the_correlation_id(
 
     signed_in(client, admin_agent)
     fields = form_of(client, scene, scene.bob)
-    monkeypatch.setattr("users.services.user_update", busy)
+    monkeypatch.setattr("users.updates.user_update", busy)
     page = client.post(scene.user_url(scene.bob, "update"), fields).content.decode()
     assert "Partner Center is busy. Try again in 3 seconds. (Correlation id: corr-upd)" in page
 

@@ -29,7 +29,8 @@ from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from users.assignments import new_request_id
 from users.forms import AddUserForm
-from users.services import NewUser, PrivilegedRoleNotConfirmed, user_create
+from users.roles import PrivilegedRoleNotConfirmed
+from users.services import NewUser, user_create
 from users.usernames import USERNAME_TAKEN, username_status
 from users.views.common import audit_for, error_message, read_once
 

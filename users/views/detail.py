@@ -35,11 +35,12 @@ from portal.staff.access import (
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
-from users import services
+from users import updates
 from users.assignments import Step
 from users.forms import UpdateUserForm
+from users.roles import PrivilegedRoleNotConfirmed
 from users.selectors import EDITABLE_FIELDS, BadFingerprint
-from users.services import ConcurrentChange, PrivilegedRoleNotConfirmed, UserChanges
+from users.updates import ConcurrentChange, UserChanges
 from users.usernames import USERNAME_TAKEN
 from users.views.common import (
     NOT_FOUND,
@@ -97,7 +98,7 @@ def user_update(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
         privileged_confirmed=data["confirm_privileged"],
     )
     try:
-        steps = services.user_update(
+        steps = updates.user_update(
             pc=pc,
             audit=audit_for(request, page.customer, data["ticket"]),
             user_id=page.user_id,
