@@ -284,3 +284,31 @@ def test_cancel_and_run_now_from_the_job_page(client: Client, admin_agent: User)
     second.refresh_from_db()
     assert second.state == BulkJob.QUEUED
     assert run(second).state == BulkJob.FINISHED and not _leaver_active()
+
+
+def test_a_leaver_scheduled_from_the_delete_page_once_however_often_it_is_sent(
+    client: Client, admin_agent: User
+) -> None:
+    earlier = _leaver_job(admin_agent)
+    leaver = CustomerUser.objects.get(user_principal_name__startswith="leaver@")
+    client.force_login(admin_agent)
+    url = reverse("users:delete", args=[earlier.customer_id, leaver.pk])
+    page = client.get(url)
+    token = str(page.context["form_token"])
+    assert 'name="run_zone"' in page.content.decode()
+    sent = {
+        "form_token": token,
+        "ticket": "CHG-79",
+        "when": "at",
+        "run_date": DAY.isoformat(),
+        "run_time": "17:00",
+        "run_zone": "Europe/Stockholm",
+    }
+    first, again = client.post(url, sent), client.post(url, sent)
+    job = BulkJob.objects.exclude(pk=earlier.pk).get()
+    assert first["Location"] == again["Location"] == reverse(
+        "users:bulk_job", args=[job.customer_id, job.public_id]
+    )
+    assert (job.kind, job.state, job.ticket) == (BulkJob.DELETE, BulkJob.SCHEDULED, "CHG-79")
+    assert list(job.rows.values_list("user_id", flat=True)) == [str(leaver.pk)]
+    assert _leaver_active()

@@ -3,6 +3,7 @@ one-time id) and Delete user account. GET asks; POST does it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Final
 from uuid import UUID
 
@@ -11,15 +12,19 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from customers.directory.queries import user_get
 from customers.pages import shows_problems
+from portal.audit.records import Actor
 from portal.partnercenter import PartnerCenterError
 from portal.staff.access import Capability, require_capability
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from users import assignments, services
-from users.forms import DeleteUserForm, ResetPasswordForm
+from users.bulk.when import due_text
+from users.forms import DeleteUserForm, ResetPasswordForm, WhenForm
 from users.models import OneTimeRequest
+from users.selected import SelectedAction, selected_job_create
 from users.views.common import NOT_FOUND, audit_for, error_message, read_once
 from users.views.user_page import UserPage, check_may, user_page
 
@@ -88,16 +93,21 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
 @require_capability(Capability.DELETE_USER)
 @shows_problems("users/detail.html", not_found=NOT_FOUND)
 def user_delete(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> HttpResponse:
-    """Delete user account: GET asks for confirmation, naming the user; POST deletes."""
+    """Delete user account: GET asks for confirmation, naming the user; POST deletes, now or
+    (When: At…) as a scheduled change that runs at that time."""
     pc = partner_center_for(request)
     page = user_page(request, pc, customer_id, user_id)
     check_may(request, page, Capability.DELETE_USER)
+    locations = [page.details.user.usage_location or ""]
     if request.method != "POST":
         form = DeleteUserForm(initial={"ticket": ticket_from_link(request)})
-        return _delete_page(request, page, form)
+        return _delete_page(request, page, form, WhenForm(locations=locations))
     form = DeleteUserForm(request.POST)
-    if not form.is_valid():
-        return _delete_page(request, page, form)
+    when = WhenForm(request.POST, locations=locations)
+    if not (form.is_valid() and when.is_valid()):
+        return _delete_page(request, page, form, when)
+    if when.cleaned_data["schedule"]:
+        return _delete_later(request, page, form, when)
     try:
         services.user_delete(
             pc=pc,
@@ -107,7 +117,7 @@ def user_delete(request: HtmxHttpRequest, customer_id: UUID, user_id: UUID) -> H
         )
     except PartnerCenterError as error:
         form.add_error(None, error_message(request, error, page.customer.company_name))
-        return _delete_page(request, page, form)
+        return _delete_page(request, page, form, when)
     messages.success(
         request,
         f"Deleted {page.username}. It can be restored from Deleted users for 30 days.",
@@ -138,7 +148,37 @@ def _reset_page(
     return render(request, "users/reset_confirm.html", context)
 
 
-def _delete_page(request: HtmxHttpRequest, page: UserPage, form: DeleteUserForm) -> HttpResponse:
-    context = {"customer": page.customer, "person": page.details.user, "form": form}
-    context["protected"] = page.details.is_protected
+def _delete_later(
+    request: HtmxHttpRequest, page: UserPage, form: DeleteUserForm, when: WhenForm
+) -> HttpResponse:
+    """Schedule the delete: a Delete job for this one user, waiting for its time. The page's
+    one-time token makes a second send find the job the first made."""
+    person = user_get(page.customer.mirror, page.user_id)
+    if person is None:
+        form.add_error(None, "This user is not in the portal's copy of the directory yet: Refresh.")
+        return _delete_page(request, page, form, when)
+    job = selected_job_create(
+        customer=page.customer.mirror,
+        action=SelectedAction.DELETE,
+        users=[person],
+        actor=Actor.from_request(request),
+        form_token=request.POST.get("form_token", ""),
+        ticket=form.cleaned_data["ticket"],
+        schedule=when.cleaned_data["schedule"],
+    )
+    messages.success(request, f"Scheduled: {page.username} is deleted at {due_text(job)}.")
+    return redirect("users:bulk_job", customer_id=page.customer.id, job_id=job.public_id)
+
+
+def _delete_page(
+    request: HtmxHttpRequest, page: UserPage, form: DeleteUserForm, when: WhenForm
+) -> HttpResponse:
+    context = {
+        "customer": page.customer,
+        "person": page.details.user,
+        "form": form,
+        "when_form": when,
+        "form_token": request.POST.get("form_token") or uuid.uuid4(),
+        "protected": page.details.is_protected,
+    }
     return render(request, "users/delete_confirm.html", context)
