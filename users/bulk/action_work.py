@@ -10,15 +10,9 @@ dashboard shows the job as one line), and written through to the directory.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from datetime import datetime
-
-from django.db.models import F
-
 from customers.directory.writes import directory_user_deleted, directory_user_licenses
 from portal.audit.records import SELECTED_JOB, Action
-from portal.crypto import decrypt, encrypt
+from portal.crypto import decrypt
 from portal.partnercenter import (
     LicenseAssignment,
     LicenseUpdate,
@@ -27,14 +21,12 @@ from portal.partnercenter import (
     PartnerCenterError,
 )
 from portal.partnercenter.operations import UserOperations
-from portal.passwords import generate_password
 from users.assignments import held_skus
 from users.bulk.jobs import job_audit
+from users.bulk.lease import Clock, bulk_row_claim
 from users.bulk.models import BulkJob, BulkRow
 from users.selected import SelectedAction, protected_reason
 from users.selectors import user_is_protected
-
-Clock = Callable[[], datetime]
 
 _ACTIONS: dict[str, Action] = {
     BulkJob.LICENSES: Action.USER_LICENSES_CHANGE,
@@ -105,25 +97,14 @@ class ActionWork:
         )
 
     def _claim(self, row: BulkRow) -> BulkRow | None:
-        """Commit the row's request id (and a reset's encrypted password) before any call; the
-        same ones are kept when the row was sent before, so a repeat is the same request. None
-        when the row is no longer ours (the job's lease moved to another worker)."""
-        changes: dict[str, object] = {
-            "state": BulkRow.WORKING,
-            "started_at": self.clock(),
-            "request_id": row.request_id or str(uuid.uuid4()),
-        }
-        if self.action is SelectedAction.RESET:
-            changes["password_encrypted"] = row.password_encrypted or encrypt(generate_password())
-        claimed = BulkRow.objects.filter(
-            pk=row.pk,
-            state__in=[BulkRow.PENDING, BulkRow.WORKING],
-            job__lease_owner=self.owner,
-        ).update(attempts=F("attempts") + 1, **changes)
-        if not claimed:
-            return None
-        row.refresh_from_db()
-        return row
+        """Claim the row with its request id (and a reset's password)."""
+        return bulk_row_claim(
+            row=row,
+            owner=self.owner,
+            now=self.clock(),
+            send=True,
+            password=self.action is SelectedAction.RESET,
+        )
 
     def _act(self, row: BulkRow, operations: UserOperations) -> tuple[str, dict[str, object]]:
         """Make the row's call; returns its Status update and the audit record's changes."""

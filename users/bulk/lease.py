@@ -1,13 +1,16 @@
 """The bulk worker's lease: one worker holds a job at a time, and a job nobody holds is found.
 
-A worker claims a job (`bulk_job_claim`) and renews its lease while it runs
-(`bulk_job_lease_renew`); `bulk_jobs_recover` (run by `portal_maintenance` every few seconds)
-hands a job whose lease ran out, or whose task was lost, to a new task.
+A worker claims a job (`bulk_job_claim`), renews its lease while it runs
+(`bulk_job_lease_renew`) and claims each row under it (`bulk_row_claim`); `bulk_jobs_recover`
+(run by `portal_maintenance` every few seconds) hands a job whose lease ran out, or whose task
+was lost, to a new task.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -19,9 +22,14 @@ from django.tasks import TaskResultStatus, default_task_backend
 from django.tasks.exceptions import TaskResultDoesNotExist
 from django.utils import timezone
 
-from users.bulk.models import BulkJob
+from portal.crypto import encrypt
+from portal.passwords import generate_password
+from users.bulk.models import BulkJob, BulkRow
 
 logger = logging.getLogger("users.bulk")
+
+# What the worker and its rows read the time from (tests pass their own).
+Clock = Callable[[], datetime]
 
 # A job that keeps dying is left alone (and shows as stalled) after this many recoveries.
 MAX_RECOVERIES: Final = 20
@@ -71,6 +79,39 @@ def bulk_job_lease_renew(
     return bool(
         BulkJob.objects.filter(pk=job_id, lease_owner=owner).update(lease_expires_at=now + lease)
     )
+
+
+def bulk_row_claim(
+    *,
+    row: BulkRow,
+    owner: str,
+    now: datetime,
+    send: bool,
+    password: bool,
+    changes: dict[str, object] | None = None,
+) -> BulkRow | None:
+    """Claim `row` for worker `owner` before any call: Working, one more attempt, `changes`.
+
+    With `send`, its request id is committed too, and with `password` a temporary password,
+    encrypted. Both are kept when the row was sent before (mid-call at a crash, or an unknown
+    outcome): the same request id with the same body is the idempotent repeat. One conditional
+    UPDATE that also checks the job's lease; None when the row is no longer ours (the lease
+    moved to another worker) or no longer pending.
+    """
+    claim: dict[str, object] = {"state": BulkRow.WORKING, "started_at": now, **(changes or {})}
+    if send:
+        claim["request_id"] = row.request_id or str(uuid.uuid4())
+    if password:
+        claim["password_encrypted"] = row.password_encrypted or encrypt(generate_password())
+    claimed = BulkRow.objects.filter(
+        pk=row.pk,
+        state__in=[BulkRow.PENDING, BulkRow.WORKING],
+        job__lease_owner=owner,
+    ).update(attempts=F("attempts") + 1, **claim)
+    if not claimed:
+        return None
+    row.refresh_from_db()
+    return row
 
 
 def bulk_jobs_recover(*, now: datetime | None = None) -> list[BulkJob]:

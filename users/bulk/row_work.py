@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
-from datetime import datetime
-
-from django.db.models import F
 
 from customers.directory.text import ascii_lower
 from customers.directory.writes import directory_user_licenses, directory_user_write
@@ -32,9 +28,8 @@ from portal.partnercenter import (
 )
 from portal.passwords import generate_password
 from users.bulk.jobs import UNKNOWN_STATUS, job_audit
+from users.bulk.lease import Clock, bulk_row_claim
 from users.bulk.models import BulkJob, BulkRow
-
-Clock = Callable[[], datetime]
 
 
 class RowWork:
@@ -65,26 +60,19 @@ class RowWork:
             self._reset_password(row)
 
     def _claim(self, row: BulkRow) -> BulkRow | None:
-        """Commit the row's request id and encrypted password before any call; None when the
-        row is no longer ours (the job's lease moved to another worker)."""
-        now = self.clock()
-        changes: dict[str, object] = {"state": BulkRow.WORKING, "started_at": now}
-        if not row.user_id:
-            # Kept when the row was sent before (mid-call at a crash, or an unknown outcome):
-            # the same request id with the same body is the idempotent repeat.
-            changes["request_id"] = row.request_id or str(uuid.uuid4())
-            changes["password_encrypted"] = row.password_encrypted or encrypt(generate_password())
+        """Claim the row; a row without its user yet gets a request id and a password to
+        create it with."""
+        changes: dict[str, object] = {}
         if self.job.skus and row.license_state in ("", BulkRow.LICENSE_PENDING):
             changes["license_state"] = BulkRow.LICENSE_PENDING
-        claimed = BulkRow.objects.filter(
-            pk=row.pk,
-            state__in=[BulkRow.PENDING, BulkRow.WORKING],
-            job__lease_owner=self.owner,
-        ).update(attempts=F("attempts") + 1, **changes)
-        if not claimed:
-            return None
-        row.refresh_from_db()
-        return row
+        return bulk_row_claim(
+            row=row,
+            owner=self.owner,
+            now=self.clock(),
+            send=not row.user_id,
+            password=not row.user_id,
+            changes=changes,
+        )
 
     def _create(self, row: BulkRow) -> bool:
         """Create the row's user; True when it exists now (created or adopted)."""

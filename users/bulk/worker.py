@@ -16,10 +16,9 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -33,13 +32,11 @@ from portal.partnercenter import (
 )
 from users.bulk.action_work import ActionWork
 from users.bulk.jobs import rows_cancel_unstarted
-from users.bulk.lease import bulk_job_claim, bulk_job_lease_renew, lease_duration
+from users.bulk.lease import Clock, bulk_job_claim, bulk_job_lease_renew, lease_duration
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.row_work import RowWork
 
 logger = logging.getLogger("users.bulk")
-
-Clock = Callable[[], datetime]
 
 
 def worker_name() -> str:
