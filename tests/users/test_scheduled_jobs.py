@@ -24,14 +24,26 @@ from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
 from tests.directory_data import synced
 from tests.sandbox_data import make_customer, make_user
-from tests.users.bulk_jobs_support import run
+from tests.users.bulk_jobs_support import (
+    DOMAIN,
+    Scene,
+    make_draft,
+    make_scene,
+    run,
+    sandbox_users,
+    squat,
+)
+from users.bulk.jobs import bulk_job_create
 from users.bulk.lease import bulk_job_claim, bulk_jobs_recover
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.reading import COLUMNS
 from users.bulk.schedule import (
     scheduled_job_cancel,
     scheduled_job_run_now,
     scheduled_jobs_release,
 )
+from users.bulk.schedule_selectors import usernames_reserved
+from users.bulk.services import bulk_upload_validate
 from users.bulk.when import Schedule, ScheduleRefused
 from users.selected import SelectedAction, selected_job_create
 
@@ -306,9 +318,89 @@ def test_a_leaver_scheduled_from_the_delete_page_once_however_often_it_is_sent(
     }
     first, again = client.post(url, sent), client.post(url, sent)
     job = BulkJob.objects.exclude(pk=earlier.pk).get()
-    assert first["Location"] == again["Location"] == reverse(
-        "users:bulk_job", args=[job.customer_id, job.public_id]
+    assert (
+        first["Location"]
+        == again["Location"]
+        == reverse("users:bulk_job", args=[job.customer_id, job.public_id])
     )
     assert (job.kind, job.state, job.ticket) == (BulkJob.DELETE, BulkJob.SCHEDULED, "CHG-79")
     assert list(job.rows.values_list("user_id", flat=True)) == [str(leaver.pk)]
     assert _leaver_active()
+
+
+# --- A scheduled joiner's username ----------------------------------------------------------------
+
+
+def _joiner_job(staff: User) -> tuple[Scene, BulkJob]:
+    scene = make_scene(staff)
+    job = bulk_job_create(
+        draft=make_draft(scene, 1),
+        customer=scene.mirror,
+        usage_location="SE",
+        actor=scene.actor,
+        ticket="CHG-80",
+        schedule=FRIDAY_17,
+        now=T0,
+    )
+    return scene, job
+
+
+def test_a_scheduled_joiner_reserves_the_username_until_it_runs_or_is_cancelled(
+    client: Client, admin_agent: User
+) -> None:
+    scene, job = _joiner_job(admin_agent)
+    assert job.state == BulkJob.SCHEDULED
+    username = f"user0@{DOMAIN}"
+    assert list(usernames_reserved(customer_id=scene.customer_id, usernames=[username.upper()]))
+
+    # Add user of the same username is refused, naming the change; nothing is sent.
+    client.force_login(admin_agent)
+    page = client.get(reverse("users:add", args=[scene.customer_id]))
+    form = page.context["form"]
+    added = client.post(
+        reverse("users:add", args=[scene.customer_id]),
+        {
+            "form_id": str(uuid.uuid4()),
+            "first_name": "Other",
+            "display_name": "Someone Else",
+            "alias": "user0",
+            "domain": DOMAIN,
+            "password_choice": "generate",
+            "ticket": "CHG-81",
+            **{name: "" for name in ("last_name", "usage_location") if name in form.fields},
+        },
+    )
+    text = added.content.decode()
+    assert "user0@contoso.com is reserved: a scheduled change will create it" in text
+    assert "ticket CHG-80, by amara" in text
+    assert not sandbox_users(scene, username)
+
+    # So is a row of another upload.
+    validation = bulk_upload_validate(
+        customer=scene.mirror,
+        file_name="more.csv",
+        data=f"{','.join(COLUMNS)}\nA,B,A B,{username},\n".encode(),
+    )
+    assert "is reserved: a scheduled change will create it" in str(validation.rows[0].errors)
+
+    assert scheduled_job_cancel(job=job, actor=scene.actor)
+    assert usernames_reserved(customer_id=scene.customer_id, usernames=[username]) == {}
+
+
+def test_a_joiner_whose_username_was_taken_meanwhile_fails_and_is_never_renamed(
+    admin_agent: User,
+) -> None:
+    scene, job = _joiner_job(admin_agent)
+    squat(scene, f"user0@{DOMAIN}", "Got There First")  # made outside the portal
+    assert scheduled_jobs_release(now=FRIDAY_17.run_at).started == 1
+    done = run(job)
+    [row] = done.rows.all()
+    assert row.state == BulkRow.FAILED
+    assert "already taken" in row.status_update
+    assert [user.display_name for user in sandbox_users(scene, f"user0@{DOMAIN}")] == [
+        "Got There First"
+    ]
+    assert (
+        CustomerUser.objects.filter(customer=scene.customer, display_name="First0 Last0").count()
+        == 0
+    )

@@ -66,6 +66,7 @@ from users.bulk.passwords import (
 )
 from users.bulk.schedule import scheduled_job_cancel, scheduled_job_run_now
 from users.bulk.services import bulk_draft_get
+from users.forms import WhenForm
 from users.models import BulkDraft
 
 # Seconds between two looks at a running job, with htmx and without (the Refresh header).
@@ -92,14 +93,15 @@ def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     customer = customer_or_404(pc=partner_center_for(request), customer_id=customer_id)
     draft = bulk_draft_get(public_id=draft_id, customer_id=customer.id, created_by=_staff(request))
     if draft is None:
-        return _save_page(request, customer, None, None, notice=DRAFT_GONE, status=404)
+        return _save_page(request, customer, None, None, None, notice=DRAFT_GONE, status=404)
     options = bulk_license_options(skus=skus_of(customer.mirror), users=len(draft.rows))
     if request.method == "GET":
         initial = {"draft": draft.public_id, "ticket": ticket_from_link(request)}
         form = BulkSaveForm(initial=initial, license_options=options)
-        return _save_page(request, customer, draft, form, options=options)
+        return _save_page(request, customer, draft, form, WhenForm(), options=options)
     form = BulkSaveForm(request.POST, license_options=options)
-    if form.is_valid():
+    when = WhenForm(request.POST, locations=[request.POST.get("usage_location", "")])
+    if form.is_valid() and when.is_valid():
         try:
             job = bulk_job_create(
                 draft=draft,
@@ -108,12 +110,13 @@ def bulk_save(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
                 sku_ids=form.cleaned_data["skus"],
                 ticket=form.cleaned_data["ticket"],
                 actor=Actor.from_request(request),
+                schedule=when.cleaned_data["schedule"],
             )
         except BulkJobRefused as refused:
             form.add_error(None, str(refused))
         else:
             return redirect(_job_url(job))
-    return _save_page(request, customer, draft, form, options=options)
+    return _save_page(request, customer, draft, form, when, options=options)
 
 
 def _save_page(
@@ -121,6 +124,7 @@ def _save_page(
     customer: CustomerRow,
     draft: BulkDraft | None,
     form: BulkSaveForm | None,
+    when: WhenForm | None,
     *,
     options: list[Any] | None = None,
     notice: str = "",
@@ -131,6 +135,7 @@ def _save_page(
         "company_name": customer.company_name,
         "draft": draft,
         "form": form,
+        "when_form": when,
         "license_options": license_choices(form, options or []),
         "notice": notice,
         "passwords_warning": PASSWORDS_WARNING,

@@ -85,6 +85,10 @@ DELETED_USERNAME: Final = (
     "Email '{email}' is the username of {name}, deleted on {deleted} and restorable until "
     "{purge}. Creating this user means {name} can no longer be restored under this username."
 )
+RESERVED_USERNAME: Final = (
+    "Email '{email}' is reserved: a scheduled change will create it ({change}). Choose another "
+    "username, or cancel that change first."
+)
 STATUS_NOT_EMPTY: Final = (
     "Status update must be empty: the portal writes each user's result there. Clear '{value}'."
 )
@@ -123,6 +127,8 @@ class Customer:
     domains: tuple[str, ...]
     active: Mapping[str, Known]
     deleted: Mapping[str, Known]  # the latest restorable deletion of each username
+    # Usernames a scheduled upload will create, each with that change in words.
+    reserved: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,9 @@ def _email_check(
     if active is not None:
         name = active.display_name or active.user_principal_name
         return [ACTIVE_USERNAME.format(email=shown, name=name)], []
+    change = customer.reserved.get(ascii_lower(email))
+    if change is not None:
+        return [RESERVED_USERNAME.format(email=shown, change=change)], []
     deleted = customer.deleted.get(ascii_lower(email))
     if deleted is not None:
         name = deleted.display_name or deleted.user_principal_name

@@ -5,15 +5,17 @@ a customer's and a user's page — what will run, when, for which ticket and by 
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import reduce
 from typing import Final
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
+from customers.directory.text import ascii_lower
 from portal.staff.access import StaffUser, has_capability, visible_customers
 from users.bulk.job_selectors import JobCounts, counts_of, with_counts
 from users.bulk.jobs import JOB_CAPABILITY
@@ -98,3 +100,44 @@ def visible_kinds(staff: StaffUser) -> VisibleKinds:
         for kind, capability in JOB_CAPABILITY.items()
         if has_capability(staff, capability)
     }
+
+
+# --- Usernames reserved ------------------------------------------------------------------------
+
+
+def usernames_reserved(*, customer_id: str, usernames: Iterable[str]) -> dict[str, str]:
+    """Which of `usernames` (lower case) a scheduled upload of this customer will create, each
+    with the change that reserves it in words ("Upload users at Fri 18 Dec 2026 08:00
+    Europe/Stockholm, ticket CHG-1, by amara"): another add, CSV row or scheduled add of it is
+    refused, naming it."""
+    wanted = {ascii_lower(name) for name in usernames if name}
+    if not wanted:
+        return {}
+    rows = (
+        BulkRow.objects.filter(
+            job__customer_id=customer_id,
+            job__kind=BulkJob.UPLOAD,
+            job__state__in=BulkJob.WAITING_STATES,
+            state=BulkRow.PENDING,
+        )
+        .alias(key=Lower("email"))
+        .filter(key__in=wanted)
+        .select_related("job")
+    )
+    reserved: dict[str, str] = {}
+    for row in rows:
+        key = ascii_lower(row.email)
+        if key in wanted and key not in reserved:
+            job = row.job
+            ticket = f", ticket {job.ticket}" if job.ticket else ""
+            reserved[key] = (
+                f"{job.file_name} at {due_text(job)}{ticket}, by {job.created_by_username}"
+            )
+    return reserved
+
+
+def reserved_message(username: str, change: str) -> str:
+    return (
+        f"{username} is reserved: a scheduled change will create it ({change}). Choose another "
+        "username, or cancel that change first."
+    )

@@ -45,6 +45,7 @@ from users.bulk.rules import (
     row_check,
     row_values,
 )
+from users.bulk.schedule_selectors import usernames_reserved
 from users.models import BulkDraft
 
 DRAFT_LIFETIME: Final = timedelta(days=1)
@@ -181,7 +182,8 @@ def _known(
                 active[key] = known
             elif known.purge_at > now:
                 deleted[key] = known
-    return Customer(tuple(domains_of(customer)), active, deleted)
+    reserved = usernames_reserved(customer_id=customer.tenant_id, usernames=emails)
+    return Customer(tuple(domains_of(customer)), active, deleted, reserved)
 
 
 def bulk_annotated_csv(validation: Validation) -> bytes:

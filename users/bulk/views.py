@@ -51,6 +51,7 @@ from users.bulk.uploads import (
     request_size,
     upload_bytes,
 )
+from users.forms import WhenForm
 
 # A request announcing more than this is answered without reading its body. Below it, a request
 # over 2 MB is read to its end (so the browser gets the answer) but nothing of it is kept.
@@ -148,6 +149,7 @@ def _validated(
             save_form=save_form,
             license_options=license_choices(save_form, options),
             passwords_warning=PASSWORDS_WARNING,
+            when_form=WhenForm(),
         )
     if validation.readable and (not validation.ok or validation.summary.warnings):
         token = bulk_upload_keep(

@@ -28,6 +28,7 @@ from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from users.assignments import new_request_id
+from users.bulk.schedule_selectors import reserved_message, usernames_reserved
 from users.forms import AddUserForm
 from users.roles import PrivilegedRoleNotConfirmed
 from users.services import NewUser, user_create
@@ -68,6 +69,10 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         return _form(request, customer, form, form_id if keep else new_request_id(), pending=keep)
     data = form.cleaned_data
     request_id = str(data["form_id"])
+    reserved = usernames_reserved(customer_id=customer.id, usernames=[form.username])
+    if reserved:
+        form.add_error("alias", reserved_message(form.username, *reserved.values()))
+        return _form(request, customer, form, request_id, pending=pending)
     new = _new_user(form)
     try:
         result = user_create(
