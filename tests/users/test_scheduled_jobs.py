@@ -273,6 +273,9 @@ def test_cancel_and_run_now_from_the_job_page(client: Client, admin_agent: User)
     args = [first.customer_id, first.public_id]
     page = client.get(reverse("users:bulk_job", args=args))
     assert page.status_code == 200 and "Refresh" not in page  # a waiting job is not polled
+    text = page.content.decode()
+    assert f"Runs at <strong>{FRIDAY_17.describe()}</strong>, as amara" in text
+    assert "Nothing has been sent to Partner Center yet." in text and "Lee Leaver" in text
     client.post(reverse("users:bulk_job_cancel", args=args))
     first.refresh_from_db()
     assert first.state == BulkJob.CANCELLED

@@ -66,6 +66,7 @@ from users.bulk.passwords import (
 )
 from users.bulk.schedule import scheduled_job_cancel, scheduled_job_run_now
 from users.bulk.services import bulk_draft_get
+from users.bulk.when import due_text
 from users.forms import WhenForm
 from users.models import BulkDraft
 
@@ -305,6 +306,7 @@ def _job_context(request: HtmxHttpRequest, job: BulkJob) -> dict[str, Any]:
         "counts": summary.counts,
         "active": active,
         "job_url": _job_url(job),
+        "due": due_text(job),
         "customer_id": job.customer_id,
         "company_name": job.customer_name or "Customer",
         "is_uploader": is_uploader,
