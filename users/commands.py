@@ -58,6 +58,7 @@ from portal.partnercenter import NotFound as PartnerCenterNotFound
 from portal.passwords import password_problem
 from portal.staff import access
 from portal.tickets import TicketField
+from users.bulk.when import Schedule, ScheduleRefused
 from users.command_io import (
     NOT_AN_ARGUMENT,
     BadInput,
@@ -92,6 +93,7 @@ class Invocation:
     as_json: bool
     what_if: bool = False
     withheld: list[ChangeWithheld] = field(default_factory=list)  # --what-if: what was not sent
+    schedule: Schedule | None = None  # --at: a scheduled change instead of now
 
     @property
     def customer_id(self) -> str:
@@ -106,12 +108,23 @@ class Invocation:
         )
 
 
+def staff_named(username: str) -> User:
+    """The active staff account `--as` names, or the command's refusal."""
+    staff = User.objects.filter(username=username).first()
+    if staff is None:
+        raise BadInput(f"--as: there is no staff account named '{username}'.")
+    if not staff.is_active:
+        raise NotAllowed(f"--as: the staff account '{username}' is deactivated.")
+    return staff
+
+
 class UserCommand(BaseCommand):
     """Base of the customer_user_* commands: set `capability`, add options, write `run()`."""
 
     capability: ClassVar[access.Capability]
     changes_something: ClassVar[bool] = True  # takes --ticket
     takes_password: ClassVar[bool] = False  # --password-prompt / --password-stdin
+    schedulable: ClassVar[bool] = False  # takes --at: run at a time, as a scheduled change
     # `stdin` lets tests (and callers of call_command) hand a password over without a terminal.
     stealth_options = ("stdin",)
 
@@ -151,6 +164,14 @@ class UserCommand(BaseCommand):
                 "nothing and audit nothing (as PowerShell's -WhatIf).",
             )
         parser.add_argument("--json", action="store_true", help="Write JSON instead of a table.")
+        if self.schedulable:
+            parser.add_argument(
+                "--at",
+                metavar="WHEN",
+                help='Do it later, as a scheduled change: "2026-12-14 08:00 Europe/Stockholm" '
+                "(the zone defaults to the portal's). It is checked now and again when it runs; "
+                "scheduled_change_list and scheduled_change_cancel show and cancel it.",
+            )
         if self.takes_password:
             given = parser.add_mutually_exclusive_group()
             given.add_argument(
@@ -186,12 +207,17 @@ class UserCommand(BaseCommand):
         self._check_role(staff, self.capability)
         ticket = self._ticket(options.get("ticket", "")) if self.changes_something else ""
         self.check_input(options)
+        schedule = self._schedule(options.get("at"))
         what_if = bool(options.get("what_if"))
+        if schedule and what_if:
+            raise BadInput("--at and --what-if: a scheduled change sends nothing now; use one.")
         pc = partner_center(throttle_wait_cap=WORKER_THROTTLE_WAIT_CAP, what_if=what_if)
         try:
             customer = self._customer(pc, options.get("tenant_id"), options.get("domain"))
             self._enter(staff, customer, options)
-            invocation = Invocation(staff, pc, customer, ticket, bool(options["json"]), what_if)
+            invocation = Invocation(
+                staff, pc, customer, ticket, bool(options["json"]), what_if, schedule=schedule
+            )
             if what_if:
                 self._run_what_if(invocation, options)
             else:
@@ -235,12 +261,7 @@ class UserCommand(BaseCommand):
 
     @staticmethod
     def _staff(username: str) -> User:
-        staff = User.objects.filter(username=username).first()
-        if staff is None:
-            raise BadInput(f"--as: there is no staff account named '{username}'.")
-        if not staff.is_active:
-            raise NotAllowed(f"--as: the staff account '{username}' is deactivated.")
-        return staff
+        return staff_named(username)
 
     @staticmethod
     def _check_role(staff: User, capability: access.Capability) -> None:
@@ -259,6 +280,15 @@ class UserCommand(BaseCommand):
                 raise NotFound(f"No customer with tenant id {options['tenant_id']}.") from None
             raise NotFound(f"No customer has the domain {options.get('domain')}.") from None
         self._check_role(staff, self.capability)
+
+    @staticmethod
+    def _schedule(value: str | None) -> Schedule | None:
+        if not value:
+            return None
+        try:
+            return Schedule.parse(value).check()
+        except ScheduleRefused as refused:
+            raise BadInput(f"--at: {refused}") from None
 
     @staticmethod
     def _ticket(value: str) -> str:

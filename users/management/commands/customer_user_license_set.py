@@ -13,8 +13,10 @@ from portal.partnercenter import CustomerUser, LicenseGroupId, SubscribedSku
 from portal.staff.access import Capability
 from users.assignments import user_licenses_change
 from users.command_io import BadInput, partner_center_failure, uuid_value
+from users.command_schedule import command_schedule, scheduled_lead
 from users.commands import Invocation, UserCommand
 from users.forms import LICENCE_NEEDS_LOCATION, NO_SEAT_LEFT
+from users.selected import SelectedAction
 
 _SKU_HELP = "a SKU id or part number, e.g. ENTERPRISEPACK (customer_subscribed_sku_get lists them)"
 
@@ -34,6 +36,7 @@ class Command(UserCommand):
     )
     # As on the user page: licenses need an Admin agent.
     capability = Capability.CHANGE_ROLES_OR_LICENSES
+    schedulable = True
 
     def add_options(self, parser: CommandParser) -> None:
         parser.add_argument("--user-id", type=uuid_value, required=True, help="The user.")
@@ -60,6 +63,9 @@ class Command(UserCommand):
         skus = customer.subscribed_skus.list(license_groups=every_group)
         plan = _plan(invocation, user, skus, held, options)
         data: dict[str, Any] = {"id": user.id, "user_principal_name": user.user_principal_name}
+        if invocation.schedule:
+            self._schedule_change(invocation, user, skus, options, data)
+            return
         if not plan.assign and not plan.remove:
             names = sorted(license.product_sku.name or license.sku_id for license in held_licenses)
             lead = "Nothing to change: the user holds these licenses already, or not at all."
@@ -82,6 +88,29 @@ class Command(UserCommand):
         data["removed"] = [_name(sku) for sku in plan.remove]
         data["licenses"] = sorted(_name(sku) for sku in skus if sku.sku_id in now)
         self.output(invocation, data, lead=f"Changed the licenses of {user.user_principal_name}.")
+
+    def _schedule_change(
+        self,
+        invocation: Invocation,
+        user: CustomerUser,
+        skus: list[SubscribedSku],
+        options: dict[str, Any],
+        data: dict[str, Any],
+    ) -> None:
+        """--at: the change as asked (what the user holds then is read when it runs)."""
+        assign = [_find_sku(invocation, skus, value) for value in options["add"]]
+        remove = [_find_sku(invocation, skus, value) for value in options["remove"]]
+        job = command_schedule(
+            invocation,
+            SelectedAction.LICENSES,
+            user,
+            assign=[sku.sku_id for sku in assign],
+            remove=[sku.sku_id for sku in remove],
+        )
+        lead, notes = scheduled_lead(job, f"the license change of {user.user_principal_name}")
+        data.update(job=str(job.public_id), run_at=job.run_at, state=job.state)
+        data.update(assign=[_name(sku) for sku in assign], remove=[_name(sku) for sku in remove])
+        self.output(invocation, data, lead=lead, notes=notes)
 
 
 def _plan(

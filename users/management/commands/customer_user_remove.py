@@ -8,7 +8,9 @@ from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
 from users.command_io import add_user_choice
+from users.command_schedule import command_schedule, scheduled_lead
 from users.commands import Invocation, UserCommand
+from users.selected import SelectedAction
 from users.services import user_delete
 
 
@@ -18,6 +20,7 @@ class Command(UserCommand):
         "which customer_user_restore brings it back."
     )
     capability = Capability.DELETE_USER
+    schedulable = True
 
     def add_options(self, parser: CommandParser) -> None:
         add_user_choice(parser, required=True)
@@ -27,6 +30,13 @@ class Command(UserCommand):
             invocation, user_id=options["user_id"], username=options["user_principal_name"]
         )
         self.check_may_act_on(invocation, Capability.DELETE_USER, user)
+        if invocation.schedule:
+            job = command_schedule(invocation, SelectedAction.DELETE, user)
+            lead, notes = scheduled_lead(job, f"the delete of {user.user_principal_name}")
+            data: dict[str, Any] = {"id": user.id, "user_principal_name": user.user_principal_name}
+            data.update(job=str(job.public_id), run_at=job.run_at, state=job.state)
+            self.output(invocation, data, lead=lead, notes=notes)
+            return
         user_delete(
             pc=invocation.pc,
             audit=invocation.audit(),
