@@ -23,6 +23,7 @@ from portal.web.http import HtmxHttpRequest
 from portal.web.paging import pager, with_query
 from portal.web.problems import Problem, partner_center_problem
 from users.bulk.job_selectors import bulk_jobs_dashboard
+from users.bulk.schedule_selectors import scheduled_changes, visible_kinds
 
 # A search lists at most this many customers above the users (the customers list has the rest).
 SEARCH_CUSTOMERS = 10
@@ -50,6 +51,8 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
             for record in recent_activity(limit=8, changes_only=True, customer_ids=customer_ids)
         ],
         # Bulk uploads in progress, stalled, or waiting for this staff member's download.
+        # The next few scheduled changes (held ones among them) the person may see.
+        "scheduled": scheduled_changes(visible=visible_kinds(request.user), upcoming=True, limit=5),
         "uploads": bulk_jobs_dashboard(
             staff=request.user,
             customer_ids=visible_customers(request.user, Capability.BULK_UPLOAD),

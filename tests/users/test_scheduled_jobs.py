@@ -407,3 +407,17 @@ def test_a_joiner_whose_username_was_taken_meanwhile_fails_and_is_never_renamed(
         CustomerUser.objects.filter(customer=scene.customer, display_name="First0 Last0").count()
         == 0
     )
+
+
+def test_the_dashboard_and_the_users_page_show_what_is_scheduled(
+    client: Client, admin_agent: User
+) -> None:
+    job = _leaver_job(admin_agent)
+    leaver = CustomerUser.objects.get(user_principal_name__startswith="leaver@")
+    client.force_login(admin_agent)
+    dashboard = client.get(reverse("customers:dashboard"))
+    assert [line.job.pk for line in dashboard.context["scheduled"]] == [job.pk]
+    page = client.get(reverse("users:detail", args=[job.customer_id, leaver.pk]))
+    assert [line.job.pk for line in page.context["scheduled"]] == [job.pk]
+    text = page.content.decode()
+    assert FRIDAY_17.describe() in text and "Schedule a license change…" in text

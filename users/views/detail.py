@@ -35,8 +35,10 @@ from portal.staff.access import (
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
+from portal.web.paging import with_query
 from users import updates
 from users.assignments import Step
+from users.bulk.schedule_selectors import scheduled_changes, visible_kinds
 from users.forms import UpdateUserForm
 from users.roles import PrivilegedRoleNotConfirmed
 from users.selectors import EDITABLE_FIELDS, BadFingerprint
@@ -280,6 +282,17 @@ def _render(
         "reset_url": f"{reset_url}?ticket={ticket}" if ticket else reset_url,
         "delete_url": f"{delete_url}?ticket={ticket}" if ticket else delete_url,
         "activity": user_activity(page.customer.id, page.user_id),
+        "scheduled": scheduled_changes(
+            visible=visible_kinds(request.user),
+            upcoming=True,
+            customer_id=page.customer.id,
+            user_id=page.user_id,
+        ),
+        "schedule_licenses_url": with_query(
+            reverse("users:selected", args=[page.customer.id]),
+            action="licenses",
+            users=page.user_id,
+        ),
         "choices_missing": page.may["update"]
         and can_change_roles_or_licenses(request.user)
         and page.choices is None,
