@@ -71,10 +71,15 @@ def customers_ensure(*, pc: PartnerCenterClient) -> None:
     if newest is None:
         directory_customers_sync(pc=pc)
         return
-    stale = timezone.now() - newest > timedelta(seconds=settings.PORTAL_DIRECTORY_TTL)
     # One request for all processes: the cache says one is on its way.
-    if stale and cache.add(f"directory:{mode()}:customers-sync", 1, settings.PORTAL_DIRECTORY_TTL):
+    if _list_stale(newest) and cache.add(
+        f"directory:{mode()}:customers-sync", 1, settings.PORTAL_DIRECTORY_TTL
+    ):
         sync_customers_task.enqueue()
+
+
+def _list_stale(listed_at: datetime) -> bool:
+    return timezone.now() - listed_at > timedelta(seconds=settings.PORTAL_DIRECTORY_TTL)
 
 
 def customers_refresh(*, pc: PartnerCenterClient) -> int:
@@ -84,8 +89,14 @@ def customers_refresh(*, pc: PartnerCenterClient) -> int:
 
 def customer_open(*, pc: PartnerCenterClient, customer_id: str) -> CustomerRow | None:
     """A customer of the partner by id, or None; reads the customers list when it must."""
-    customers_ensure(pc=pc)
     customer = customer_get(customer_id)
+    # Every read of the list stamps each customer it returns: one listed within the TTL shows
+    # that the list is fresh, without asking for the newest stamp (a query on every page).
+    if customer is not None and not _list_stale(customer.listed_at):
+        return CustomerRow.of(customer)
+    customers_ensure(pc=pc)
+    if customer is None:
+        customer = customer_get(customer_id)
     if customer is None:
         newest = mirrored_customers().aggregate(newest=Max("listed_at"))["newest"]
         if newest is not None and timezone.now() - newest > _NEW_CUSTOMER_GRACE:

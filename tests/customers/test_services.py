@@ -4,12 +4,19 @@ lookup."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import requests
+from django.core.cache import cache
 from django.tasks import task_backends
 from django.tasks.backends.dummy import DummyBackend
+from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
+from pytest_django.fixtures import Settings
 
 from customers import services
+from customers.directory.background import sync_customers_task
 from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import customers_matching
 from portal.partnercenter import PartnerCenterClient, SandboxTokenProvider
@@ -84,6 +91,37 @@ def test_a_customer_that_disappears_from_partner_center_is_forgotten(
     contoso.refresh_from_db()
     assert contoso.company_name == "Zzz renamed"
     assert contoso.users.exists()  # kept: still the partner's
+
+
+def test_a_customer_listed_within_the_ttl_opens_with_one_query_and_no_call(
+    counting: CountingClient, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    services.customers_ensure(pc=counting.pc)
+    calls = len(counting.calls)
+    with django_assert_num_queries(1):  # its own row says the list is fresh
+        customer = services.customer_open(
+            pc=counting.pc, customer_id=str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+        )
+    assert customer is not None and customer.company_name == "Contoso Ltd"
+    assert len(counting.calls) == calls
+
+
+def test_a_customer_listed_longer_ago_than_the_ttl_opens_and_asks_for_the_list_again(
+    counting: CountingClient, no_directory_worker: None, settings: Settings
+) -> None:
+    cache.clear()  # no customers list read "on its way" from another test
+    services.customers_ensure(pc=counting.pc)
+    old = timezone.now() - timedelta(seconds=settings.PORTAL_DIRECTORY_TTL + 60)
+    DirectoryCustomer.objects.update(listed_at=old)
+    calls = len(counting.calls)
+    customer = services.customer_open(
+        pc=counting.pc, customer_id=str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+    )
+    assert customer is not None and customer.company_name == "Contoso Ltd"
+    assert len(counting.calls) == calls  # shown from the directory; read in the background
+    backend = task_backends[sync_customers_task.backend]
+    assert isinstance(backend, DummyBackend)
+    assert [result.task.name for result in backend.results] == ["sync_customers_task"]
 
 
 def test_opening_a_customer_never_read_queues_one_sync_a_worker_runs(
