@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,8 +31,10 @@ from customers.directory.queries import (
     users_page,
 )
 from customers.pages import (
+    CustomerLinks,
     customer_or_404,
     customer_tabs,
+    customer_url,
     restore_report_take,
     shows_problems,
     sync_problem,
@@ -198,6 +199,7 @@ def _template(request: HtmxHttpRequest, tab: str) -> str:
 def _page_context(customer: CustomerRow, tab: str) -> dict[str, Any]:
     mirror = customer.mirror
     reading = mirror.sync_state in {DirectoryCustomer.SYNC_QUEUED, DirectoryCustomer.SYNC_RUNNING}
+    links = CustomerLinks.of(customer.id)
     return {
         "customer_id": customer.id,
         "customer": customer,
@@ -205,9 +207,10 @@ def _page_context(customer: CustomerRow, tab: str) -> dict[str, Any]:
         "company_name": customer.company_name,
         "waiting": not mirror.mirrored and reading,
         "reading": reading,
-        "tabs": customer_tabs(customer=customer, current=tab),
+        "links": links,
+        "tabs": customer_tabs(customer=customer, current=tab, links=links),
         "tab": tab,
-        "loading_url": with_query(reverse("customers:loading", args=[customer.id]), tab=tab),
+        "loading_url": with_query(links.loading, tab=tab),
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -247,6 +250,4 @@ def _deleted_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[st
 
 
 def _tab_url(tab: str, customer_id: str) -> str:
-    return reverse(
-        "customers:deleted" if tab == "deleted" else "customers:users", args=[customer_id]
-    )
+    return customer_url("customers:deleted" if tab == "deleted" else "customers:users", customer_id)
