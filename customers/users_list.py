@@ -1,6 +1,7 @@
 """The Users and licenses list as the page shows it: its rows (with their licenses), the
 filters' choices, the sortable column headers and the links that keep the list's search,
-filters and sort. Reads the directory only (`customers/directory/queries.py`)."""
+filters and sort. Reads the directory only (`customers/directory/queries.py`, and
+`list_choices.py` for the SKUs, roles and license scan's progress in one query)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Final
 
 from django.urls import reverse
 
+from customers.directory.list_choices import ListChoices
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import (
     ANY_ROLE,
@@ -19,9 +21,7 @@ from customers.directory.queries import (
     SkuRow,
     UserListQuery,
     licenses_of,
-    licenses_read,
     locations_of,
-    roles_of,
 )
 from customers.services import licenses_text, short_sku_name, sku_names
 from customers.templatetags.portal_format import country_name
@@ -97,20 +97,20 @@ class Filters:
         return self.licenses_read >= self.users
 
 
-def filters_of(customer: DirectoryCustomer, skus: list[SkuRow]) -> Filters:
+def filters_of(customer: DirectoryCustomer, choices: ListChoices) -> Filters:
     licenses = [
         Choice(sku.id, f"{short_sku_name(sku.name)} ({sku.available} of {sku.total} available)")
-        for sku in skus
+        for sku in choices.skus
     ]
     licenses += [Choice(NO_LICENSE, "No license"), Choice(NOT_READ, "Not read yet")]
     roles = [Choice(ANY_ROLE, "Any admin role (protected)")]
-    roles += [Choice(role.id, role.name) for role in roles_of(customer)]
+    roles += [Choice(role.id, role.name) for role in choices.roles]
     locations = [Choice(code, country_name(code)) for code in locations_of(customer)]
     return Filters(
         licenses=licenses,
         roles=roles,
         locations=sorted(locations, key=lambda choice: choice.label),
-        licenses_read=min(licenses_read(customer), customer.users_count),
+        licenses_read=min(choices.licenses_read, customer.users_count),
         users=customer.users_count,
     )
 

@@ -22,12 +22,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
+from customers.directory.list_choices import users_list_choices
 from customers.directory.models import DirectoryCustomer
 from customers.directory.queries import (
     UserListQuery,
     clean_query,
     deleted_page,
-    skus_of,
     users_page,
 )
 from customers.pages import (
@@ -219,13 +219,13 @@ def _users_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str,
     query = UserListQuery.from_params(request.GET.dict())
     page = users_page(customer.mirror, query, request.GET.get("page"))
     url = _tab_url("users", customer.id)
-    skus = skus_of(customer.mirror)
+    choices = users_list_choices(customer.mirror)
     return {
         "query": query,
         "page": page,
-        "lines": user_lines(page.object_list, customer.mirror, skus),
+        "lines": user_lines(page.object_list, customer.mirror, choices.skus),
         # Only the whole page shows the filters (htmx's search and paging swap the results).
-        "filters": SimpleLazyObject(lambda: filters_of(customer.mirror, skus)),
+        "filters": SimpleLazyObject(lambda: filters_of(customer.mirror, choices)),
         "pager": pager(page, lambda number: with_query(url, **query.params(page=number))),
         "columns": columns(url, query),
         # Check boxes for the actions on several users this person may take.

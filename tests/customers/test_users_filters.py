@@ -11,16 +11,21 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from customers.directory.budget import CallCounter
 from customers.directory.licenses import _complete, directory_licenses_scan
+from customers.directory.list_choices import ListChoices, users_list_choices
 from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryUserLicenses
 from customers.directory.queries import (
     ANY_ROLE,
     NO_LICENSE,
     NOT_READ,
     UserListQuery,
+    customer_get,
     licenses_of,
+    licenses_read,
+    roles_of,
     skus_of,
     users_of,
     users_page,
@@ -73,6 +78,22 @@ def test_the_license_filter_finds_holders_users_without_any_and_users_not_read_y
     assert _names(contoso, UserListQuery(license=NO_LICENSE)) == everyone[2:3]
     assert _names(contoso, UserListQuery(license=NOT_READ)) == everyone[3:]
     assert _names(contoso, UserListQuery(license="no-such-sku")) == []
+
+
+def test_the_lists_choices_are_its_skus_roles_and_licenses_read_in_one_query(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    contoso = synced(CONTOSO)
+    _licensed(contoso)
+    with django_assert_num_queries(1):
+        choices = users_list_choices(contoso)
+    assert choices.skus and choices.roles
+    assert choices.skus == skus_of(contoso)
+    assert choices.roles == roles_of(contoso)
+    assert choices.licenses_read == licenses_read(contoso) == 3
+    never_read = customer_get(str(seed.LARGE_CUSTOMER_ID))
+    assert never_read is not None and not never_read.mirrored
+    assert users_list_choices(never_read) == ListChoices(skus=[], roles=[], licenses_read=0)
 
 
 def test_filters_combine_with_each_other_and_with_the_search() -> None:
