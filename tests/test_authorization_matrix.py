@@ -174,6 +174,9 @@ ROUTES = [
     Route("users:selected", "POST", HELPDESK_AND_UP, _customer, _selected_data("reset")),
     Route("users:selected", "GET", ADMINS, _customer, query=_selected("delete"), note="(delete)"),
     Route(
+        "users:selected", "POST", ADMINS, _customer, _selected_data("offboard"), note="(offboard)"
+    ),
+    Route(
         "users:selected", "POST", ADMINS, _customer, _selected_data("licenses"), note="(licenses)"
     ),
     # A job nobody has: roles that may see some kind of job (an upload: Admin agents; a reset

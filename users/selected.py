@@ -56,6 +56,7 @@ class SelectedAction(enum.StrEnum):
     LICENSES = BulkJob.LICENSES
     RESET = BulkJob.RESET
     DELETE = BulkJob.DELETE
+    OFFBOARD = BulkJob.OFFBOARD
 
     @property
     def label(self) -> str:
@@ -70,11 +71,13 @@ _LABELS: Final = {
     SelectedAction.LICENSES: "Manage licenses",
     SelectedAction.RESET: "Reset passwords",
     SelectedAction.DELETE: "Delete users",
+    SelectedAction.OFFBOARD: "Offboard",
 }
 _CAPABILITIES: Final = {
     SelectedAction.LICENSES: Capability.CHANGE_ROLES_OR_LICENSES,
     SelectedAction.RESET: Capability.RESET_PASSWORD,
     SelectedAction.DELETE: Capability.DELETE_USER,
+    SelectedAction.OFFBOARD: Capability.DELETE_USER,
 }
 
 

@@ -28,6 +28,7 @@ class Action(enum.StrEnum):
     USER_RESET_PASSWORD = "user_reset_password"  # noqa: S105 (an action's name)
     USER_DELETE = "user_delete"
     USER_RESTORE = "user_restore"
+    USER_OFFBOARD = "user_offboard"
     USER_ROLES_CHANGE = "user_roles_change"
     USER_LICENSES_CHANGE = "user_licenses_change"
     USERS_EXPORT = "users_export"
@@ -55,6 +56,7 @@ ACTION_LABELS: dict[str, str] = {
     Action.USER_RESET_PASSWORD: "Reset password",
     Action.USER_DELETE: "Deleted user",
     Action.USER_RESTORE: "Restored user",
+    Action.USER_OFFBOARD: "Offboarded user",
     Action.USER_ROLES_CHANGE: "Changed roles",
     Action.USER_LICENSES_CHANGE: "Changed licenses",
     Action.USERS_EXPORT: "Exported users",

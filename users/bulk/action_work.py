@@ -32,6 +32,7 @@ _ACTIONS: dict[str, Action] = {
     BulkJob.LICENSES: Action.USER_LICENSES_CHANGE,
     BulkJob.RESET: Action.USER_RESET_PASSWORD,
     BulkJob.DELETE: Action.USER_DELETE,
+    BulkJob.OFFBOARD: Action.USER_OFFBOARD,
 }
 
 
@@ -83,7 +84,7 @@ class ActionWork:
             return
         except PartnerCenterError as error:
             unknown = error.outcome_unknown
-            status = UNKNOWN_OUTCOME if unknown else f"Not done: {error}"
+            status = self._failed_status(claimed, error)
             self._end(claimed, BulkRow.UNKNOWN if unknown else BulkRow.FAILED, status, error)
             audit.record(action, succeeded=False, changes=job, error=error)
             return
@@ -95,6 +96,10 @@ class ActionWork:
             request_id=claimed.request_id,
             message=f"{self.action.label} of selected users: {status}",
         )
+
+    def _failed_status(self, row: BulkRow, error: PartnerCenterError) -> str:
+        """The Status update of a row whose call failed."""
+        return UNKNOWN_OUTCOME if error.outcome_unknown else f"Not done: {error}"
 
     def _claim(self, row: BulkRow) -> BulkRow | None:
         """Claim the row with its request id (and a reset's password)."""

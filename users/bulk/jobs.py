@@ -38,6 +38,7 @@ JOB_CAPABILITY: Final = {
     BulkJob.LICENSES: Capability.CHANGE_ROLES_OR_LICENSES,
     BulkJob.RESET: Capability.RESET_PASSWORD,
     BulkJob.DELETE: Capability.DELETE_USER,
+    BulkJob.OFFBOARD: Capability.DELETE_USER,
 }
 
 

@@ -48,11 +48,13 @@ class BulkJob(models.Model):
     LICENSES = "licenses"  # assign and remove licenses of selected users
     RESET = "reset"  # new temporary passwords for selected users
     DELETE = "delete"  # delete selected users
+    OFFBOARD = "offboard"  # a leaver: licenses, admin roles, password, then delete
     KINDS = [
         (UPLOAD, "Upload users"),
         (LICENSES, "Manage licenses"),
         (RESET, "Reset passwords"),
         (DELETE, "Delete users"),
+        (OFFBOARD, "Offboard"),
     ]
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -195,6 +197,9 @@ class BulkRow(models.Model):
     password_erased_at = models.DateTimeField(null=True, blank=True)
 
     status_update = models.TextField(blank=True)
+    # An offboarding's steps done so far and what each removed ({"licenses": [{"id", "name"}],
+    # "roles": [...], "reset": true}), so a retry carries on and a restore can give them back.
+    progress = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

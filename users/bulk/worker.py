@@ -34,6 +34,7 @@ from users.bulk.action_work import ActionWork
 from users.bulk.jobs import rows_cancel_unstarted
 from users.bulk.lease import Clock, bulk_job_claim, bulk_job_lease_renew, lease_duration
 from users.bulk.models import BulkJob, BulkRow
+from users.bulk.offboard_work import OffboardWork
 from users.bulk.row_work import RowWork
 
 logger = logging.getLogger("users.bulk")
@@ -100,6 +101,8 @@ class _Run:
         self.result = RunResult(claimed=True)
         self.renewed_at = clock()
         work = RowWork if job.is_upload else ActionWork
+        if job.kind == BulkJob.OFFBOARD:
+            work = OffboardWork
         self.rows: RowWork | ActionWork = work(job, pc, owner, clock)
 
     # --- Handing out rows -----------------------------------------------------------------------

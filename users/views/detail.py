@@ -288,6 +288,12 @@ def _render(
             customer_id=page.customer.id,
             user_id=page.user_id,
         ),
+        "offboard_url": with_query(
+            reverse("users:selected", args=[page.customer.id]),
+            action="offboard",
+            users=page.user_id,
+            ticket=ticket,
+        ),
         "schedule_licenses_url": with_query(
             reverse("users:selected", args=[page.customer.id]),
             action="licenses",

@@ -74,7 +74,7 @@ def users_selected(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         "skus": skus_of(customer.mirror),
         "licenses": action is SelectedAction.LICENSES,
         "typed_count": count
-        if action is SelectedAction.DELETE and count > TYPED_COUNT_OVER
+        if action in (SelectedAction.DELETE, SelectedAction.OFFBOARD) and count > TYPED_COUNT_OVER
         else None,
     }
     locations = [user.usage_location for user in selection.users]
