@@ -185,6 +185,7 @@ class RestoreLine:
     restored: bool
     reason: str = ""
     correlation_id: str = ""
+    given_back: str = ""  # an offboarded user's licenses and roles given back, in words
 
 
 @dataclass(frozen=True)

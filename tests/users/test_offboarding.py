@@ -18,7 +18,7 @@ from portal.audit.records import Action, Actor
 from portal.models import AuditRecord
 from portal.partnercenter import PartnerCenterError
 from portal.partnercenter.roles_and_licenses import UserMemberCollection
-from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
+from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember, SubscribedSku
 from tests.directory_data import synced
 from tests.sandbox_data import (
     BUSINESS_BASIC,
@@ -157,3 +157,45 @@ def test_offboard_from_the_users_page_asks_first_and_is_for_admin_agents(
         {"action": "offboard", "users": str(leaver.pk)},
     )
     assert refused.status_code == 403
+
+
+def test_restoring_a_mistaken_leaver_gives_back_what_it_had_where_seats_allow(
+    client: Client, leaver: CustomerUser, admin_agent: User
+) -> None:
+    run(_offboard(leaver, admin_agent))
+    # Meanwhile the last E3 seats went to others.
+    e3 = SubscribedSku.objects.get(customer=leaver.customer, sku_id=OFFICE_E3)
+    e3.active_units = LicenseAssignment.objects.filter(sku=e3).count()
+    e3.save()
+    synced(str(leaver.customer_id))
+    client.force_login(admin_agent)
+    customer = str(leaver.customer_id)
+    tab = client.get(reverse("customers:deleted", args=[customer])).content.decode()
+    assert "Restore with the licenses and roles it had" in tab
+    client.post(
+        reverse("users:restore", args=[customer]),
+        {"users": [str(leaver.pk)], "ticket": "CHG-101", "give_back": "1"},
+    )
+    leaver.refresh_from_db()
+    assert leaver.state == CustomerUser.ACTIVE
+    assert RoleMember.objects.filter(user=leaver, role__role_id=GLOBAL_ADMIN).exists()
+    held = LicenseAssignment.objects.filter(user=leaver).values_list("sku__sku_id", flat=True)
+    assert {str(sku_id) for sku_id in held} == {BUSINESS_BASIC}
+    report = client.get(reverse("customers:deleted", args=[customer])).content.decode()
+    assert "gave back Microsoft 365 Business Basic, Global Administrator" in report
+    assert "could not give back Office 365 E3 (no seat left)" in report
+
+
+def test_a_restore_without_give_back_leaves_it_bare(
+    client: Client, leaver: CustomerUser, admin_agent: User
+) -> None:
+    run(_offboard(leaver, admin_agent))
+    client.force_login(admin_agent)
+    client.post(
+        reverse("users:restore", args=[str(leaver.customer_id)]),
+        {"users": [str(leaver.pk)], "ticket": "CHG-102"},
+    )
+    leaver.refresh_from_db()
+    assert leaver.state == CustomerUser.ACTIVE
+    assert not LicenseAssignment.objects.filter(user=leaver).exists()
+    assert not RoleMember.objects.filter(user=leaver).exists()

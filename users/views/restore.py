@@ -21,7 +21,7 @@ from customers.pages import (
 )
 from customers.services import customer_users_open
 from portal.partnercenter import PartnerCenterError
-from portal.staff.access import Capability, require_capability
+from portal.staff.access import Capability, can_change_roles_or_licenses, require_capability
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import with_query
@@ -57,7 +57,14 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
             pc=pc, staff=request.user, customer_id=customer.id, users=chosen
         )
         ticket = form.cleaned_data["ticket"]
-        results = users_restore(pc=pc, audit=audit_for(request, customer, ticket), users=allowed)
+        results = users_restore(
+            pc=pc,
+            audit=audit_for(request, customer, ticket),
+            users=allowed,
+            # What an offboarding removed is given back only by someone who may give it.
+            give_back=request.POST.get("give_back") == "1"
+            and can_change_roles_or_licenses(request.user),
+        )
     except PartnerCenterError as error:
         messages.error(request, error_message(request, error, company))
         return redirect(deleted_url)
@@ -69,6 +76,7 @@ def users_restore_view(request: HtmxHttpRequest, customer_id: UUID) -> HttpRespo
             restored=by_id[row.user_id].restored,
             reason=by_id[row.user_id].reason,
             correlation_id=getattr(by_id[row.user_id].error, "correlation_id", "") or "",
+            given_back=by_id[row.user_id].given_back,
         )
         for row in chosen
     ]
