@@ -5,10 +5,12 @@ from __future__ import annotations
 # ruff: noqa: F811 (pytest fixtures imported from lifecycle_support, used as arguments)
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 from pytest_django import Settings
 
 from portal.partnercenter import InvalidInput, Throttled, Unavailable
@@ -25,6 +27,9 @@ from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
     signed_in,
     ticket_links,
 )
+from users.bulk.models import BulkJob
+from users.bulk.schedule import scheduled_jobs_release
+from users.bulk.worker import bulk_job_run
 from users.models import OneTimeRequest
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
@@ -492,3 +497,59 @@ def test_only_who_may_add_users_may_check_usernames(
     signed_in(client, helpdesk_agent)
     response = client.get(f"/customers/{scene.id}/users/add/username/", {"alias": "alice"})
     assert response.status_code == 403
+
+
+# --- At a date and time ---------------------------------------------------------------------------
+
+
+def _at(**overrides: object) -> dict[str, object]:
+    day = (timezone.now() + timedelta(days=5)).date().isoformat()
+    return {
+        "when": "at",
+        "run_date": day,
+        "run_time": "08:00",
+        "run_zone": "Europe/Berlin",
+        **overrides,
+    }
+
+
+def test_a_new_starter_scheduled_for_monday_is_created_then_once(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
+    signed_in(client, admin_agent)
+    form_id, response = add_user(client, scene, **_at())
+    job = BulkJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/customers/{scene.id}/uploads/{job.public_id}/"
+    assert (job.state, job.usage_location, job.run_time_zone) == (
+        BulkJob.SCHEDULED,
+        "DE",
+        "Europe/Berlin",
+    )
+    assert list(job.rows.values_list("email", "display_name")) == [
+        ("carol@contoso.com", "Carol Singer")
+    ]
+    assert carols() == 0  # nothing sent now
+    again = client.post(scene.add_url(), {**add_fields(**_at()), "form_id": form_id})
+    assert again["Location"] == response["Location"] and BulkJob.objects.count() == 1
+
+    assert job.run_at is not None
+    scheduled_jobs_release(now=job.run_at)
+    bulk_job_run(job_id=job.pk, concurrency=1)
+    assert carols() == 1
+    job.refresh_from_db()
+    [row] = job.rows.all()
+    assert row.state == "created" and row.password_encrypted  # waiting for its one download
+
+
+def test_a_scheduled_starter_cannot_have_admin_roles_or_a_typed_password(
+    client: Client, admin_agent: User, scene: Scene
+) -> None:
+    signed_in(client, admin_agent)
+    _, with_role = add_user(client, scene, roles=[HELPDESK_ADMIN], **_at())
+    assert "Admin roles are given once the user exists" in html.unescape(with_role.content.decode())
+    _, typed = add_user(client, scene, password_choice="typed", password="Typed!Pass123", **_at())
+    assert "choose Generate" in html.unescape(typed.content.decode())
+    _, past = add_user(client, scene, **_at(run_date="2020-01-01"))
+    assert "has already passed" in html.unescape(past.content.decode())
+    assert not BulkJob.objects.exists() and carols() == 0

@@ -229,7 +229,11 @@ def bulk_template_csv() -> bytes:
 
 
 def bulk_draft_create(
-    *, validation: Validation, created_by: User, now: datetime | None = None
+    *,
+    validation: Validation,
+    created_by: User,
+    public_id: uuid.UUID | None = None,
+    now: datetime | None = None,
 ) -> BulkDraft:
     """Keep a validated file on the server for a day (rows and file name, no password).
 
@@ -242,6 +246,7 @@ def bulk_draft_create(
         raise ValueError("A draft needs at least one user.")
     created_at = now or timezone.now()
     return BulkDraft.objects.create(
+        **({"public_id": public_id} if public_id else {}),
         created_by=created_by,
         customer_id=validation.customer_id,
         file_name=validation.file_name,

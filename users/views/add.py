@@ -9,27 +9,34 @@ the same request, never a second user.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Final
 from uuid import UUID
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
 
 from customers.directory.queries import choices_of, customer_get, domains_of, users_by_username
 from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow, customer_users_open
+from portal.audit.records import Actor
 from portal.partnercenter import AlreadyExists, PartnerCenterError
 from portal.staff.access import Capability, require_capability
 from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from users.assignments import new_request_id
+from users.bulk.jobs import BulkJobRefused
 from users.bulk.schedule_selectors import reserved_message, usernames_reserved
-from users.forms import AddUserForm
+from users.bulk.scheduled_add import Starter, starter_schedule
+from users.bulk.when import due_text
+from users.forms import GENERATE, AddUserForm, WhenForm
 from users.roles import PrivilegedRoleNotConfirmed
 from users.services import NewUser, user_create
 from users.usernames import USERNAME_TAKEN, username_status
@@ -38,6 +45,13 @@ from users.views.common import audit_for, error_message, read_once
 UNCONFIRMED: Final = (
     "Partner Center did not confirm that the user was created. Press Save again — it will not "
     "create a second user."
+)
+SCHEDULED_NO_ROLES: Final = (
+    "Admin roles are given once the user exists: schedule the user without them, or add now."
+)
+SCHEDULED_GENERATES: Final = (
+    "A scheduled user's password is generated when it is created and handed to you like an "
+    "upload's: choose Generate."
 )
 RETYPE_PASSWORD: Final = "Type the password again: it is never sent back to your browser."  # noqa: S105 (words)
 
@@ -61,18 +75,23 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         return _form(request, customer, form, new_request_id())
 
     form = AddUserForm(request.POST, **choices)
+    when = WhenForm(request.POST, locations=[request.POST.get("usage_location", "")])
     # A form re-shown after an unconfirmed Save keeps its id until it is saved.
     pending = request.POST.get("pending") == "1"
-    if not form.is_valid():
+    if not (form.is_valid() and when.is_valid()):
         form_id = str(form.cleaned_data.get("form_id") or "")
         keep = pending and bool(form_id)
-        return _form(request, customer, form, form_id if keep else new_request_id(), pending=keep)
+        return _form(
+            request, customer, form, form_id if keep else new_request_id(), when, pending=keep
+        )
     data = form.cleaned_data
     request_id = str(data["form_id"])
+    if when.cleaned_data["schedule"]:
+        return _add_later(request, customer, form, when)
     reserved = usernames_reserved(customer_id=customer.id, usernames=[form.username])
     if reserved:
         form.add_error("alias", reserved_message(form.username, *reserved.values()))
-        return _form(request, customer, form, request_id, pending=pending)
+        return _form(request, customer, form, request_id, when, pending=pending)
     new = _new_user(form)
     try:
         result = user_create(
@@ -184,11 +203,53 @@ def _not_created(
     return _form(request, customer, form, new_request_id())
 
 
+def _add_later(
+    request: HtmxHttpRequest, customer: CustomerRow, form: AddUserForm, when: WhenForm
+) -> HttpResponse:
+    """Add user, At…: the new starter as a scheduled one-row upload. Admin roles and a typed
+    password cannot wait (roles are given once the user exists; the password is generated when
+    it runs and handed over like an upload's)."""
+    data = form.cleaned_data
+    form_id = str(data["form_id"])
+    if data["roles"]:
+        form.add_error("roles", SCHEDULED_NO_ROLES)
+    if data["password_choice"] != GENERATE:
+        form.add_error("password_choice", SCHEDULED_GENERATES)
+    if form.errors:
+        return _form(request, customer, form, form_id, when)
+    starter = Starter(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        display_name=data["display_name"],
+        username=form.username,
+        usage_location=data["usage_location"] or "",
+        sku_ids=data["licences"],
+    )
+    try:
+        job = starter_schedule(
+            customer=customer.mirror,
+            starter=starter,
+            actor=Actor.from_request(request),
+            ticket=data["ticket"],
+            schedule=when.cleaned_data["schedule"],
+            form_id=uuid.UUID(form_id),
+        )
+    except BulkJobRefused as refused:
+        form.add_error(None, str(refused))
+        return _form(request, customer, form, form_id, when)
+    messages.success(request, f"Scheduled: {form.username} is created at {due_text(job)}.")
+    url = reverse("users:bulk_job", args=[customer.id, job.public_id])
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
 def _form(
     request: HtmxHttpRequest,
     customer: CustomerRow,
     form: AddUserForm,
     form_id: str,
+    when: WhenForm | None = None,
     *,
     pending: bool = False,
 ) -> HttpResponse:
@@ -198,6 +259,7 @@ def _form(
         "form": form,
         "form_id": form_id,
         "pending": pending,
+        "when_form": when or WhenForm(),
     }
     return _render(request, "users/add.html", context)
 
