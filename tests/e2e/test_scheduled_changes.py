@@ -1,7 +1,7 @@
 """A joiner and a leaver from one ticket, scheduled in a real browser: the new starter as an
-upload Saved "At" Monday 08:00 their time, the leaver's Delete "At" Friday 17:00; both wait on
-Scheduled changes, then run at their time (the maintenance step called with that time) and the
-page moves them to what ran.
+upload Saved "At" Monday 08:00 their time, the leaver's Offboard "At" Friday 17:00 (from their
+page); both wait on Scheduled changes, then run at their time (the maintenance step called with
+that time) and the page moves them to what ran.
 
 The Dummy task backend runs nothing by itself: the test calls the release and each job's task
 body when it means to.
@@ -83,15 +83,16 @@ def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
     assert_accessible(page)
     page.screenshot(path=screenshots / "scheduled-joiner-1440.png", full_page=True)
 
-    # The leaver: Delete user account, At Friday 17:00 Stockholm, the same ticket.
-    page.goto(f"{live_server.url}/customers/{CONTOSO}/users/{leaver.pk}/delete/")
+    # The leaver: Offboard from their page, At Friday 17:00 Stockholm, the same ticket.
+    page.goto(f"{live_server.url}/customers/{CONTOSO}/users/{leaver.pk}/")
+    page.get_by_role("link", name="Offboard…").click()
+    expect(page.get_by_role("heading", name=f"Offboard {leaver.display_name}?")).to_be_visible()
     friday = _next(4)
     _at(page, friday, "17:00", "Europe/Stockholm")
     page.get_by_label("Ticket reference").fill(TICKET)
-    page.get_by_role("button", name="Delete user account").click()
-    expect(
-        page.get_by_text(f"Scheduled: {leaver.user_principal_name} is deleted at")
-    ).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Offboard", exact=True).click()
+    expect(page.get_by_role("heading", name="Scheduled")).to_be_visible()
 
     # Both wait on Scheduled changes, soonest first; nothing was sent.
     page.set_viewport_size({"width": 390, "height": 900})
@@ -110,6 +111,7 @@ def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
         bulk_job_run(job_id=job.pk, concurrency=1)
     assert CustomerUser.objects.filter(user_principal_name=f"nora.nystrom@{DOMAIN}").exists()
     assert CustomerUser.objects.get(pk=leaver.pk).state == CustomerUser.INACTIVE
+    assert not RoleMember.objects.filter(user_id=leaver.pk).exists()
 
     page.set_viewport_size({"width": 1440, "height": 900})
     page.reload()
