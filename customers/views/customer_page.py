@@ -55,6 +55,7 @@ from portal.web.http import HtmxHttpRequest, csv_attachment
 from portal.web.paging import pager, with_query
 from portal.web.problems import partner_center_problem
 from users.bulk.job_selectors import bulk_jobs_for_customer
+from users.bulk.schedule_selectors import scheduled_changes, visible_kinds
 from users.selected import SELECTION_LIMIT, SelectedAction
 
 # Seconds between two looks at a sync a page waits for, with htmx and without (Refresh header).
@@ -177,6 +178,11 @@ def _tab_page(
         context.update(_users_context(request, customer))
         if has_capability(request.user, Capability.BULK_UPLOAD):
             context["past_uploads"] = bulk_jobs_for_customer(customer_id=customer.id, limit=10)
+        visible = visible_kinds(request.user)
+        if visible:  # what will run for this customer, of the kinds the person may see
+            context["scheduled"] = scheduled_changes(
+                visible=visible, upcoming=True, customer_id=customer.id, limit=20
+            )
     elif mirror.mirrored:
         context.update(_deleted_context(request, customer))
         context["restore_report"] = restore_report_take(request, customer.id)

@@ -421,3 +421,11 @@ def test_the_dashboard_and_the_users_page_show_what_is_scheduled(
     assert [line.job.pk for line in page.context["scheduled"]] == [job.pk]
     text = page.content.decode()
     assert FRIDAY_17.describe() in text and "Schedule a license change…" in text
+
+
+def test_the_customers_page_lists_what_will_run_for_it(client: Client, admin_agent: User) -> None:
+    job = _leaver_job(admin_agent)
+    client.force_login(admin_agent)
+    page = client.get(reverse("customers:users", args=[job.customer_id]))
+    assert [line.job.pk for line in page.context["scheduled"]] == [job.pk]
+    assert "Scheduled changes (1)" in page.content.decode()
