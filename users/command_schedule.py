@@ -35,20 +35,18 @@ def command_schedule(
     """Schedule `action` on `user` for `invocation.schedule`, checked as the web checks it
     (seats for a license change); the job that will run it."""
     assert invocation.schedule is not None
-    row = customer_open(pc=invocation.pc, customer_id=invocation.customer_id)
-    if row is None:
-        raise NotFound(f"No customer with tenant id {invocation.customer_id}.")
-    person = _directory_user(invocation, row.mirror, user)
+    mirror = command_mirror(invocation)
+    person = _directory_user(invocation, mirror, user)
     plan = None
     if action is SelectedAction.LICENSES:
         try:
             plan = license_plan(
-                customer=row.mirror, users=[person], assign=list(assign), remove=list(remove)
+                customer=mirror, users=[person], assign=list(assign), remove=list(remove)
             )
         except SelectionRefused as refused:
             raise BadInput(str(refused)) from None
     return selected_job_create(
-        customer=row.mirror,
+        customer=mirror,
         action=action,
         users=[person],
         actor=invocation.audit().actor,
@@ -58,6 +56,17 @@ def command_schedule(
         skip_protected=skips_protected(invocation.staff, action),
         schedule=invocation.schedule,
     )
+
+
+def command_mirror(invocation: Invocation) -> DirectoryCustomer:
+    """The command's customer in the directory, read into it first if it never was."""
+    row = customer_open(pc=invocation.pc, customer_id=invocation.customer_id)
+    if row is None:
+        raise NotFound(f"No customer with tenant id {invocation.customer_id}.")
+    if not row.mirror.mirrored:
+        directory_customer_sync(pc=invocation.pc, customer=row.mirror, concurrency=1)
+        row.mirror.refresh_from_db()
+    return row.mirror
 
 
 def _directory_user(

@@ -119,3 +119,20 @@ def test_cancel_follows_the_role_and_scope_rules(
     assert job.state == BulkJob.CANCELLED
     again = scheduled("cancel", "--as", "amara", "--job", str(job.public_id))
     assert again.code == 3 and "only one that has not run can be cancelled" in again.err
+
+
+def test_a_new_starter_scheduled_from_the_command(scene: Scene, admin_agent: User) -> None:
+    argv = ["--as", "amara", *scene.customer, "--at", LATER, "--usage-location", "SE"]
+    made = run(
+        "customer_user_new", *argv,
+        "--user-principal-name", "nora@contoso.com", "--display-name", "Nora North",
+    )  # fmt: skip
+    assert made.code == 0, made.err
+    assert "Scheduled: the creation of nora@contoso.com" in made.out
+    job = BulkJob.objects.get()
+    assert (job.kind, job.state, job.usage_location) == (BulkJob.UPLOAD, BulkJob.SCHEDULED, "SE")
+    taken = run(
+        "customer_user_new", *argv,
+        "--user-principal-name", "nora@contoso.com", "--display-name", "Nora Again",
+    )  # fmt: skip
+    assert taken.code == 2 and "is reserved: a scheduled change will create it" in taken.err

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from portal.staff.access import Capability
 from users.assignments import new_request_id
+from users.bulk.jobs import BulkJobRefused
+from users.bulk.scheduled_add import Starter, starter_schedule
 from users.command_io import (
     BadInput,
     boolean_value,
@@ -17,6 +20,7 @@ from users.command_io import (
     username_value,
     uuid_value,
 )
+from users.command_schedule import command_mirror, scheduled_lead
 from users.commands import Invocation, UserCommand
 from users.services import NewUser, user_create
 
@@ -27,6 +31,7 @@ class Command(UserCommand):
         "shown once, unless --password-prompt or --password-stdin gives one."
     )
     capability = Capability.ADD_USER
+    schedulable = True
     takes_password = True
 
     def add_options(self, parser: CommandParser) -> None:
@@ -68,6 +73,9 @@ class Command(UserCommand):
     def run(self, invocation: Invocation, options: dict[str, Any]) -> None:
         username: str = options["user_principal_name"]
         self.check_customer_domain(invocation, username)
+        if invocation.schedule:
+            self._schedule_new(invocation, options)
+            return
         typed = self.read_password(options)
         new = NewUser(
             display_name=options["display_name"],
@@ -114,3 +122,33 @@ class Command(UserCommand):
         self.output(
             invocation, data, lead=f"Created {result.user.user_principal_name}.", notes=notes
         )
+
+    def _schedule_new(self, invocation: Invocation, options: dict[str, Any]) -> None:
+        """--at: a new starter created at that time, as Add user At… makes one; its password is
+        generated then and downloaded from the job's page (by the --as staff member)."""
+        if options.get("password_prompt") or options.get("password_stdin"):
+            raise BadInput("--at: a scheduled user's password is generated when it is created.")
+        starter = Starter(
+            first_name=options["first_name"],
+            last_name=options["last_name"],
+            display_name=options["display_name"],
+            username=options["user_principal_name"],
+            usage_location=options["usage_location"] or "",
+            sku_ids=(),
+        )
+        assert invocation.schedule is not None
+        try:
+            job = starter_schedule(
+                customer=command_mirror(invocation),
+                starter=starter,
+                actor=invocation.audit().actor,
+                ticket=invocation.ticket,
+                schedule=invocation.schedule,
+                form_id=uuid.UUID(options["request_id"]) if options["request_id"] else uuid.uuid4(),
+            )
+        except BulkJobRefused as refused:
+            raise BadInput(f"--at: {refused}") from None
+        lead, notes = scheduled_lead(job, f"the creation of {starter.username}")
+        data: dict[str, Any] = {"user_principal_name": starter.username, "job": str(job.public_id)}
+        data |= {"run_at": job.run_at, "state": job.state}
+        self.output(invocation, data, lead=lead, notes=notes)
