@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.utils import timezone
+from pytest_django.fixtures import Settings
 
 from customers.directory.models import DirectoryCustomer
 from portal.audit.records import Actor
@@ -21,6 +25,22 @@ from users.bulk.worker import bulk_job_run
 from users.models import BulkDraft
 
 DOMAIN = "contoso.com"
+
+
+@pytest.fixture
+def no_worker(settings: Settings) -> Iterator[None]:
+    """Nothing runs by itself (the Dummy task backend): a test runs a job's task body when it
+    means to; and a cold cache before and after. Modules use it with
+    `pytest.mark.usefixtures("no_worker")` after importing it."""
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
 T0 = datetime(2026, 11, 28, 9, tzinfo=UTC)
 
 

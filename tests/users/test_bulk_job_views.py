@@ -10,27 +10,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from portal.crypto import decrypt
 from portal.models import AuditRecord
 from tests.client_response import ClientResponse
 from tests.conftest import _staff, downloaded
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3
-from tests.users.bulk_jobs_support import (
+from tests.users.bulk_jobs_support import (  # noqa: F401 (the no_worker fixture)
     DOMAIN,
     Scene,
     make_draft,
     make_scene,
+    no_worker,
     run,
     save_job,
     squat,
@@ -38,21 +36,12 @@ from tests.users.bulk_jobs_support import (
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.passwords import PASSWORDS_WARNING
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("no_worker"),
+]
 
 HTMX = {"HX-Request": "true", "HX-Target": "bulk-job-status"}
-
-
-@pytest.fixture(autouse=True)
-def _no_worker(settings: Settings) -> Iterator[None]:
-    """Nothing runs by itself: the tests run each job's task body when they mean to."""
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -7,20 +7,19 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.queries import customer_get, domains_of, users_of
 from portal.models import AuditRecord
 from portal.sandbox import seed
 from tests.conftest import _staff, downloaded
+from tests.users.bulk_jobs_support import no_worker  # noqa: F401 (fixture)
 from tests.users.bulk_support import HEADER, csv_data, fixture_bytes
 from users.bulk import reading, rules
 from users.bulk.forms import CHOOSE_A_FILE
@@ -32,7 +31,7 @@ from users.usernames import UsernameProblem
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sandbox"]),
-    pytest.mark.usefixtures("seeded_sandbox"),
+    pytest.mark.usefixtures("seeded_sandbox", "no_worker"),
 ]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
@@ -40,18 +39,6 @@ TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
 ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
 DOMAIN = seed.CUSTOM_DOMAIN
 HTMX = {"HX-Request": "true", "HX-Target": "bulk-upload"}
-
-
-@pytest.fixture(autouse=True)
-def _cold_cache(settings: Settings) -> Iterator[None]:
-    """A cold cache; a large customer's background load is enqueued and never runs by itself."""
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 class Writes:

@@ -4,14 +4,10 @@ stopping at the first failure with what is left, and carried on by Retry failed 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
-from pytest_django.fixtures import Settings
 
 from customers.directory.queries import users_of
 from portal.audit.records import Action, Actor
@@ -29,23 +25,15 @@ from tests.sandbox_data import (
     make_sku,
     make_user,
 )
-from tests.users.bulk_jobs_support import run
+from tests.users.bulk_jobs_support import no_worker, run  # noqa: F401 (the no_worker fixture)
 from users.bulk.jobs import bulk_job_retry_failed
 from users.bulk.models import BulkJob, BulkRow
 from users.selected import SelectedAction, selected_job_create
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _no_worker(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("no_worker"),
+]
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ someone who lost the right to do it meanwhile."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -24,11 +22,12 @@ from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
 from tests.directory_data import synced
 from tests.sandbox_data import make_customer, make_user
-from tests.users.bulk_jobs_support import (
+from tests.users.bulk_jobs_support import (  # noqa: F401 (the no_worker fixture)
     DOMAIN,
     Scene,
     make_draft,
     make_scene,
+    no_worker,
     run,
     sandbox_users,
     squat,
@@ -47,24 +46,15 @@ from users.bulk.services import bulk_upload_validate
 from users.bulk.when import Schedule, ScheduleRefused
 from users.selected import SelectedAction, selected_job_create
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("no_worker"),
+]
 
 T0 = datetime(2026, 12, 11, 15, 0, tzinfo=UTC)  # a Friday, 16:00 in Stockholm
 FRIDAY_17 = Schedule.parse("2026-12-11 17:00 Europe/Stockholm")
 # A day to choose in a form, which checks it against the real clock.
 DAY = (timezone.now() + timedelta(days=10)).date()
-
-
-@pytest.fixture(autouse=True)
-def _no_worker(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    settings.PORTAL_SCHEDULE_GRACE = 60
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _leaver_job(staff: User, *, schedule: Schedule = FRIDAY_17, token: str = "") -> BulkJob:
@@ -133,7 +123,10 @@ def test_a_scheduled_delete_waits_then_runs_once_however_many_loops_see_it(
     assert AuditRecord.objects.filter(action=Action.USER_DELETE).count() == 1
 
 
-def test_a_change_found_too_late_is_held_for_a_person(admin_agent: User) -> None:
+def test_a_change_found_too_late_is_held_for_a_person(
+    admin_agent: User, settings: Settings
+) -> None:
+    settings.PORTAL_SCHEDULE_GRACE = 60
     job = _leaver_job(admin_agent)
     after_downtime = FRIDAY_17.run_at + timedelta(minutes=61)
     report = scheduled_jobs_release(now=after_downtime)

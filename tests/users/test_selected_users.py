@@ -11,16 +11,13 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from customers.directory.queries import customer_get, licenses_of, user_get
 from portal.audit.records import SELECTED_JOB, Action, recent_activity
@@ -45,23 +42,15 @@ from tests.sandbox_data import (
     make_sku,
     make_user,
 )
-from tests.users.bulk_jobs_support import run
+from tests.users.bulk_jobs_support import no_worker, run  # noqa: F401 (the no_worker fixture)
 from users.bulk.action_work import ActionWork
 from users.bulk.models import BulkJob, BulkRow
 from users.bulk.worker import worker_name
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _no_worker(settings: Settings) -> Iterator[None]:
-    settings.TASKS = {
-        **settings.TASKS,
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    }
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("no_worker"),
+]
 
 
 @dataclass
