@@ -27,7 +27,7 @@ from tests.test_authorization_matrix import (
     VIEWERS,
     sandbox_state,
 )
-from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, run
+from tests.users.commands_support import LICENSE_ADMIN, Outcome, Scene, arrange, run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
@@ -156,7 +156,16 @@ def test_each_role_may_run_only_what_it_may_in_the_ui(
     scene = arrange()
     member = staff(role)
     before = sandbox_state()
-    outcome = run(
+    outcome = _run_as(case, member, scene)
+    if role in case.allowed:
+        assert outcome.code == 0, f"{role} was refused {case.label()}: {outcome.err}"
+    else:
+        assert outcome.code == NOT_ALLOWED, f"{role} got {outcome.code} for {case.label()}"
+        assert sandbox_state() == before, f"a refused {case.label()} changed Partner Center"
+
+
+def _run_as(case: CommandCase, member: User, scene: Scene) -> Outcome:
+    return run(
         case.name,
         "--as",
         member.username,
@@ -164,11 +173,6 @@ def test_each_role_may_run_only_what_it_may_in_the_ui(
         *case.argv(scene),
         stdin=io.StringIO(case.stdin or ""),
     )
-    if role in case.allowed:
-        assert outcome.code == 0, f"{role} was refused {case.label()}: {outcome.err}"
-    else:
-        assert outcome.code == NOT_ALLOWED, f"{role} got {outcome.code} for {case.label()}"
-        assert sandbox_state() == before, f"a refused {case.label()} changed Partner Center"
 
 
 SCOPED_ROLES = {"sales": "Sales agent", "helpdesk": "Helpdesk agent", "admin": "Admin agent"}
@@ -185,14 +189,7 @@ def test_each_role_on_a_scope_runs_commands_only_on_its_customers(
     other = "00000000-0000-0000-0000-00000000c0de"  # any customer but this one
     member = scoped_staff(SCOPED_ROLES[role], [scene.customer_id if in_scope else other])
     before = sandbox_state()
-    outcome = run(
-        case.name,
-        "--as",
-        member.username,
-        *scene.customer,
-        *case.argv(scene),
-        stdin=io.StringIO(case.stdin or ""),
-    )
+    outcome = _run_as(case, member, scene)
     if not in_scope:
         # A role that may not do this anywhere is refused before the customer is looked up.
         expected = {NOT_FOUND} if role in case.allowed else {NOT_FOUND, NOT_ALLOWED}
