@@ -29,8 +29,8 @@ def customer_or_404(*, pc: PartnerCenterClient, customer_id: UUID | str) -> Cust
     """The customer from the directory's customers list, or 404 (raises PartnerCenterError when
     the list had to be read from Partner Center and that failed).
 
-    Staff may see every customer of the partner (DESIGN.md section 3), so finding it is the
-    whole check.
+    Whether the person may see it at all was decided before the view ran: `require_capability`
+    enters the customer the URL names, a 404 outside the person's customer scope.
     """
     customer = customer_open(pc=pc, customer_id=str(customer_id))
     if customer is None:
