@@ -20,14 +20,13 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django import Settings
 
-from portal import crypto
 from portal.audit.records import Actor
 from portal.models import AuditRecord
-from portal.partnercenter import msal_app, msal_auth
+from portal.partnercenter import msal_auth
 from tests.conftest import downloaded
 from tests.db_dump import dump_database
 from tests.directory_data import synced
-from tests.partnercenter.fake_identity import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra
+from tests.partnercenter.fake_identity import CLIENT_SECRET, FakeEntra, live_mode
 from tests.users.bulk_jobs_support import Scene as BulkScene
 from tests.users.bulk_jobs_support import save_job
 from tests.users.lifecycle_support import (  # noqa: F401 (fixtures)
@@ -137,13 +136,7 @@ def test_no_password_or_token_is_left_anywhere(
 
 
 def _connect_to_a_fake_entra(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    settings.SANDBOX_ENABLED = False
-    settings.PARTNER_CENTER_MODE = "live"
-    settings.PARTNER_CENTER_TENANT_ID = TENANT
-    settings.PARTNER_CENTER_APP_ID = CLIENT_ID
-    settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
-    settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
-    monkeypatch.setattr(msal_app, "HTTP_CACHE", {})
+    live_mode(settings, monkeypatch)
     entra = FakeEntra()
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         entra.register(rsps)

@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 import responses
+from pytest_django import Settings
 from requests import PreparedRequest
 
+from portal import crypto
+from portal.partnercenter import msal_app
 from portal.partnercenter.msal_app import MsalConfig
 
 TENANT = "contosopartner.onmicrosoft.com"
@@ -35,6 +39,18 @@ SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
 
 def config() -> MsalConfig:
     return MsalConfig(tenant_id=TENANT, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+
+
+def live_mode(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal in live mode with this tenant's app, an encryption key for its sign-in, and
+    an empty msal discovery cache (it is process-wide: each test starts with none)."""
+    settings.SANDBOX_ENABLED = False
+    settings.PARTNER_CENTER_MODE = "live"
+    settings.PARTNER_CENTER_TENANT_ID = TENANT
+    settings.PARTNER_CENTER_APP_ID = CLIENT_ID
+    settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
+    settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
+    monkeypatch.setattr(msal_app, "HTTP_CACHE", {})
 
 
 def _b64(data: dict[str, Any]) -> str:

@@ -22,7 +22,6 @@ from requests import PreparedRequest
 
 from portal import crypto
 from portal.models import PartnerCenterTokenCache
-from portal.partnercenter import msal_app
 from portal.partnercenter.msal_app import SignInRequired
 from portal.partnercenter.msal_auth import MsalTokenProvider
 from tests.partnercenter.fake_identity import (
@@ -37,6 +36,7 @@ from tests.partnercenter.fake_identity import (
     FakeEntra,
     _b64,
     config,
+    live_mode,
 )
 
 pytestmark = pytest.mark.django_db
@@ -88,13 +88,7 @@ class FakeEntraWithCodes(FakeEntra):
 
 @pytest.fixture
 def live(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.SANDBOX_ENABLED = False
-    settings.PARTNER_CENTER_MODE = "live"
-    settings.PARTNER_CENTER_TENANT_ID = TENANT
-    settings.PARTNER_CENTER_APP_ID = CLIENT_ID
-    settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
-    settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
-    monkeypatch.setattr(msal_app, "HTTP_CACHE", {})
+    live_mode(settings, monkeypatch)
 
 
 @pytest.fixture

@@ -11,18 +11,15 @@ import responses
 from django.core.management import CommandError, call_command
 from pytest_django import Settings
 
-from portal import crypto
 from portal.models import PartnerCenterTokenCache
-from portal.partnercenter import msal_app
 from portal.partnercenter.msal_auth import MsalTokenProvider
 from tests.partnercenter.fake_identity import (
-    CLIENT_ID,
     CLIENT_SECRET,
-    TENANT,
     TENANT_GUID,
     USERNAME,
     FakeEntra,
     config,
+    live_mode,
 )
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def live(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.SANDBOX_ENABLED = False
-    settings.PARTNER_CENTER_MODE = "live"
-    settings.PARTNER_CENTER_TENANT_ID = TENANT
-    settings.PARTNER_CENTER_APP_ID = CLIENT_ID
-    settings.PARTNER_CENTER_APP_SECRET = CLIENT_SECRET
-    settings.PORTAL_ENCRYPTION_KEYS = [crypto.generate_key()]
-    # The command uses the process-wide msal discovery cache: start each test with an empty one.
-    monkeypatch.setattr(msal_app, "HTTP_CACHE", {})
+    live_mode(settings, monkeypatch)
 
 
 @pytest.fixture
