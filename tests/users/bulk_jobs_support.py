@@ -73,6 +73,20 @@ def make_scene(staff: User, *, basic_seats: int = 50, e3_seats: int = 1) -> Scen
     return Scene(customer, synced(str(customer.id)), staff)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Each job test starts and ends with an empty cache (autouse where it is imported)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def scene(admin_agent: User) -> Scene:
+    """Contoso in the sandbox with its mirror, and Amara (an Admin agent) saving the jobs."""
+    return make_scene(admin_agent)
+
+
 def believe_seats_left(scene: Scene, seats: int) -> None:
     """Make the mirror say every license has `seats` left (as an old mirror would)."""
     scene.mirror.skus.update(available=seats)

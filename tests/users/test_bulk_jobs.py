@@ -1,13 +1,12 @@
 """Save turns a draft into a job; the worker creates its users against the sandbox; cancel and
 retry; the selectors the screens use; an audit record for the job and each row."""
 
-from __future__ import annotations
+# ruff: noqa: F811 (pytest fixtures imported from bulk_jobs_support, used as arguments)
 
-from collections.abc import Iterator
+from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -18,17 +17,19 @@ from portal.models import AuditRecord
 from portal.partnercenter import CustomerUser, PasswordProfile, partner_center
 from portal.sandbox.models import IdempotentResponse, LicenseAssignment, SubscribedSku
 from tests.sandbox_data import BUSINESS_BASIC, OFFICE_E3
-from tests.users.bulk_jobs_support import (
+from tests.users.bulk_jobs_support import (  # noqa: F401 (fixtures)
     DOMAIN,
     Scene,
     believe_seats_left,
     draft_rows,
+    empty_cache,
     faults,
     make_draft,
     make_scene,
     run,
     sandbox_users,
     save_job,
+    scene,
     squat,
     states,
 )
@@ -51,18 +52,6 @@ from users.bulk.row_work import RowWork
 from users.bulk.worker import bulk_job_run
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene(admin_agent: User) -> Scene:
-    return make_scene(admin_agent)
 
 
 # --- Save ----------------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
 """The lease a worker holds on a job, and recovery: maintenance hands a job whose worker died to
 a new task, which finishes it without creating anyone twice."""
 
+# ruff: noqa: F811 (pytest fixtures imported from bulk_jobs_support, used as arguments)
+
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 from django.tasks import TaskResultStatus
@@ -18,14 +17,16 @@ from django_tasks_db.models import DBTaskResult
 
 from portal.maintenance import maintenance_run
 from portal.partnercenter import partner_center
-from tests.users.bulk_jobs_support import (
+from tests.users.bulk_jobs_support import (  # noqa: F401 (fixtures)
     Clock,
     Scene,
+    empty_cache,
     faults,
     make_draft,
     make_scene,
     sandbox_users,
     save_job,
+    scene,
     states,
 )
 from users.bulk.job_selectors import is_stalled
@@ -37,18 +38,6 @@ from users.models import BulkDraft
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 LEASE = timedelta(seconds=60)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene(admin_agent: User) -> Scene:
-    return make_scene(admin_agent)
 
 
 def test_one_worker_holds_a_job_until_its_lease_expires(scene: Scene) -> None:

@@ -1,17 +1,17 @@
 """Temporary passwords of a bulk upload: downloaded once by the uploader, erased after a day,
 reset once when a download was lost, and never anywhere in plain text."""
 
+# ruff: noqa: F811 (pytest fixtures imported from bulk_jobs_support, used as arguments)
+
 from __future__ import annotations
 
 import csv
 import io
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
@@ -19,14 +19,16 @@ from portal.audit.records import Action, Actor
 from portal.crypto import decrypt
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
-from tests.users.bulk_jobs_support import (
+from tests.users.bulk_jobs_support import (  # noqa: F401 (fixtures)
     DOMAIN,
     Scene,
+    empty_cache,
     faults,
     make_scene,
     run,
     sandbox_users,
     save_job,
+    scene,
     squat,
 )
 from users.bulk.jobs import bulk_job_retry_failed
@@ -40,18 +42,6 @@ from users.bulk.passwords import (
 )
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def scene(admin_agent: User) -> Scene:
-    return make_scene(admin_agent)
 
 
 def download(scene: Scene, job: BulkJob) -> list[dict[str, str]]:
