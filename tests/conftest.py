@@ -159,12 +159,76 @@ def no_directory_worker(settings: Settings) -> None:
     }
 
 
-@pytest.fixture(scope="module")
-def seeded_sandbox(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
-    """The demo data, seeded once per module and wiped after it: each test still runs in a
-    transaction that is rolled back, so the module's tests share one seed (about a second)."""
-    with django_db_blocker.unblock():
-        seed.sandbox_seed(reset=True)
-        yield
-        with transaction.atomic(using=SANDBOX_DB):
+class _SandboxSeed:
+    """Whether this worker's sandbox database holds the demo data now, and how to reach it.
+
+    Seeded once, the data stays while the tests that follow want it: each of them runs in a
+    transaction that is rolled back, so one seed serves every such test in a row, across
+    modules, not one seed and one wipe per module (seconds each). `pytest_runtest_setup` wipes
+    it before a test that did not ask for it; a transactional test's flush empties it.
+    """
+
+    def __init__(self) -> None:
+        self.blocker: DjangoDbBlocker | None = None  # set once the test databases exist
+        self.seeded = False
+
+    def seed(self) -> None:
+        assert self.blocker is not None
+        with self.blocker.unblock():
+            seed.sandbox_seed(reset=True)
+        self.seeded = True
+
+    def wipe(self) -> None:
+        assert self.blocker is not None
+        with self.blocker.unblock(), transaction.atomic(using=SANDBOX_DB):
             seed.sandbox_wipe()
+        self.seeded = False
+
+
+_SANDBOX_SEED = _SandboxSeed()
+
+
+@pytest.fixture(scope="session")
+def _sandbox_seed_state(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[_SandboxSeed]:
+    _SANDBOX_SEED.blocker = django_db_blocker
+    yield _SANDBOX_SEED
+    if _SANDBOX_SEED.seeded:  # a reused test database starts empty next time
+        _SANDBOX_SEED.wipe()
+
+
+@pytest.fixture(scope="module")
+def seeded_sandbox(_sandbox_seed_state: _SandboxSeed) -> None:
+    """The demo data in the sandbox, seeded before the module's first test (outside its
+    transaction) unless the tests before left it there; kept up for each later test of the
+    module that asks for it by `pytest_runtest_setup`."""
+    if not _sandbox_seed_state.seeded:
+        _sandbox_seed_state.seed()
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before each test's fixtures (and its transaction): the sandbox seeded if it asks for
+    `seeded_sandbox`, empty if not. Nothing to do before the test databases exist: then
+    nothing has been seeded yet."""
+    if _SANDBOX_SEED.blocker is None:
+        return
+    wants = "seeded_sandbox" in getattr(item, "fixturenames", ())
+    if wants and not _SANDBOX_SEED.seeded:
+        _SANDBOX_SEED.seed()
+    elif not wants and _SANDBOX_SEED.seeded:
+        _SANDBOX_SEED.wipe()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    if _is_transactional(item):
+        _SANDBOX_SEED.seeded = False  # the test's flush emptied the sandbox with the rest
