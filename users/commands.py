@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TextIO
 
-from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
@@ -57,8 +56,8 @@ from portal.partnercenter import (
 from portal.partnercenter import NotFound as PartnerCenterNotFound
 from portal.passwords import password_problem
 from portal.staff import access
-from portal.tickets import TicketField
-from users.bulk.when import Schedule, ScheduleRefused
+from users.bulk.when import Schedule
+from users.command_inputs import customer_option, schedule_option, staff_named, ticket_option
 from users.command_io import (
     NOT_AN_ARGUMENT,
     BadInput,
@@ -106,16 +105,6 @@ class Invocation:
             self.customer.company_name,
             ticket=self.ticket,
         )
-
-
-def staff_named(username: str) -> User:
-    """The active staff account `--as` names, or the command's refusal."""
-    staff = User.objects.filter(username=username).first()
-    if staff is None:
-        raise BadInput(f"--as: there is no staff account named '{username}'.")
-    if not staff.is_active:
-        raise NotAllowed(f"--as: the staff account '{username}' is deactivated.")
-    return staff
 
 
 class UserCommand(BaseCommand):
@@ -203,17 +192,17 @@ class UserCommand(BaseCommand):
             self._handle(options)
 
     def _handle(self, options: dict[str, Any]) -> None:
-        staff = self._staff(options["as_staff"])
+        staff = staff_named(options["as_staff"])
         self._check_role(staff, self.capability)
-        ticket = self._ticket(options.get("ticket", "")) if self.changes_something else ""
+        ticket = ticket_option(options.get("ticket", "")) if self.changes_something else ""
         self.check_input(options)
-        schedule = self._schedule(options.get("at"))
+        schedule = schedule_option(options.get("at"))
         what_if = bool(options.get("what_if"))
         if schedule and what_if:
             raise BadInput("--at and --what-if: a scheduled change sends nothing now; use one.")
         pc = partner_center(throttle_wait_cap=WORKER_THROTTLE_WAIT_CAP, what_if=what_if)
         try:
-            customer = self._customer(pc, options.get("tenant_id"), options.get("domain"))
+            customer = customer_option(pc, options.get("tenant_id"), options.get("domain"))
             self._enter(staff, customer, options)
             invocation = Invocation(
                 staff, pc, customer, ticket, bool(options["json"]), what_if, schedule=schedule
@@ -260,10 +249,6 @@ class UserCommand(BaseCommand):
     # --- Steps ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _staff(username: str) -> User:
-        return staff_named(username)
-
-    @staticmethod
     def _check_role(staff: User, capability: access.Capability) -> None:
         try:
             access.check_capability(staff, capability)
@@ -280,44 +265,6 @@ class UserCommand(BaseCommand):
                 raise NotFound(f"No customer with tenant id {options['tenant_id']}.") from None
             raise NotFound(f"No customer has the domain {options.get('domain')}.") from None
         self._check_role(staff, self.capability)
-
-    @staticmethod
-    def _schedule(value: str | None) -> Schedule | None:
-        if not value:
-            return None
-        try:
-            return Schedule.parse(value).check()
-        except ScheduleRefused as refused:
-            raise BadInput(f"--at: {refused}") from None
-
-    @staticmethod
-    def _ticket(value: str) -> str:
-        # The forms' own field, so the rules (and PORTAL_TICKET_REQUIRED) are the same.
-        try:
-            return str(TicketField().clean(value.strip()))
-        except forms.ValidationError as error:
-            raise BadInput(f"--ticket: {' '.join(error.messages)}") from None
-
-    @staticmethod
-    def _customer(pc: PartnerCenterClient, tenant_id: str | None, domain: str | None) -> Customer:
-        if tenant_id:
-            try:
-                return pc.customers.by_id(tenant_id).get()
-            except PartnerCenterNotFound as error:
-                raise partner_center_failure(
-                    error, f"No customer with tenant id {tenant_id}"
-                ) from None
-        wanted = ascii_lower((domain or "").strip())
-        if not wanted:
-            raise BadInput("--domain: give one of the customer's domains, e.g. contoso.com.")
-        # The filter matches domains that *start* with the value; any of a customer's domains
-        # (custom ones included) must equal it.
-        for customer in pc.customers.search(domain=wanted):
-            if customer_domain(
-                wanted, [customer.domain, *pc.customers.by_id(customer.id).domains()]
-            ):
-                return customer
-        raise NotFound(f"No customer has the domain {domain}.")
 
     # --- For the commands ----------------------------------------------------------------------
 

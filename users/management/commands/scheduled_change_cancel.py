@@ -15,8 +15,8 @@ from users.bulk.jobs import JOB_CAPABILITY
 from users.bulk.models import BulkJob
 from users.bulk.schedule import scheduled_job_cancel
 from users.bulk.when import due_text
+from users.command_inputs import staff_named
 from users.command_io import NotAllowed, NotFound, logs_on_stderr, one_line, uuid_value
-from users.commands import staff_named
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from portal.staff import access
 from users.bulk.schedule_selectors import ScheduledLine, scheduled_changes, visible_kinds
+from users.command_inputs import staff_named
 from users.command_io import NotAllowed, json_default, logs_on_stderr, rows_table, uuid_value
-from users.commands import staff_named
 
 COLUMNS = ("job", "due", "customer", "change", "ticket", "by", "state")
 
