@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -273,30 +273,11 @@ def selected_job_create(
                 created_at=now,
                 **scheduled_fields(schedule),
             )
-            BulkRow.objects.bulk_create(
-                BulkRow(
-                    job=job,
-                    number=number,
-                    first_name=user.first_name[:64],
-                    last_name=user.last_name[:64],
-                    display_name=(user.display_name or user.user_principal_name)[:64],
-                    email=user.user_principal_name,
-                    user_id=user.user_id,
-                )
-                for number, user in enumerate(users, start=1)
-            )
-            changes: dict[str, object] = {"action": action.label, "users": count}
-            if plan:
-                changes["assign"] = [sku["name"] for sku in plan.assign]
-                changes["remove"] = [sku["name"] for sku in plan.remove]
-            if left_out:
-                changes["left_out"] = left_out
-            if schedule:
-                changes["scheduled_for"] = due_text(job)
+            BulkRow.objects.bulk_create(_rows(job, users))
             job_audit(job, actor).record(
                 Action.SELECTED_USERS,
                 succeeded=True,
-                changes=changes,
+                changes=_changes(job, action, count, plan, left_out),
                 message=f"{action.label} of {count} selected user{'' if count == 1 else 's'}, "
                 + (f"scheduled for {due_text(job)}." if schedule else "in the background."),
             )
@@ -305,3 +286,32 @@ def selected_job_create(
     except IntegrityError:  # a concurrent send of the same form won
         return BulkJob.objects.get(draft_public_id=token)
     return job
+
+
+def _rows(job: BulkJob, users: list[DirectoryUser]) -> Iterator[BulkRow]:
+    """One row per user, by name, in the order chosen."""
+    for number, user in enumerate(users, start=1):
+        yield BulkRow(
+            job=job,
+            number=number,
+            first_name=user.first_name[:64],
+            last_name=user.last_name[:64],
+            display_name=(user.display_name or user.user_principal_name)[:64],
+            email=user.user_principal_name,
+            user_id=user.user_id,
+        )
+
+
+def _changes(
+    job: BulkJob, action: SelectedAction, count: int, plan: LicensePlan | None, left_out: int
+) -> dict[str, object]:
+    """What the job's own audit record says it will do."""
+    changes: dict[str, object] = {"action": action.label, "users": count}
+    if plan:
+        changes["assign"] = [sku["name"] for sku in plan.assign]
+        changes["remove"] = [sku["name"] for sku in plan.remove]
+    if left_out:
+        changes["left_out"] = left_out
+    if job.run_at:
+        changes["scheduled_for"] = due_text(job)
+    return changes
