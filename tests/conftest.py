@@ -165,12 +165,14 @@ class _SandboxSeed:
     Seeded once, the data stays while the tests that follow want it: each of them runs in a
     transaction that is rolled back, so one seed serves every such test in a row, across
     modules, not one seed and one wipe per module (seconds each). `pytest_runtest_setup` wipes
-    it before a test that did not ask for it; a transactional test's flush empties it.
+    it before a test that did not ask for it. After a transactional test nobody knows: its
+    flush may have emptied the sandbox or not (it flushes only the databases it names), so the
+    next test seeds or wipes again.
     """
 
     def __init__(self) -> None:
         self.blocker: DjangoDbBlocker | None = None  # set once the test databases exist
-        self.seeded = False
+        self.seeded: bool | None = False  # None: not known
 
     def seed(self) -> None:
         assert self.blocker is not None
@@ -194,7 +196,7 @@ def _sandbox_seed_state(
 ) -> Iterator[_SandboxSeed]:
     _SANDBOX_SEED.blocker = django_db_blocker
     yield _SANDBOX_SEED
-    if _SANDBOX_SEED.seeded:  # a reused test database starts empty next time
+    if _SANDBOX_SEED.seeded is not False:  # a reused test database starts empty next time
         _SANDBOX_SEED.wipe()
 
 
@@ -203,7 +205,7 @@ def seeded_sandbox(_sandbox_seed_state: _SandboxSeed) -> None:
     """The demo data in the sandbox, seeded before the module's first test (outside its
     transaction) unless the tests before left it there; kept up for each later test of the
     module that asks for it by `pytest_runtest_setup`."""
-    if not _sandbox_seed_state.seeded:
+    if _sandbox_seed_state.seeded is not True:
         _sandbox_seed_state.seed()
 
 
@@ -222,13 +224,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if _SANDBOX_SEED.blocker is None:
         return
     wants = "seeded_sandbox" in getattr(item, "fixturenames", ())
-    if wants and not _SANDBOX_SEED.seeded:
+    if wants and _SANDBOX_SEED.seeded is not True:
         _SANDBOX_SEED.seed()
-    elif not wants and _SANDBOX_SEED.seeded:
+    elif not wants and _SANDBOX_SEED.seeded is not False:
         _SANDBOX_SEED.wipe()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     if _is_transactional(item):
-        _SANDBOX_SEED.seeded = False  # the test's flush emptied the sandbox with the rest
+        _SANDBOX_SEED.seeded = None  # its flush emptied the sandbox, unless it named only default
