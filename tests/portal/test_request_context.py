@@ -131,7 +131,7 @@ def test_a_request_that_fails_says_why_on_its_access_line(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken() -> None:
+    def broken(**_: object) -> None:
         raise RuntimeError("the panel could not be read\nsecond line")
 
     monkeypatch.setattr("customers.views.home.directory_health", broken)
