@@ -1,6 +1,6 @@
 """Paging the directory's lists: a queryset as a paginator's list that reads only the page it
 is asked for — by id, on the index alone, deep in a long list (from its end past the middle),
-or with its count in the same query (a window count) when the list is a search's few.
+or with its count in the same query when the list is a search's few.
 """
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db import connections
+from django.db.models import Count, IntegerField, QuerySet, Subquery, Window
 
 from customers.directory.models import DirectoryUser
 
@@ -103,12 +104,30 @@ def _with_total(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return counted
 
 
+class _CountOf(Subquery):
+    """`(SELECT COUNT(*) FROM (queryset))`: the length of a list as a column of its own rows,
+    counted once (the subquery does not depend on the row)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) listed)"
+    output_field = IntegerField()
+
+
 class FewRows(Counted):
     """Rows a search narrowed to a few (at most FEW_MATCHES), read a page at a time with their
-    count: one query, sorting only the few."""
+    count: one query, sorting only the few.
+
+    SQLite computes a window count over a copy of every whole row, then sorts them all for the
+    page (1.2 ms for 559 of 50,000 users); counted apart in a scalar subquery, evaluated once,
+    it keeps its top-50 sort (0.4 ms). PostgreSQL reads the page sooner with the window (the
+    whole search 3.5 ms against 4.0)."""
 
     def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
-        rows = list(_with_total(self.queryset)[start:stop])
+        if connections[self.queryset.db].vendor == "sqlite":
+            count = _CountOf(self.queryset.order_by().values("pk"))
+            counted = self.queryset.annotate(**{_TOTAL: count})
+        else:
+            counted = _with_total(self.queryset)
+        rows = list(counted[start:stop])
         return rows, getattr(rows[0], _TOTAL) if rows else 0
 
     def _count_alone(self) -> int:

@@ -16,6 +16,7 @@ from customers.directory.background import directory_sweep
 from customers.directory.budget import BackgroundBudget, CallCounter
 from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryWord
 from customers.directory.queries import (
+    ANY_ROLE,
     UserListQuery,
     customer_get,
     customers_matching,
@@ -417,6 +418,26 @@ def test_a_searched_page_is_read_with_its_count_and_any_page_number_lands_on_a_p
         assert (page.number, page.paginator.count) == (shown, len(whole)), number
         assert list(page) == whole[(shown - 1) * 50 : shown * 50], number
     assert users_page(tailspin, UserListQuery(search="zzqx"), 3).paginator.count == 0
+
+
+def test_a_searched_page_counts_only_the_users_its_state_and_filters_leave() -> None:
+    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    searched = list(users_of(tailspin, search="m").order_by("display_key", "upn_key"))
+    in_us = [user for user in searched if user.usage_location == "US"]
+    admins = [user for user in searched if user.roles_key]
+    for query, kept in [
+        (UserListQuery(search="m", location="US"), in_us),
+        (UserListQuery(search="m", role=ANY_ROLE), admins),
+    ]:
+        page = users_page(tailspin, query, 1)
+        assert 0 < page.paginator.count == len(kept) < len(searched), query
+        assert list(page) == kept[:50], query
+    # The search's words are of active and deleted users alike.
+    deleted = users_of(tailspin, state=DirectoryUser.DELETED, search="m")
+    gone = list(deleted.order_by("deleted_at", "display_key", "upn_key", "pk"))
+    page = deleted_page(tailspin, "m", 1)
+    assert 0 < page.paginator.count == len(gone) < len(searched)
+    assert list(page) == gone
 
 
 def test_the_dashboard_search_reads_its_page_with_its_count_in_one_query(
