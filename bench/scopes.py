@@ -22,26 +22,11 @@ The goal is ≤ 1.0× (no slower), within the machine's noise.
 from __future__ import annotations
 
 import argparse
-import time
 
 from portal_run import Case, Portal, interleaved, line, median
-from users_list import SEARCH_NAME
+from users_list import SEARCH_NAME, build
 
 SCOPED = "scoped-helpdesk"
-
-
-def build(portal: Portal, *, many: int) -> float:
-    started = time.perf_counter()
-    portal.migrate()
-    portal.manage("sandbox_seed")
-    if many:
-        portal.manage("sandbox_seed", "--many", str(many))
-    portal.python(
-        "from customers.directory.background import directory_sweep\n"
-        "from customers.directory.budget import CallCounter\n"
-        "directory_sweep(seconds=36000, budget=CallCounter())\n"
-    )
-    return time.perf_counter() - started
 
 
 def scope(portal: Portal, *, customers: int) -> str:
@@ -75,7 +60,7 @@ def main() -> None:
 
     portal = Portal("scopes", args.database, args.postgres)
     try:
-        built = build(portal, many=args.many)
+        built = build(portal, large=0, many=args.many)
         contoso = scope(portal, customers=args.scoped)
         portal.serve()
         everyone, scoped = portal.session(), portal.session(username=SCOPED)
