@@ -127,9 +127,9 @@ class NoRoleError(PermissionDenied):
         super().__init__(NO_ROLE_MESSAGE)
 
 
-def _stronger(first: Role | None, second: Role | None) -> Role | None:
-    ranked = [role for role in _PRECEDENCE if role in (first, second)]
-    return ranked[0] if ranked else None
+def _strongest(*roles: Role | None) -> Role | None:
+    """The most powerful of `roles` (None when there is none)."""
+    return min((role for role in roles if role is not None), key=_PRECEDENCE.index, default=None)
 
 
 @dataclass(frozen=True)
@@ -144,9 +144,7 @@ class Reach:
     @property
     def top(self) -> Role | None:
         """The strongest role anywhere: what a page not about one customer offers."""
-        return _stronger(
-            self.everywhere, min(self.customers.values(), key=_PRECEDENCE.index, default=None)
-        )
+        return _strongest(self.everywhere, *self.customers.values())
 
     @property
     def uniform(self) -> bool:
@@ -173,17 +171,17 @@ class Reach:
         customers: dict[str, Role] = {}
         for role, customer in grants:
             if customer is None:
-                everywhere = _stronger(everywhere, role)
+                everywhere = _strongest(everywhere, role)
             else:
                 customers[customer.lower()] = (
-                    _stronger(customers.get(customer.lower()), role) or role
+                    _strongest(customers.get(customer.lower()), role) or role
                 )
         return cls(
             everywhere,
             {
                 customer: role
                 for customer, role in customers.items()
-                if _stronger(role, everywhere) is role and role is not everywhere
+                if role is not everywhere and _strongest(role, everywhere) is role
             },
         )
 
