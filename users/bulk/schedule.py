@@ -4,7 +4,8 @@ A job made with a `Schedule` waits (`SCHEDULED`) with no task and no lease. The 
 loop (`portal_maintenance --loop`, every 15 seconds by default) calls `scheduled_jobs_release`,
 which starts each job whose time has come with one conditional UPDATE to `QUEUED` and the task
 enqueued in the same transaction: of any number of loops on any number of replicas, exactly one
-starts it, and from there it is an ordinary job (the worker's lease, recovery after a killed worker, results).
+starts it, and from there it is an ordinary job (the worker's lease, recovery after a killed
+worker, results).
 
 A job found more than `PORTAL_SCHEDULE_GRACE` minutes late (the portal was down at its time) is
 `HELD` instead, for a person to run or cancel: a leaver deleted hours late may be a mistake. When
