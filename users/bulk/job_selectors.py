@@ -238,9 +238,15 @@ def bulk_jobs_for_customer(
 ) -> list[JobSummary]:
     """A customer's past uploads, newest first: who, when, counts and state."""
     jobs = BulkJob.objects.filter(customer_id=customer_id).select_related("created_by")
-    if not jobs.exists():  # most customers: the counting query costs more than the page
-        return []
     return _summaries(jobs.order_by("-created_at", "-pk")[:limit], now or timezone.now())
+
+
+def customer_job_states(*, customer_id: str) -> frozenset[str]:
+    """The states a customer's jobs are in, in one small query: the customer page asks for
+    its past uploads and scheduled changes only when there are any (most customers have none,
+    and building those counting queries costs more than the rest of the page)."""
+    states = BulkJob.objects.filter(customer_id=customer_id).order_by().values_list("state")
+    return frozenset(state for (state,) in states.distinct())
 
 
 def bulk_job_results_csv(*, job: BulkJob) -> bytes:
