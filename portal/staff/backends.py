@@ -9,7 +9,7 @@ its sessions end.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -20,12 +20,29 @@ from django.http import HttpRequest
 from portal.demo import is_demo_account
 from portal.models import EntraAccount
 
+# Read with the user on every request, in the same query: whether it is a Microsoft account
+# (here) and when it last signed out everywhere (`portal.staff.sessions`).
+_WITH_USER: Final = ("entra_account", "signed_out_everywhere")
+
 
 def _is_entra_account(user: AbstractBaseUser) -> bool:
-    return EntraAccount.objects.filter(user_id=user.pk).exists()
+    try:
+        return user.entra_account is not None  # type: ignore[attr-defined]
+    except EntraAccount.DoesNotExist:
+        return False
 
 
-class LocalPasswordBackend(ModelBackend):
+class _StaffBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> User | None:
+        """The session's user, with what every request asks of it, in one query."""
+        try:
+            user = User.objects.select_related(*_WITH_USER).get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
+class LocalPasswordBackend(_StaffBackend):
     """Django's username and password check, for local staff accounts only."""
 
     def authenticate(
@@ -57,7 +74,7 @@ def _demo_in_live_mode(user: AbstractBaseUser) -> bool:
     return not settings.SANDBOX_ENABLED and is_demo_account(user)
 
 
-class EntraBackend(ModelBackend):
+class EntraBackend(_StaffBackend):
     """Restores the sessions of staff who signed in with Microsoft; checks no password.
 
     Signing in happens in `portal.staff.views.entra_callback`, which calls `login()` with this

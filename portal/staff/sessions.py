@@ -65,7 +65,7 @@ def why_ended(session: SessionBase, user: User, at: float) -> str:
     if at - float(signed_in_at) > int(settings.SESSION_COOKIE_AGE):
         hours = int(settings.SESSION_COOKIE_AGE) / 3600
         return f"Your session ended {hours:g} hours after you signed in. Sign in again."
-    everywhere = StaffSignOut.objects.filter(user=user).values_list("at", flat=True).first()
+    everywhere = _signed_out_everywhere_at(user)
     if everywhere is not None and everywhere.timestamp() > float(signed_in_at):
         return "You were signed out everywhere. Sign in again."
     if session.get(BACKEND_SESSION_KEY) == ENTRA_BACKEND and at - float(signed_in_at) > (
@@ -73,6 +73,14 @@ def why_ended(session: SessionBase, user: User, at: float) -> str:
     ):
         return f"Microsoft sign-in is checked again every {minutes} minutes."
     return ""
+
+
+def _signed_out_everywhere_at(user: User) -> datetime | None:
+    """Read with the user by the authentication backends (`portal.staff.backends`)."""
+    try:
+        return user.signed_out_everywhere.at
+    except StaffSignOut.DoesNotExist:
+        return None
 
 
 class SessionExpiryMiddleware:
