@@ -24,13 +24,16 @@ class Rows:
 
     ordered = True
 
-    def __init__(self, queryset: QuerySet[Any], count: int | None) -> None:
+    def __init__(
+        self, queryset: QuerySet[Any], count: int | None, *, counting: QuerySet[Any] | None = None
+    ) -> None:
         self.queryset = queryset
         self.known = count
+        self.counting = queryset if counting is None else counting  # as many rows, cheaper
 
     def count(self) -> int:
         if self.known is None:
-            self.known = self.queryset.count()
+            self.known = self.counting.count()
         return self.known
 
     def __len__(self) -> int:

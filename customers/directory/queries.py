@@ -20,8 +20,10 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Count,
+    Exists,
     Lookup,
     Min,
+    OuterRef,
     Q,
     QuerySet,
 )
@@ -319,7 +321,8 @@ def users_page(
 ) -> Page[DirectoryUser]:
     """One page of the customer's users, searched, filtered and sorted as `query` asks."""
     users, narrowed = _matching(customer, state, query.search)
-    users = _filtered(users, customer, query)
+    unlicensed = _by_location_and_role(users, query)
+    users = _licensed(unlicensed, customer, query)
     columns = _ORDER[query.sort]
     ordered = users.order_by(*[f"-{column}" if query.descending else column for column in columns])
     if narrowed:
@@ -327,11 +330,30 @@ def users_page(
     known = None
     if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
-    return paginate(Rows(ordered, known), number, per_page)
+    counting = _holding(unlicensed, customer, query)
+    return paginate(Rows(ordered, known, counting=counting), number, per_page)
+
+
+def _holding(
+    users: QuerySet[DirectoryUser], customer: DirectoryCustomer, query: UserListQuery
+) -> QuerySet[DirectoryUserSku] | None:
+    """The users filtered by one license, counted from its holders: SQLite counts the list by
+    walking every user of the customer and looking each up among the holders (1.6 ms at 5,000
+    users), not by looking up each of the license's holders among the users (0.2 ms)."""
+    if query.license in {"", NOT_READ, NO_LICENSE}:
+        return None
+    holders = DirectoryUserSku.objects.filter(customer=customer, sku_id=query.license)
+    return holders.filter(Exists(users.filter(user_id=OuterRef("user_id"))))
 
 
 def _filtered(
     users: QuerySet[DirectoryUser], customer: DirectoryCustomer, query: UserListQuery
+) -> QuerySet[DirectoryUser]:
+    return _licensed(_by_location_and_role(users, query), customer, query)
+
+
+def _by_location_and_role(
+    users: QuerySet[DirectoryUser], query: UserListQuery
 ) -> QuerySet[DirectoryUser]:
     if query.location:
         users = users.filter(usage_location=query.location)
@@ -339,6 +361,12 @@ def _filtered(
         users = users.exclude(roles_key="")
     elif query.role:
         users = users.filter(memberships__role_id=query.role)
+    return users
+
+
+def _licensed(
+    users: QuerySet[DirectoryUser], customer: DirectoryCustomer, query: UserListQuery
+) -> QuerySet[DirectoryUser]:
     if query.license:
         read = DirectoryUserLicenses.objects.filter(customer=customer).values("user_id")
         holders = DirectoryUserSku.objects.filter(customer=customer)

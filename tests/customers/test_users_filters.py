@@ -80,6 +80,22 @@ def test_the_license_filter_finds_holders_users_without_any_and_users_not_read_y
     assert _names(contoso, UserListQuery(license="no-such-sku")) == []
 
 
+def test_a_license_filters_count_is_its_holders_among_the_listed_users() -> None:
+    contoso = synced(CONTOSO)
+    sku, users = _licensed(contoso)  # the first two active users hold it
+    deleted = users_of(contoso, state=DirectoryUser.DELETED).first()
+    assert deleted is not None
+    licenses_write(contoso, {deleted.user_id: [sku]}, read_at=timezone.now())
+    page = users_page(contoso, UserListQuery(license=sku), 1, per_page=1)
+    assert page.paginator.count == 2  # the deleted holder is not in the Users list
+    assert [user.display_name for user in page] == [users[0].display_name]
+    location = next(user.usage_location for user in users[:2] if user.usage_location)
+    there = [user for user in users[:2] if user.usage_location == location]
+    page = users_page(contoso, UserListQuery(license=sku, location=location), 1, per_page=1)
+    assert page.paginator.count == len(there)
+    assert users_page(contoso, UserListQuery(license=sku, location="ZZ"), 1).paginator.count == 0
+
+
 def test_the_lists_choices_are_its_skus_roles_and_licenses_read_in_one_query(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
