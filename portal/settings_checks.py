@@ -147,9 +147,12 @@ def database(
     return config
 
 
-def portal_database(url: str, *, sandbox: bool, data_dir: Path) -> dict[str, Any]:
+def portal_database(
+    url: str, *, sandbox: bool, data_dir: Path, random_page_cost: str = "server"
+) -> dict[str, Any]:
     """The portal's own database from DATABASE_URL: SQLite in `data_dir` by default in sandbox
-    mode; live mode needs PostgreSQL with a password of its own."""
+    mode; live mode needs PostgreSQL with a password of its own. On PostgreSQL, its sessions
+    plan with `random_page_cost` unless it is "server" (DATABASE_RANDOM_PAGE_COST)."""
     if not sandbox and not url:
         raise ImproperlyConfigured(
             "DATABASE_URL is required in live mode, e.g. postgres://portal:secret@db:5432/portal."
@@ -167,7 +170,24 @@ def portal_database(url: str, *, sandbox: bool, data_dir: Path) -> dict[str, Any
             "DATABASE_URL uses the default password 'portal' in live mode: set POSTGRES_PASSWORD "
             "(Docker Compose) or a password of your own in DATABASE_URL."
         )
+    if config["ENGINE"] != SQLITE and random_page_cost != "server":
+        config.setdefault("OPTIONS", {})["options"] = (
+            f"-c random_page_cost={_cost(random_page_cost)}"
+        )
     return config
+
+
+def _cost(value: str) -> float:
+    try:
+        cost = float(value)
+    except ValueError:
+        cost = -1.0
+    if not 0 < cost <= 100:
+        raise ImproperlyConfigured(
+            f"DATABASE_RANDOM_PAGE_COST={value!r}: give a number above 0 (1.1 for SSD storage, "
+            "PostgreSQL's own default is 4), or 'server' to keep the server's setting."
+        )
+    return cost
 
 
 def sandbox_database(url: str, portal: dict[str, Any], *, data_dir: Path) -> dict[str, Any]:

@@ -24,6 +24,7 @@ def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **variables: 
         "PARTNER_CENTER_MODE",
         "DATABASE_URL",
         "SANDBOX_DATABASE_URL",
+        "DATABASE_RANDOM_PAGE_COST",
         "DJANGO_SECRET_KEY",
         "ALLOWED_HOSTS",
         "REDIS_URL",
@@ -118,6 +119,26 @@ def test_postgresql_comes_from_a_url_and_the_sandbox_gets_its_own_database(
     assert (sandbox["HOST"], sandbox["NAME"]) == ("db.internal", "portal_sandbox")
 
 
+@pytest.mark.parametrize(
+    ("given", "options"), [("", "-c random_page_cost=1.1"), ("2", "-c random_page_cost=2.0")]
+)
+def test_postgresql_plans_for_ssd_storage_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: str, options: str
+) -> None:
+    url = "postgres://portal:pw@db.internal:5432/portal"
+    settings = load_settings(
+        monkeypatch, tmp_path, DATABASE_URL=url, DATABASE_RANDOM_PAGE_COST=given
+    )
+    assert settings.DATABASES["default"]["OPTIONS"]["options"] == options
+    assert settings.DATABASES["sandbox"]["OPTIONS"]["options"] == options
+    kept = load_settings(
+        monkeypatch, tmp_path, DATABASE_URL=url, DATABASE_RANDOM_PAGE_COST="server"
+    )
+    assert "options" not in kept.DATABASES["default"].get("OPTIONS", {})
+    sqlite = load_settings(monkeypatch, tmp_path).DATABASES["default"]
+    assert "options" not in sqlite.get("OPTIONS", {})
+
+
 def test_live_mode_points_the_sandbox_alias_at_the_portals_database(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -146,6 +167,14 @@ def test_live_mode_points_the_sandbox_alias_at_the_portals_database(
         ({"PARTNER_CENTER_MODE": "live", "DJANGO_SECRET_KEY": LIVE_KEY}, "ALLOWED_HOSTS"),
         ({"DEBUG": "yes"}, "DEBUG must be 'true' or 'false'"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        (
+            {"DATABASE_URL": "postgres://db/portal", "DATABASE_RANDOM_PAGE_COST": "fast"},
+            "DATABASE_RANDOM_PAGE_COST='fast': give a number above 0",
+        ),
+        (
+            {"DATABASE_URL": "postgres://db/portal", "DATABASE_RANDOM_PAGE_COST": "0"},
+            "DATABASE_RANDOM_PAGE_COST='0'",
+        ),
     ],
 )
 def test_it_refuses_to_start_on_a_bad_value_and_names_the_variable(
