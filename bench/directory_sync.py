@@ -101,7 +101,9 @@ def bulk_after_save(portal: Portal, session: requests.Session) -> tuple[int, int
     tenant = portal.python("from portal.sandbox import seed\nprint(seed.CUSTOM_DOMAIN_CUSTOMER_ID)")
     page = session.get(f"{portal.url}/customers/{tenant.strip()}/?q=bench joiner", timeout=60)
     calls = portal.sandbox_calls() - before
-    listed = re.search(r"of (\d+)", page.text)
+    # How many users the search lists: the selection bar's count of the whole result (the
+    # page's other "of N" are the Licenses filter's seats, "12 of 30 available").
+    listed = re.search(r'data-total="(\d+)"', page.text)
     return calls, int(listed.group(1)) if listed else 0
 
 
