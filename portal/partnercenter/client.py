@@ -178,6 +178,32 @@ class PartnerCenterClient:
 
         Raises a `PartnerCenterError` subclass for every failure, never a `requests` exception.
         """
+        call = self._call(method, path_or_url, params, body, headers, request_id)
+        attempt = _Attempts(self.policy, is_change=call.method not in READS)
+        tokens = self._app_tokens if app_only and self._app_tokens else self._tokens
+
+        while True:
+            call.headers["Authorization"] = (
+                f"Bearer {tokens.access_token(force_refresh=attempt.refresh_token)}"
+            )
+            response = self._transmit(call, attempt)
+            if response is None:
+                continue  # no answer, and the policy allows another attempt
+            answer = self._answer(call, response, attempt)
+            if answer is not None:
+                return answer
+
+    def _call(
+        self,
+        method: str,
+        path_or_url: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        headers: Mapping[str, str] | None,
+        request_id: str | None,
+    ) -> _Call:
+        """The request every attempt of an operation sends (the token is set per attempt);
+        `ChangeWithheld` for a change when this client is what-if."""
         method = method.upper()
         url = path_or_url if "://" in path_or_url else f"{self.api_root}{path_or_url}"
         request_id = request_id or str(uuid.uuid4())
@@ -189,50 +215,39 @@ class PartnerCenterClient:
         sending["MS-CorrelationId"] = self.correlation_id
         if data is not None:
             sending["Content-Type"] = "application/json"
-        attempt = _Attempts(self.policy, is_change=method not in READS)
-        tokens = self._app_tokens if app_only and self._app_tokens else self._tokens
+        return _Call(method, url, params, data, sending, request_id)
 
-        while True:
-            sending["Authorization"] = (
-                f"Bearer {tokens.access_token(force_refresh=attempt.refresh_token)}"
-            )
-            call = _Call(method, url, params, data, sending, request_id)
-            response = self._transmit(call, attempt)
-            if response is None:
-                continue  # no answer, and the policy allows another attempt
-            status = response.status_code
-            logger.log(
-                logging.DEBUG if status < 400 else logging.INFO,
-                "Partner Center %s %s -> %s request_id=%s",
-                method,
-                _log_path(url),
-                status,
-                request_id,
-            )
-            correlation_id = response.headers.get("MS-CorrelationId", self.correlation_id)
-            if 200 <= status < 300:
-                return Answer(
-                    status=status,
-                    body=self._read_body(response, request_id),
-                    request_id=request_id,
-                    correlation_id=correlation_id,
-                    after_unknown_attempt=attempt.outcome_unknown,
-                )
-            retry_after = _retry_after(response.headers.get("Retry-After"))
-            if status == 429 and self.policy.pacer is not None:
-                self.policy.pacer.throttled(retry_after)
-            if attempt.retry_after_answer(status, retry_after):
-                continue
-            raise error_for(
-                status,
-                read_fault(response.content, response.reason or ""),
-                # The id this client sent, never one a gateway made up: a caller re-drives an
-                # operation with it, so it must be the operation's idempotency key.
-                request_id=request_id,
+    def _answer(
+        self, call: _Call, response: requests.Response, attempt: _Attempts
+    ) -> Answer | None:
+        """What a response means: the operation's `Answer`, None when `attempt` goes again,
+        or the `PartnerCenterError` it amounts to."""
+        status = response.status_code
+        _log_answer(call, status)
+        correlation_id = response.headers.get("MS-CorrelationId", self.correlation_id)
+        if 200 <= status < 300:
+            return Answer(
+                status=status,
+                body=self._read_body(response, call.request_id),
+                request_id=call.request_id,
                 correlation_id=correlation_id,
-                retry_after=retry_after,
-                outcome_unknown=attempt.outcome_unknown,
+                after_unknown_attempt=attempt.outcome_unknown,
             )
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        if status == 429 and self.policy.pacer is not None:
+            self.policy.pacer.throttled(retry_after)
+        if attempt.retry_after_answer(status, retry_after):
+            return None
+        raise error_for(
+            status,
+            read_fault(response.content, response.reason or ""),
+            # The id this client sent, never one a gateway made up: a caller re-drives an
+            # operation with it, so it must be the operation's idempotency key.
+            request_id=call.request_id,
+            correlation_id=correlation_id,
+            retry_after=retry_after,
+            outcome_unknown=attempt.outcome_unknown,
+        )
 
     def _transmit(self, call: _Call, attempt: _Attempts) -> requests.Response | None:
         """One HTTP request of an operation: its response, or None when it got no answer and
@@ -353,6 +368,17 @@ def _retry_after(value: str | None) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _log_answer(call: _Call, status: int) -> None:
+    logger.log(
+        logging.DEBUG if status < 400 else logging.INFO,
+        "Partner Center %s %s -> %s request_id=%s",
+        call.method,
+        _log_path(call.url),
+        status,
+        call.request_id,
+    )
 
 
 def _log_path(url: str) -> str:
