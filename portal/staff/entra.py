@@ -238,34 +238,11 @@ def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> 
     `preferred_username`. The role groups become exactly those the `groups` claim maps to.
     """
     tenant_id, object_id = _checked_identity(claims, config)
-    groups = {str(group).lower() for group in claims.get("groups") or []}
-    granted = {config.group_roles[group] for group in groups if group in config.group_roles}
-    # "Admin agent" is the role on every customer (its group); "Admin agent@Team North" on a scope.
-    roles = sorted(grant for grant in granted if "@" not in grant)
-    scoped = sorted(
-        (role, scope) for role, _, scope in (grant.partition("@") for grant in granted) if scope
-    )
+    roles, scoped = _granted_roles(claims, config)
     username = str(claims.get("preferred_username") or f"entra-{object_id}").lower()[:150]
     first_name, last_name = _name_parts(claims)
     with transaction.atomic():
-        account = (
-            EntraAccount.objects.select_for_update()
-            .select_related("user")
-            .filter(tenant_id=tenant_id, object_id=object_id)
-            .first()
-        )
-        taken = User.objects.filter(username=username)
-        if account is not None:
-            taken = taken.exclude(pk=account.user_id)
-        if taken.exists():
-            raise EntraSignInError(
-                f"A local staff account is already named {username}, so the portal cannot tell "
-                "you apart. Ask a superuser to rename or remove that account."
-            )
-        if account is None:
-            account = EntraAccount.objects.create(
-                user=User.objects.create_user(username), tenant_id=tenant_id, object_id=object_id
-            )
+        account = _locked_account(tenant_id, object_id, username)
         user = account.user
         if not user.is_active:
             raise EntraSignInError(
@@ -288,6 +265,44 @@ def staff_user_from_entra(*, claims: Mapping[str, Any], config: EntraConfig) -> 
         ", ".join([*roles, *(f"{role} on {scope}" for role, scope in scoped)]) or "none",
     )
     return user
+
+
+def _granted_roles(
+    claims: Mapping[str, Any], config: EntraConfig
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """(roles on every customer, (role, scope) pairs) that the `groups` claim maps to."""
+    groups = {str(group).lower() for group in claims.get("groups") or []}
+    granted = {config.group_roles[group] for group in groups if group in config.group_roles}
+    # "Admin agent" is the role on every customer (its group); "Admin agent@Team North" on a scope.
+    roles = sorted(grant for grant in granted if "@" not in grant)
+    scoped = sorted(
+        (role, scope) for role, _, scope in (grant.partition("@") for grant in granted) if scope
+    )
+    return roles, scoped
+
+
+def _locked_account(tenant_id: str, object_id: str, username: str) -> EntraAccount:
+    """The Entra account of this object id, locked for the sign-in (created on the first one),
+    once no other local account goes by `username`. Call inside a transaction."""
+    account = (
+        EntraAccount.objects.select_for_update()
+        .select_related("user")
+        .filter(tenant_id=tenant_id, object_id=object_id)
+        .first()
+    )
+    taken = User.objects.filter(username=username)
+    if account is not None:
+        taken = taken.exclude(pk=account.user_id)
+    if taken.exists():
+        raise EntraSignInError(
+            f"A local staff account is already named {username}, so the portal cannot tell "
+            "you apart. Ask a superuser to rename or remove that account."
+        )
+    if account is None:
+        account = EntraAccount.objects.create(
+            user=User.objects.create_user(username), tenant_id=tenant_id, object_id=object_id
+        )
+    return account
 
 
 def _entra_grants_set(user: User, scoped: list[tuple[str, str]]) -> None:
