@@ -320,32 +320,8 @@ def _switch(
     now = timezone.now()
     with transaction.atomic():
         locked = DirectoryCustomer.objects.select_for_update().get(pk=customer.pk)
-        old = locked.generation
-        # What the portal wrote through since this sync began wins over what it read.
-        for row in DirectoryUser.objects.filter(
-            customer=locked, generation=old, written_at__gte=started
-        ):
-            DirectoryUser.objects.filter(
-                customer=locked, generation=new, user_id=row.user_id
-            ).delete()
-            copy_user(row, new)
-        DirectoryDomain.objects.filter(customer=locked).delete()
-        initial = read.profile.domain or locked.domain
-        DirectoryDomain.objects.bulk_create(
-            DirectoryDomain(
-                customer=locked,
-                name=name,
-                name_key=ascii_lower(name),
-                is_initial=ascii_lower(name) == ascii_lower(initial),
-            )
-            for name in read.domains or [initial]
-        )
-        DirectoryRole.objects.filter(customer=locked).delete()
-        DirectoryRole.objects.bulk_create(
-            DirectoryRole(customer=locked, role_id=role.id, name=role.name) for role in read.roles
-        )
-        DirectorySku.objects.filter(customer=locked).delete()
-        DirectorySku.objects.bulk_create(sku_row(locked, sku, now) for sku in read.skus)
+        _carry_over_writes(locked, locked.generation, new, started)
+        _replace_lists(locked, read, now)
         users = DirectoryUser.objects.filter(customer=locked, generation=new)
         locked.generation = new
         locked.users_count = users.filter(state=DirectoryUser.ACTIVE).count()
@@ -365,6 +341,36 @@ def _switch(
         current = users.values("user_id")
         DirectoryUserLicenses.objects.filter(customer=locked).exclude(user_id__in=current).delete()
         DirectoryUserSku.objects.filter(customer=locked).exclude(user_id__in=current).delete()
+
+
+def _carry_over_writes(locked: DirectoryCustomer, old: int, new: int, started: datetime) -> None:
+    """What the portal wrote through since this sync began wins over what it read."""
+    for row in DirectoryUser.objects.filter(
+        customer=locked, generation=old, written_at__gte=started
+    ):
+        DirectoryUser.objects.filter(customer=locked, generation=new, user_id=row.user_id).delete()
+        copy_user(row, new)
+
+
+def _replace_lists(locked: DirectoryCustomer, read: CustomerRead, now: datetime) -> None:
+    """The customer's domains, directory roles and subscribed SKUs become those just read."""
+    DirectoryDomain.objects.filter(customer=locked).delete()
+    initial = read.profile.domain or locked.domain
+    DirectoryDomain.objects.bulk_create(
+        DirectoryDomain(
+            customer=locked,
+            name=name,
+            name_key=ascii_lower(name),
+            is_initial=ascii_lower(name) == ascii_lower(initial),
+        )
+        for name in read.domains or [initial]
+    )
+    DirectoryRole.objects.filter(customer=locked).delete()
+    DirectoryRole.objects.bulk_create(
+        DirectoryRole(customer=locked, role_id=role.id, name=role.name) for role in read.roles
+    )
+    DirectorySku.objects.filter(customer=locked).delete()
+    DirectorySku.objects.bulk_create(sku_row(locked, sku, now) for sku in read.skus)
 
 
 def locations_in(users: QuerySet[DirectoryUser]) -> list[str]:
