@@ -274,6 +274,13 @@ class _CustomerBuilder:
 
 def _add_special_users(builders: dict[str, _CustomerBuilder]) -> None:
     """The cases the lifecycle screens and tests need, at fixed usernames and ages."""
+    # In this order: the builders share one random generator.
+    _add_retention_cases(builders)
+    _add_admin_cases(builders)
+
+
+def _add_retention_cases(builders: dict[str, _CustomerBuilder]) -> None:
+    """Deleted users near and past the purge, and a username deleted then given out again."""
     contoso = builders["contoso"]
     contoso.add_user(
         username=NEAR_PURGE_USERNAME,
@@ -309,6 +316,10 @@ def _add_special_users(builders: dict[str, _CustomerBuilder]) -> None:
     )
     northwind.license(past, BUSINESS_BASIC)
 
+
+def _add_admin_cases(builders: dict[str, _CustomerBuilder]) -> None:
+    """A deleted admin with roles and a licence, an admin with a non-ASCII name, and the large
+    customer's own deleted admin."""
     importers = builders["wideworldimporters"]
     admin = importers.add_user(
         username=DELETED_ADMIN_USERNAME,
