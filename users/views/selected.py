@@ -22,7 +22,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from customers.directory.queries import UserListQuery, skus_of
+from customers.directory.customer_queries import skus_of
+from customers.directory.models import DirectoryUser
+from customers.directory.user_queries import UserListQuery
 from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow
 from portal.audit.records import Actor
@@ -31,6 +33,7 @@ from portal.tickets import ticket_from_link
 from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest
 from portal.web.paging import with_query
+from users.bulk.models import BulkJob
 from users.forms import SelectedActionForm, WhenForm
 from users.selected import (
     TYPED_COUNT_OVER,
@@ -58,25 +61,14 @@ def users_selected(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         messages.error(request, "Choose what to do with the selected users.")
         return redirect(back)
     check_capability(request.user, action.capability)
-    every = data.get("all") == "1" and request.method == "GET"
     try:
-        users = selection_of(
-            customer=customer.mirror,
-            user_ids=data.getlist("users"),
-            query=UserListQuery.from_params(data) if every else None,
-        )
+        users = _users_of(request, customer, data)
     except SelectionRefused as refused:
         messages.error(request, str(refused))
         return redirect(back)
     selection = selection_split(staff=request.user, action=action, users=users)
     count = len(selection.users)
-    options: dict[str, Any] = {
-        "skus": skus_of(customer.mirror),
-        "licenses": action is SelectedAction.LICENSES,
-        "typed_count": count
-        if action in (SelectedAction.DELETE, SelectedAction.OFFBOARD) and count > TYPED_COUNT_OVER
-        else None,
-    }
+    options = _form_options(customer, action, count)
     locations = [user.usage_location for user in selection.users]
     if request.method == "GET":
         initial = {"form_token": uuid.uuid4(), "ticket": ticket_from_link(request)}
@@ -87,33 +79,69 @@ def users_selected(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     when = WhenForm(request.POST, locations=locations)
     if form.is_valid() and when.is_valid() and count:
         try:
-            plan = (
-                license_plan(
-                    customer=customer.mirror,
-                    users=selection.users,
-                    assign=form.cleaned_data["assign"],
-                    remove=form.cleaned_data["remove"],
-                )
-                if action is SelectedAction.LICENSES
-                else None
-            )
-            job = selected_job_create(
-                customer=customer.mirror,
-                action=action,
-                users=selection.users,
-                actor=Actor.from_request(request),
-                form_token=str(form.cleaned_data["form_token"]),
-                ticket=form.cleaned_data["ticket"],
-                plan=plan,
-                skip_protected=skips_protected(request.user, action),
-                left_out=len(selection.left_out),
-                schedule=when.cleaned_data["schedule"],
-            )
+            job = _job_start(request, customer, action, selection, form, when)
         except SelectionRefused as refused:
             form.add_error(None, str(refused))
         else:
             return redirect("users:bulk_job", customer_id=customer.id, job_id=job.public_id)
     return _page(request, customer, action, selection, form, when, back, status=400)
+
+
+def _users_of(
+    request: HtmxHttpRequest, customer: CustomerRow, data: QueryDict
+) -> list[DirectoryUser]:
+    """The users the check boxes name, or with `all=1` on a GET every user the list shows."""
+    every = data.get("all") == "1" and request.method == "GET"
+    return selection_of(
+        customer=customer.mirror,
+        user_ids=data.getlist("users"),
+        query=UserListQuery.from_params(data) if every else None,
+    )
+
+
+def _form_options(customer: CustomerRow, action: SelectedAction, count: int) -> dict[str, Any]:
+    """What the confirmation form asks: licenses for a Licenses action, a typed count for a
+    large Delete or Offboard."""
+    return {
+        "skus": skus_of(customer.mirror),
+        "licenses": action is SelectedAction.LICENSES,
+        "typed_count": count
+        if action in (SelectedAction.DELETE, SelectedAction.OFFBOARD) and count > TYPED_COUNT_OVER
+        else None,
+    }
+
+
+def _job_start(
+    request: HtmxHttpRequest,
+    customer: CustomerRow,
+    action: SelectedAction,
+    selection: Selection,
+    form: SelectedActionForm,
+    when: WhenForm,
+) -> BulkJob:
+    """The background job for a confirmed selection; raises `SelectionRefused`."""
+    plan = (
+        license_plan(
+            customer=customer.mirror,
+            users=selection.users,
+            assign=form.cleaned_data["assign"],
+            remove=form.cleaned_data["remove"],
+        )
+        if action is SelectedAction.LICENSES
+        else None
+    )
+    return selected_job_create(
+        customer=customer.mirror,
+        action=action,
+        users=selection.users,
+        actor=Actor.from_request(request),
+        form_token=str(form.cleaned_data["form_token"]),
+        ticket=form.cleaned_data["ticket"],
+        plan=plan,
+        skip_protected=skips_protected(request.user, action),
+        left_out=len(selection.left_out),
+        schedule=when.cleaned_data["schedule"],
+    )
 
 
 def _page(
