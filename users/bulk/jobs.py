@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_countries import countries
 
+from customers.directory.customer_queries import SkuRow, skus_of
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import SkuRow, skus_of
 from portal.audit.records import Action, Actor, AuditContext
 from portal.csvsafe import csv_stream
 from portal.staff.access import Capability
@@ -98,33 +98,17 @@ def bulk_job_create(
 
     try:
         with transaction.atomic():
-            job = BulkJob.objects.create(
-                draft_public_id=draft.public_id,
-                customer_id=draft.customer_id,
-                customer_name=customer.company_name,
-                created_by=actor.user,
-                created_by_username=actor.username,
-                ticket=ticket,
-                file_name=draft.file_name,
-                usage_location=location,
+            job = _job_new(
+                draft=draft,
+                customer=customer,
+                location=location,
                 skus=skus,
-                created_at=now,
-                **scheduled_fields(schedule),
+                actor=actor,
+                ticket=ticket,
+                schedule=schedule,
+                now=now,
             )
-            BulkRow.objects.bulk_create(_rows_of(job, draft))
-            job_audit(job, actor).record(
-                Action.BULK_UPLOAD,
-                succeeded=True,
-                changes={
-                    "file_name": job.file_name,
-                    "users": len(draft.rows),
-                    "usage_location": location,
-                    "licences": [sku["name"] for sku in skus],
-                    **({"scheduled_for": due_text(job)} if schedule else {}),
-                },
-                message=f"Saved {len(draft.rows)} users to create "
-                + (f"at {due_text(job)}." if schedule else "in the background."),
-            )
+            _job_saved_audit(job, actor, users=len(draft.rows), scheduled=schedule is not None)
             if schedule is None:
                 # In the same transaction: with the database task backend the task and its job
                 # are committed together, so there is never a job without a task or a task
@@ -133,6 +117,52 @@ def bulk_job_create(
     except IntegrityError:  # a concurrent Save of the same draft won
         return BulkJob.objects.get(draft_public_id=draft.public_id)
     return job
+
+
+def _job_new(
+    *,
+    draft: BulkDraft,
+    customer: DirectoryCustomer,
+    location: str,
+    skus: list[dict[str, str]],
+    actor: Actor,
+    ticket: str,
+    schedule: Schedule | None,
+    now: datetime,
+) -> BulkJob:
+    """The job of a draft, with one row per user of it."""
+    job = BulkJob.objects.create(
+        draft_public_id=draft.public_id,
+        customer_id=draft.customer_id,
+        customer_name=customer.company_name,
+        created_by=actor.user,
+        created_by_username=actor.username,
+        ticket=ticket,
+        file_name=draft.file_name,
+        usage_location=location,
+        skus=skus,
+        created_at=now,
+        **scheduled_fields(schedule),
+    )
+    BulkRow.objects.bulk_create(_rows_of(job, draft))
+    return job
+
+
+def _job_saved_audit(job: BulkJob, actor: Actor, *, users: int, scheduled: bool) -> None:
+    """The Save in the audit log: the file, how many users, the Location and licenses."""
+    job_audit(job, actor).record(
+        Action.BULK_UPLOAD,
+        succeeded=True,
+        changes={
+            "file_name": job.file_name,
+            "users": users,
+            "usage_location": job.usage_location,
+            "licences": [sku["name"] for sku in job.skus],
+            **({"scheduled_for": due_text(job)} if scheduled else {}),
+        },
+        message=f"Saved {users} users to create "
+        + (f"at {due_text(job)}." if scheduled else "in the background."),
+    )
 
 
 def _checked_location(usage_location: str) -> str:
