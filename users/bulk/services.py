@@ -17,14 +17,16 @@ from typing import Final
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from customers.directory.customer_queries import domains_of
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import domains_of, users_by_username
+from customers.directory.user_queries import users_by_username
 from portal.audit.records import Action, AuditContext
 from portal.csvsafe import csv_bytes, csv_stream
 from portal.ids import uuid_or_none
 from users.bulk.reading import (
     COLUMNS,
     MAX_FILE_BYTES,
+    CsvFile,
     FileRefused,
     Record,
     csv_file_read,
@@ -132,21 +134,41 @@ def bulk_upload_validate(
         )
 
     columns = columns_match(read.header)
-    file_errors = list(columns.problems)
+    file_errors = tuple(columns.problems)
+    rows = _rows_checked(customer, read.records, columns, now or timezone.now())
+    return Validation(
+        customer_id=customer.tenant_id,
+        file_name=name,
+        header=read.header.cells,
+        columns=columns,
+        rows=rows,
+        file_errors=file_errors,
+        summary=_summary(read, rows, file_errors),
+    )
+
+
+def _rows_checked(
+    customer: DirectoryCustomer, records: Sequence[Record], columns: Columns, now: datetime
+) -> tuple[RowResult, ...]:
+    """Each row checked against the rules and the customer; only listed when the columns are
+    wrong, since its cells cannot be told apart."""
     if columns.problems:
-        rows = tuple(
+        return tuple(
             RowResult(record.number, record.cells, row_values(record, columns))
-            for record in read.records
+            for record in records
         )
-    else:
-        known = _known(customer, read.records, columns, now or timezone.now())
-        first_rows: dict[str, int] = {}
-        rows = tuple(
-            row_check(record=record, columns=columns, customer=known, first_rows=first_rows)
-            for record in read.records
-        )
+    known = _known(customer, records, columns, now)
+    first_rows: dict[str, int] = {}
+    return tuple(
+        row_check(record=record, columns=columns, customer=known, first_rows=first_rows)
+        for record in records
+    )
+
+
+def _summary(read: CsvFile, rows: Sequence[RowResult], file_errors: Sequence[str]) -> Summary:
+    """The counts over the rows, and how the file was read."""
     with_errors = sum(1 for row in rows if not row.ok)
-    summary = Summary(
+    return Summary(
         users=len(rows),
         ready=len(rows) - with_errors,
         with_errors=with_errors,
@@ -155,15 +177,6 @@ def bulk_upload_validate(
         encoding=read.encoding,
         delimiter=read.delimiter,
         notes=read.notes,
-    )
-    return Validation(
-        customer_id=customer.tenant_id,
-        file_name=name,
-        header=read.header.cells,
-        columns=columns,
-        rows=rows,
-        file_errors=tuple(file_errors),
-        summary=summary,
     )
 
 
