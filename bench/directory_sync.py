@@ -79,7 +79,7 @@ def bulk_after_save(portal: Portal, session: requests.Session) -> tuple[int, int
         "from datetime import timedelta\n"
         "from django.contrib.auth.models import User\n"
         "from django.utils import timezone\n"
-        "from customers.directory.queries import customer_get\n"
+        "from customers.directory.customer_queries import customer_get\n"
         "from portal.audit.records import Actor\n"
         "from portal.sandbox import seed\n"
         "from users.bulk.jobs import bulk_job_create\n"
@@ -155,7 +155,7 @@ def main() -> None:
         first.manage("sandbox_faults", "--latency-ms", "0")
         first.python(
             "from customers.directory.sync import directory_customer_sync\n"
-            "from customers.directory.queries import customer_get\n"
+            "from customers.directory.customer_queries import customer_get\n"
             "from portal.partnercenter import partner_center\n"
             "from portal.sandbox import seed\n"
             "directory_customer_sync(pc=partner_center(),"

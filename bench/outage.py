@@ -143,7 +143,7 @@ SAVE_UPLOAD = """
 from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
-from customers.directory.queries import customer_get
+from customers.directory.customer_queries import customer_get
 from customers.directory.sync import directory_customer_sync, directory_customers_sync
 from portal.audit.records import Actor
 from portal.partnercenter import partner_center

@@ -49,7 +49,7 @@ def build(portal: Portal) -> float:
 def pages(portal: Portal) -> dict[str, str]:
     """Each timed page's path: the customers' tenant ids and a license each holds."""
     out = portal.python(
-        "from customers.directory.queries import customer_get\n"
+        "from customers.directory.customer_queries import customer_get\n"
         "from customers.directory.models import DirectoryUserSku\n"
         "from portal.sandbox import seed, seed_plan\n"
         "for key, tenant in [('contoso', seed.CUSTOM_DOMAIN_CUSTOMER_ID),"

@@ -33,7 +33,7 @@ def scope(portal: Portal, *, customers: int) -> str:
     """A Helpdesk agent with a role on Contoso and the next customers by name; Contoso's id."""
     return portal.python(
         "from django.contrib.auth.models import User\n"
-        "from customers.directory.queries import customers_matching\n"
+        "from customers.directory.customer_queries import customers_matching\n"
         "from portal.models import CustomerScope, ScopeCustomer, StaffGrant\n"
         "from portal.sandbox import seed\n"
         "contoso = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)\n"

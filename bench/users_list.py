@@ -59,7 +59,8 @@ def ids(portal: Portal) -> dict[str, str]:
     """Tenant ids and a user id of each customer the cases use."""
     out = portal.python(
         "from portal.sandbox import seed, seed_plan\n"
-        "from customers.directory.queries import customer_get, users_of\n"
+        "from customers.directory.customer_queries import customer_get\n"
+        "from customers.directory.user_queries import users_of\n"
         "for key, tenant in [('contoso', seed.CUSTOM_DOMAIN_CUSTOMER_ID),"
         " ('large', seed_plan.LARGE_DEMAND_CUSTOMER_ID),"
         " ('lucerne', seed.MANY_DELETED_CUSTOMER_ID),"

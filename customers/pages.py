@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django_htmx.http import HttpResponseStopPolling
 
+from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import customer_get
 from customers.services import CustomerRow, customer_open
 from portal.partnercenter import PartnerCenterClient, PartnerCenterError
 from portal.web.http import HtmxHttpRequest

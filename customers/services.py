@@ -24,19 +24,17 @@ from customers.directory.background import (
     directory_sync_request,
     sync_customers_task,
 )
-from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import (
+from customers.directory.customer_queries import (
     CustomerIds,
     SkuRow,
-    UserListQuery,
     customer_by_domain,
     customer_get,
-    licenses_of,
     skus_of,
-    users_for_export,
 )
+from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.search import user_by_username
 from customers.directory.sync import directory_customers_sync, mirrored_customers, mode
+from customers.directory.user_queries import UserListQuery, licenses_of, users_for_export
 from portal.audit.records import Action, Actor, audit_record
 from portal.csvsafe import csv_stream
 from portal.partnercenter import PartnerCenterClient

@@ -1,7 +1,8 @@
 """The Users and licenses list as the page shows it: its rows (with their licenses), the
 filters' choices, the sortable column headers and the links that keep the list's search,
-filters and sort. Reads the directory only (`customers/directory/queries.py`, and
-`list_choices.py` for the SKUs, roles and license scan's progress in one query)."""
+filters and sort. Reads the directory only (`customers/directory/user_queries.py` and
+`customer_queries.py`, and `list_choices.py` for the SKUs, roles and license scan's progress in
+one query)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,16 @@ from typing import Final
 
 from django.urls import reverse
 
+from customers.directory.customer_queries import SkuRow, locations_of
 from customers.directory.list_choices import ListChoices
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import (
+from customers.directory.user_queries import (
     ANY_ROLE,
     NO_LICENSE,
     NOT_READ,
     SORT_KEYS,
-    SkuRow,
     UserListQuery,
     licenses_of,
-    locations_of,
 )
 from customers.services import licenses_text, short_sku_name, sku_names
 from customers.templatetags.portal_format import country_name

@@ -25,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
-from customers.directory.queries import customers_matching
+from customers.directory.customer_queries import customers_matching
 from portal.audit.records import Action, Actor, audit_record
 from portal.models import AuditRecord, CustomerScope, EntraAccount, ScopeCustomer, StaffGrant
 from portal.staff.access import staff_reaching

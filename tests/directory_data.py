@@ -81,7 +81,7 @@ def mirror(
 
 def synced(tenant_id: str) -> DirectoryCustomer:
     """The customer as a sync from the sandbox leaves it in the directory (read now)."""
-    from customers.directory.queries import customer_get
+    from customers.directory.customer_queries import customer_get
     from customers.directory.sync import directory_customer_sync, directory_customers_sync
     from portal.partnercenter import partner_center
 
@@ -97,8 +97,9 @@ def synced(tenant_id: str) -> DirectoryCustomer:
 def licenses_known(tenant_id: str) -> None:
     """Every active user's licenses in the directory, as the background scan leaves them (read
     from the sandbox's assignments in two bulk writes, not one call per user)."""
+    from customers.directory.customer_queries import customer_get
     from customers.directory.models import DirectoryUserLicenses, DirectoryUserSku
-    from customers.directory.queries import customer_get, users_of
+    from customers.directory.user_queries import users_of
     from portal.sandbox.models import LicenseAssignment
 
     customer = customer_get(tenant_id)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import user_get
 from customers.directory.sync import directory_customer_sync
+from customers.directory.user_queries import user_get
 from customers.services import customer_open
 from portal.partnercenter import CustomerUser
 from users.bulk.models import BulkJob

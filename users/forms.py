@@ -15,7 +15,7 @@ from django import forms
 from django.conf import settings
 from django_countries import countries
 
-from customers.directory.queries import RoleRow, SkuRow
+from customers.directory.customer_queries import RoleRow, SkuRow
 from portal.passwords import password_problem
 from portal.tickets import TicketField
 from portal.web.forms import style

@@ -27,11 +27,11 @@ from typing import Final
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from customers.directory.customer_queries import skus_of
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import (
+from customers.directory.user_queries import (
     UserListQuery,
     licenses_of,
-    skus_of,
     users_for_export,
     users_of,
     users_page,

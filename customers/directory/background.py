@@ -25,8 +25,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from customers.directory.budget import BackgroundBudget, CallCounter
+from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import customer_get
 from customers.directory.sync import (
     LEASE,
     SyncResult,

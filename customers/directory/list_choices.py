@@ -2,9 +2,9 @@
 subscribed SKUs (the Licenses column's names and the license filter's seats), the directory
 roles (the role filter) and how many users' licenses have been read (the scan's progress).
 
-Each is also a query of its own in `queries.py` (`skus_of`, `roles_of`, `licenses_read`); the
-list asks for all three on every view, and three ORM queries of a few rows cost the page more
-than its fifty users do.
+Each is also a query of its own in `customer_queries.py` (`skus_of`, `roles_of`,
+`licenses_read`); the list asks for all three on every view, and three ORM queries of a few rows
+cost the page more than its fifty users do.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from typing import Final
 
 from django.db import connections
 
+from customers.directory.customer_queries import RoleRow, SkuRow
 from customers.directory.models import (
     DirectoryCustomer,
     DirectoryRole,
     DirectorySku,
     DirectoryUserLicenses,
 )
-from customers.directory.queries import RoleRow, SkuRow
 
 _SKU: Final = 0
 _ROLE: Final = 1

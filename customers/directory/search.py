@@ -11,11 +11,12 @@ from typing import Any
 from django.core.paginator import Page
 from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 
+from customers.directory.customer_queries import PAGE_SIZE, CustomerIds
 from customers.directory.models import DirectoryUser, DirectoryWord
 from customers.directory.paging import FoundUsers, Rows, expected_page, paginate
-from customers.directory.queries import PAGE_SIZE, CustomerIds, starts_with
 from customers.directory.sync import mode
 from customers.directory.text import ascii_lower, fold, query_words
+from customers.directory.user_queries import starts_with
 
 
 def user_by_username(username: str, *, customer_ids: CustomerIds = None) -> DirectoryUser | None:

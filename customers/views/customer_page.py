@@ -22,14 +22,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
+from customers.directory.customer_queries import clean_query
 from customers.directory.list_choices import users_list_choices
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import (
-    UserListQuery,
-    clean_query,
-    deleted_page,
-    users_page,
-)
+from customers.directory.user_queries import UserListQuery, deleted_page, users_page
 from customers.pages import (
     CustomerLinks,
     customer_or_404,

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from customers.directory.queries import (
+from customers.directory.customer_queries import (
     clean_query,
     customer_get,
     customers_matching,

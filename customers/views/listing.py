@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from customers.directory.customer_queries import PAGE_SIZE, clean_query, customers_matching
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import PAGE_SIZE, clean_query, customers_matching
 from customers.services import customers_ensure, customers_refresh
 from portal.partnercenter import PartnerCenterError
 from portal.staff.access import Capability, require_capability, visible_customers

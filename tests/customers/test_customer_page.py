@@ -15,10 +15,11 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from customers.directory.background import sync_customer_task
+from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import customer_get, users_of
 from customers.directory.rows import index_words, user_row
 from customers.directory.text import fold
+from customers.directory.user_queries import users_of
 from customers.services import DeletedLine
 from portal.audit.records import Action
 from portal.models import AuditRecord

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from customers.directory.queries import users_of
+from customers.directory.user_queries import users_of
 from portal.audit.records import Action, Actor, audit_record
 from portal.partnercenter import Unavailable
 from portal.sandbox import seed

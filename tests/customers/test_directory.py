@@ -10,23 +10,21 @@ from django.db import transaction
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
-from customers.directory import queries as directory_queries
 from customers.directory import sync as directory_sync
+from customers.directory import user_queries
 from customers.directory.background import directory_sweep
 from customers.directory.budget import BackgroundBudget, CallCounter
+from customers.directory.customer_queries import customer_get, customers_matching, directory_health
 from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryWord
-from customers.directory.queries import (
+from customers.directory.search import user_by_username, users_search
+from customers.directory.sync import directory_customer_claim, directory_customer_sync
+from customers.directory.user_queries import (
     ANY_ROLE,
     UserListQuery,
-    customer_get,
-    customers_matching,
     deleted_page,
-    directory_health,
     users_of,
     users_page,
 )
-from customers.directory.search import user_by_username, users_search
-from customers.directory.sync import directory_customer_claim, directory_customer_sync
 from customers.directory.writes import directory_user_write
 from portal.partnercenter import (
     WORKER_THROTTLE_WAIT_CAP,
@@ -293,7 +291,7 @@ def test_a_search_matching_many_users_finds_the_same_as_one_matching_few(
     by_key = set(users_of(tailspin, search="a").values_list("pk", flat=True))
     assert len(by_key) > 100
     # Past FEW_MATCHES the users are given to the database as a subquery instead of keys.
-    monkeypatch.setattr(directory_queries, "FEW_MATCHES", 10)
+    monkeypatch.setattr(user_queries, "FEW_MATCHES", 10)
     assert set(users_of(tailspin, search="a").values_list("pk", flat=True)) == by_key
 
 
@@ -375,7 +373,7 @@ def test_the_sweep_reads_every_customer_due_then_nothing(sdk_sleeps: list[float]
 )
 def test_every_page_holds_the_next_rows_of_the_list_at_any_depth(query: UserListQuery) -> None:
     tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
-    columns = directory_queries._ORDER[query.sort]
+    columns = user_queries._ORDER[query.sort]
     order = [f"-{column}" if query.descending else column for column in columns]
     whole = list(users_of(tailspin, search=query.search).order_by(*order).values_list("pk"))
     paged = []

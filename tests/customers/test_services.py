@@ -17,8 +17,8 @@ from pytest_django.fixtures import Settings
 
 from customers import services
 from customers.directory.background import sync_customers_task
+from customers.directory.customer_queries import customers_matching
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import customers_matching
 from portal.partnercenter import PartnerCenterClient, SandboxTokenProvider
 from portal.partnercenter.transport import SANDBOX_API_ROOT, sandbox_session
 from portal.sandbox import seed

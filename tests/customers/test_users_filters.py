@@ -14,19 +14,16 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from customers.directory.budget import CallCounter
+from customers.directory.customer_queries import customer_get, licenses_read, roles_of, skus_of
 from customers.directory.licenses import _complete, directory_licenses_scan
 from customers.directory.list_choices import ListChoices, users_list_choices
 from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryUserLicenses
-from customers.directory.queries import (
+from customers.directory.user_queries import (
     ANY_ROLE,
     NO_LICENSE,
     NOT_READ,
     UserListQuery,
-    customer_get,
     licenses_of,
-    licenses_read,
-    roles_of,
-    skus_of,
     users_of,
     users_page,
 )

@@ -12,8 +12,9 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryUser
-from customers.directory.queries import customer_get, users_of
+from customers.directory.user_queries import users_of
 from portal.sandbox import seed
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.test_customers import http_errors

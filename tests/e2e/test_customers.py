@@ -27,9 +27,10 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from customers.directory.background import sync_customer_task
+from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import customer_get, users_of
 from customers.directory.sync import LEASE, directory_customers_sync
+from customers.directory.user_queries import users_of
 from portal.partnercenter import partner_center
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed

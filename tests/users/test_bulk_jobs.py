@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from customers.directory.queries import skus_of
+from customers.directory.customer_queries import skus_of
 from portal.audit.records import Action
 from portal.crypto import decrypt
 from portal.models import AuditRecord
@@ -419,7 +419,7 @@ def test_the_results_file_has_every_rows_status_update_marked_for_re_upload(
 def test_each_created_row_is_written_through_and_listed_with_no_partner_center_call(
     scene: Scene, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from customers.directory.queries import UserListQuery, licenses_of, users_page
+    from customers.directory.user_queries import UserListQuery, licenses_of, users_page
 
     before = scene.mirror.users_count
     job = run(save_job(scene, 5, sku_ids=(BUSINESS_BASIC,)))

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from customers.directory.models import DirectoryUser
-from customers.directory.queries import users_of
+from customers.directory.user_queries import users_of
 from portal.sandbox import seed
 from tests.directory_data import synced
 from tests.users.bulk_support import HEADER, csv_data

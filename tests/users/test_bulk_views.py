@@ -14,8 +14,9 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from customers.directory.customer_queries import customer_get, domains_of
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import customer_get, domains_of, users_of
+from customers.directory.user_queries import users_of
 from portal.models import AuditRecord
 from portal.sandbox import seed
 from tests.conftest import _staff, downloaded

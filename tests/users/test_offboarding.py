@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from customers.directory.queries import users_of
+from customers.directory.user_queries import users_of
 from portal.audit.records import Action, Actor
 from portal.models import AuditRecord
 from portal.partnercenter import PartnerCenterError

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from customers.directory.queries import customer_get, users_of
+from customers.directory.customer_queries import customer_get
+from customers.directory.user_queries import users_of
 from portal.audit.records import Action, Actor
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser

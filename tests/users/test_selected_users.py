@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from customers.directory.queries import customer_get, licenses_of, user_get
+from customers.directory.customer_queries import customer_get
+from customers.directory.user_queries import licenses_of, user_get
 from portal.audit.records import SELECTED_JOB, Action, recent_activity
 from portal.models import AuditRecord
 from portal.partnercenter import partner_center

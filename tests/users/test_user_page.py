@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import users_of
+from customers.directory.user_queries import users_of
 from customers.templatetags.portal_format import country_name
 from portal.partnercenter import Throttled
 from portal.sandbox import seed

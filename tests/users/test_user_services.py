@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
+from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryCustomer, DirectoryUser
-from customers.directory.queries import customer_get, user_get, users_of
+from customers.directory.user_queries import user_get, users_of
 from portal.audit.records import Action, Actor, AuditContext
 from portal.models import AuditRecord
 from portal.partnercenter import AlreadyExists, InvalidInput, NotFound, Unavailable, partner_center
@@ -357,7 +358,7 @@ def test_adding_a_user_writes_it_through_with_its_roles_and_licences(scene: Scen
 
 
 def services_licenses(scene: Scene, user_id: str) -> list[str]:
-    from customers.directory.queries import licenses_of
+    from customers.directory.user_queries import licenses_of
 
     mirror = customer_get(scene.customer_id)
     assert mirror is not None

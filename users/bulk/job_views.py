@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from customers.directory.queries import skus_of
+from customers.directory.customer_queries import skus_of
 from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow
 from portal.audit.records import Actor

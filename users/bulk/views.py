@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from customers.directory.customer_queries import domains_of, skus_of
 from customers.directory.models import DirectoryCustomer
-from customers.directory.queries import domains_of, skus_of
 from customers.pages import customer_or_404, customer_problem_page, sync_problem
 from customers.services import CustomerRow, customer_users_open
 from portal.audit.records import Actor, AuditContext

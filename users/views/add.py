@@ -22,7 +22,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from customers.directory.queries import choices_of, customer_get, domains_of, users_by_username
+from customers.directory.customer_queries import choices_of, customer_get, domains_of
+from customers.directory.user_queries import users_by_username
 from customers.pages import customer_or_404, shows_problems
 from customers.services import CustomerRow, customer_users_open
 from portal.audit.records import Actor

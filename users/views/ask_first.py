@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from customers.directory.queries import user_get
+from customers.directory.user_queries import user_get
 from customers.pages import shows_problems
 from portal.audit.records import Actor
 from portal.partnercenter import PartnerCenterError

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from customers.directory.queries import deleted_users
+from customers.directory.user_queries import deleted_users
 from customers.pages import (
     RestoreLine,
     RestoreReport,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from customers.directory.queries import Choices, choices_of
+from customers.directory.customer_queries import Choices, choices_of
 from customers.pages import customer_or_404
 from customers.services import CustomerRow, customer_users_open
 from portal.partnercenter import PartnerCenterClient

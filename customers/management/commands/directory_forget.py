@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from customers.directory.queries import customer_by_domain, customer_get
+from customers.directory.customer_queries import customer_by_domain, customer_get
 from customers.directory.sync import directory_forget, directory_forget_all
 
 
