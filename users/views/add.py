@@ -39,7 +39,7 @@ from users.bulk.scheduled_add import Starter, starter_schedule
 from users.bulk.when import due_text
 from users.forms import GENERATE, AddUserForm, WhenForm
 from users.roles import PrivilegedRoleNotConfirmed
-from users.services import NewUser, user_create
+from users.services import CreateResult, NewUser, user_create
 from users.usernames import USERNAME_TAKEN, username_status
 from users.views.common import audit_for, error_message, read_once
 
@@ -66,9 +66,7 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
     customer = customer_or_404(pc=pc, customer_id=customer_id)
     found = choices_of(customer_users_open(customer.mirror))
     if found is None:
-        context: dict[str, Any] = {"customer": customer, "customer_id": customer.id}
-        context["waiting"] = True
-        return _render(request, "users/add.html", context)
+        return _waiting(request, customer)
     choices: dict[str, Any] = {"domains": found.domains, "roles": found.roles, "skus": found.skus}
 
     if request.method != "POST":
@@ -110,9 +108,27 @@ def user_add(request: HtmxHttpRequest, customer_id: UUID) -> HttpResponse:
         return _form(request, customer, form, request_id, pending=pending)
     except PartnerCenterError as error:
         return _not_created(request, customer, form, error, request_id)
-    context = {"customer": customer, "customer_id": customer.id}
+    return _created(request, customer, form, new, result)
+
+
+def _waiting(request: HtmxHttpRequest, customer: CustomerRow) -> HttpResponse:
+    """The page while the customer's directory is still being read: no choices to offer yet."""
+    context: dict[str, Any] = {"customer": customer, "customer_id": customer.id}
+    context["waiting"] = True
+    return _render(request, "users/add.html", context)
+
+
+def _created(
+    request: HtmxHttpRequest,
+    customer: CustomerRow,
+    form: AddUserForm,
+    new: NewUser,
+    result: CreateResult,
+) -> HttpResponse:
+    """Save's answer, read once: the new user and its password."""
+    context: dict[str, Any] = {"customer": customer, "customer_id": customer.id}
     context["result"] = result
-    context["ticket"] = data["ticket"]
+    context["ticket"] = form.cleaned_data["ticket"]
     context["person"] = result.user
     context["reset_form_id"] = new_request_id()  # for the one-click reset if the password is lost
     context["another_url"] = _another_url(customer, form, new)
