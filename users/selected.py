@@ -254,38 +254,83 @@ def selected_job_create(
     if action is SelectedAction.LICENSES and plan is None:
         raise ValueError("Manage licenses needs a license plan.")
     now = now or timezone.now()
-    count = len(users)
     try:
         with transaction.atomic():
-            job = BulkJob.objects.create(
-                kind=action.value,
-                draft_public_id=token,
-                customer_id=customer.tenant_id,
-                customer_name=customer.company_name,
-                created_by=actor.user,
-                created_by_username=actor.username,
+            job = _job_new(
+                customer=customer,
+                action=action,
+                users=users,
+                actor=actor,
+                token=token,
                 ticket=ticket,
-                file_name=f"{action.label}: {count} selected user{'' if count == 1 else 's'}",
-                usage_location="",
-                skus=plan.assign if plan else [],
-                remove_skus=plan.remove if plan else [],
+                plan=plan,
                 skip_protected=skip_protected,
-                created_at=now,
-                **scheduled_fields(schedule),
+                schedule=schedule,
+                now=now,
             )
-            BulkRow.objects.bulk_create(_rows(job, users))
-            job_audit(job, actor).record(
-                Action.SELECTED_USERS,
-                succeeded=True,
-                changes=_changes(job, action, count, plan, left_out),
-                message=f"{action.label} of {count} selected user{'' if count == 1 else 's'}, "
-                + (f"scheduled for {due_text(job)}." if schedule else "in the background."),
+            _job_audit(
+                job, actor, action, plan, count=len(users), left_out=left_out, schedule=schedule
             )
             if schedule is None:
                 bulk_job_enqueue(job, now=now)
     except IntegrityError:  # a concurrent send of the same form won
         return BulkJob.objects.get(draft_public_id=token)
     return job
+
+
+def _job_new(
+    *,
+    customer: DirectoryCustomer,
+    action: SelectedAction,
+    users: list[DirectoryUser],
+    actor: Actor,
+    token: uuid.UUID,
+    ticket: str,
+    plan: LicensePlan | None,
+    skip_protected: bool,
+    schedule: Schedule | None,
+    now: datetime,
+) -> BulkJob:
+    """The job, with one row per user."""
+    count = len(users)
+    job = BulkJob.objects.create(
+        kind=action.value,
+        draft_public_id=token,
+        customer_id=customer.tenant_id,
+        customer_name=customer.company_name,
+        created_by=actor.user,
+        created_by_username=actor.username,
+        ticket=ticket,
+        file_name=f"{action.label}: {count} selected user{'' if count == 1 else 's'}",
+        usage_location="",
+        skus=plan.assign if plan else [],
+        remove_skus=plan.remove if plan else [],
+        skip_protected=skip_protected,
+        created_at=now,
+        **scheduled_fields(schedule),
+    )
+    BulkRow.objects.bulk_create(_rows(job, users))
+    return job
+
+
+def _job_audit(
+    job: BulkJob,
+    actor: Actor,
+    action: SelectedAction,
+    plan: LicensePlan | None,
+    *,
+    count: int,
+    left_out: int,
+    schedule: Schedule | None,
+) -> None:
+    """The job in the audit log: the action, how many users, and when it runs."""
+    job_audit(job, actor).record(
+        Action.SELECTED_USERS,
+        succeeded=True,
+        changes=_changes(job, action, count, plan, left_out),
+        message=f"{action.label} of {count} selected user{'' if count == 1 else 's'}, "
+        + (f"scheduled for {due_text(job)}." if schedule else "in the background."),
+    )
 
 
 def _rows(job: BulkJob, users: list[DirectoryUser]) -> Iterator[BulkRow]:
