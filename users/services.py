@@ -107,19 +107,42 @@ def user_create(
         audit=audit,
         username=new.user_principal_name,
     )
-    try:
-        created = pc.customers.by_id(audit.customer_id).users.create(
-            wanted, request_id=request_id, first_use=first_use
-        )
-    except PartnerCenterError as error:
-        audit.record(Action.USER_CREATE, succeeded=False, error=error)
-        raise
+    created = _create_send(pc, audit, wanted, request_id=request_id, first_use=first_use)
     # The SDK leaves the password out when the answer does not prove it is the one sent.
     lost = created.password_profile is None or created.password_profile.password is None
     if not one_time_done(
         form, user_id=created.id or "", username=created.user_principal_name or ""
     ):  # a concurrent submit of the same form got here first
         return CreateResult(already_created=OneTimeRequest.objects.get(pk=form.pk))
+    audit = _created_audit(audit, created, request_id=request_id, lost=lost)
+    result = CreateResult(user=created, password=None if lost else password, password_lost=lost)
+    result.steps.append(Step(f"Created {created.user_principal_name}", True))
+    result.steps += _give_roles_and_licences(pc, audit, created, new, role_names or {})
+    return result
+
+
+def _create_send(
+    pc: PartnerCenterClient,
+    audit: AuditContext,
+    wanted: CustomerUser,
+    *,
+    request_id: str,
+    first_use: bool,
+) -> CustomerUser:
+    """The create call; a failure is audited, then raised."""
+    try:
+        return pc.customers.by_id(audit.customer_id).users.create(
+            wanted, request_id=request_id, first_use=first_use
+        )
+    except PartnerCenterError as error:
+        audit.record(Action.USER_CREATE, succeeded=False, error=error)
+        raise
+
+
+def _created_audit(
+    audit: AuditContext, created: CustomerUser, *, request_id: str, lost: bool
+) -> AuditContext:
+    """The creation in the audit log; the context returned is about the new user."""
     audit = audit.about(user_id=created.id or "", username=created.user_principal_name or "")
     audit.record(
         Action.USER_CREATE,
@@ -128,10 +151,7 @@ def user_create(
         request_id=request_id,
         message="Created by an earlier Save whose answer was lost." if lost else "",
     )
-    result = CreateResult(user=created, password=None if lost else password, password_lost=lost)
-    result.steps.append(Step(f"Created {created.user_principal_name}", True))
-    result.steps += _give_roles_and_licences(pc, audit, created, new, role_names or {})
-    return result
+    return audit
 
 
 def _give_roles_and_licences(
@@ -196,6 +216,33 @@ def user_reset_password(
         username=username,
         user_id=user_id,
     )
+    known = _reset_send(
+        pc,
+        audit,
+        user_id,
+        password,
+        force_change=force_change,
+        request_id=request_id,
+        first_use=first_use,
+    )
+    if not one_time_done(form, user_id=user_id, username=username):
+        return ResetResult(already_done=OneTimeRequest.objects.get(pk=form.pk))
+    _reset_audit(audit, force_change=force_change, request_id=request_id, known=known)
+    return ResetResult(password=password if known else None, password_lost=not known)
+
+
+def _reset_send(
+    pc: PartnerCenterClient,
+    audit: AuditContext,
+    user_id: str,
+    password: str,
+    *,
+    force_change: bool,
+    request_id: str,
+    first_use: bool,
+) -> bool:
+    """The reset call, and whether the password sent is known to be the one set; a failure is
+    audited, then raised."""
     try:
         answer = (
             pc.customers.by_id(audit.customer_id)
@@ -209,9 +256,11 @@ def user_reset_password(
         raise
     # A first use is answered for this call alone: the password sent is the one set. Otherwise
     # only an echo proves it (the SDK keeps it only then).
-    known = first_use or bool(answer.password_profile and answer.password_profile.password)
-    if not one_time_done(form, user_id=user_id, username=username):
-        return ResetResult(already_done=OneTimeRequest.objects.get(pk=form.pk))
+    return first_use or bool(answer.password_profile and answer.password_profile.password)
+
+
+def _reset_audit(audit: AuditContext, *, force_change: bool, request_id: str, known: bool) -> None:
+    """The reset in the audit log; an unknown password is said to come from an earlier press."""
     audit.record(
         Action.USER_RESET_PASSWORD,
         succeeded=True,
@@ -219,7 +268,6 @@ def user_reset_password(
         request_id=request_id,
         message="" if known else "Reset by an earlier press whose answer was lost.",
     )
-    return ResetResult(password=password if known else None, password_lost=not known)
 
 
 def user_delete(
