@@ -22,7 +22,7 @@ from users.command_io import (
 )
 from users.command_schedule import command_mirror, scheduled_lead
 from users.commands import Invocation, UserCommand
-from users.services import NewUser, user_create
+from users.services import CreateResult, NewUser, user_create
 
 
 class Command(UserCommand):
@@ -104,6 +104,17 @@ class Command(UserCommand):
                 lead="This request id already created the user; nothing was changed.",
             )
             return
+        self._created_output(invocation, result, options, typed=typed)
+
+    def _created_output(
+        self,
+        invocation: Invocation,
+        result: CreateResult,
+        options: dict[str, Any],
+        *,
+        typed: str | None,
+    ) -> None:
+        """The new user, and its password when it was generated here and is known."""
         assert result.user is not None  # a create that did not raise made a user
         data = {
             **user_data(result.user),
