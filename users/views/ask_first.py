@@ -78,12 +78,22 @@ def user_reset_password(request: HtmxHttpRequest, customer_id: UUID, user_id: UU
             initial={"ticket": form.cleaned_data["ticket"], "force_change_password": force_change}
         )
         return _reset_page(request, page, again, already=result.already_done)
+    return _reset_done(request, page, form, result)
+
+
+def _reset_done(
+    request: HtmxHttpRequest,
+    page: UserPage,
+    form: ResetPasswordForm,
+    result: services.ResetResult,
+) -> HttpResponse:
+    """Reset's answer, read once: the new password, or that it is unknown."""
     context = {
         "customer": page.customer,
         "person": page.details.user,
         "password": result.password,
         "password_lost": result.password_lost,
-        "force_change": force_change,
+        "force_change": form.cleaned_data["force_change_password"],
         "ticket": form.cleaned_data["ticket"],
         "reset_form_id": assignments.new_request_id(),
     }
