@@ -119,11 +119,7 @@ def user_update(
     """
     loaded = loaded_user(fingerprint)
     names = role_names or {}
-    wanted = {
-        name: value
-        for name in EDITABLE_FIELDS
-        if (value := getattr(changes, name)) is not None and value != loaded.fields[name]
-    }
+    wanted = _wanted(changes, loaded)
     roles = _delta(changes.role_ids, changes.roles_offered, loaded.role_ids)
     skus = _delta(changes.sku_ids, changes.skus_offered, loaded.sku_ids)
     refuse_unconfirmed_privileged(roles.add, names, confirmed=changes.privileged_confirmed)
@@ -150,6 +146,15 @@ def user_update(
         steps.append(change_licenses(pc, audit, updated, set(skus.add), set(skus.remove)))
     _write_through(audit.customer_id, updated if wanted else None, user_id, steps, names, skus_now)
     return steps
+
+
+def _wanted(changes: UserChanges, loaded: LoadedUser) -> dict[str, Any]:
+    """The details the submit changes: each one given that differs from the page as loaded."""
+    return {
+        name: value
+        for name in EDITABLE_FIELDS
+        if (value := getattr(changes, name)) is not None and value != loaded.fields[name]
+    }
 
 
 def _refuse_clashes(
