@@ -125,21 +125,7 @@ class UserCommand(BaseCommand):
         return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--as",
-            dest="as_staff",
-            required=True,
-            metavar="USERNAME",
-            help="The staff member this is done for: their role applies and the audit log "
-            "names them.",
-        )
-        customer = parser.add_mutually_exclusive_group(required=True)
-        customer.add_argument(
-            "--tenant-id", type=uuid_value, help="The customer's tenant id (Get-PCCustomer)."
-        )
-        customer.add_argument(
-            "--domain", help="Any of the customer's domains, instead of --tenant-id."
-        )
+        self._add_target(parser)
         if self.changes_something:
             parser.add_argument(
                 "--ticket",
@@ -162,19 +148,41 @@ class UserCommand(BaseCommand):
                 "scheduled_change_list and scheduled_change_cancel show and cancel it.",
             )
         if self.takes_password:
-            given = parser.add_mutually_exclusive_group()
-            given.add_argument(
-                "--password-prompt",
-                action="store_true",
-                help="Ask for the password (twice, not echoed) instead of generating one.",
-            )
-            given.add_argument(
-                "--password-stdin",
-                action="store_true",
-                help="Read the password from the first line of standard input.",
-            )
+            self._add_password_choice(parser)
         parser.add_argument("--password", nargs="?", action=RefusePassword, help=argparse.SUPPRESS)
         self.add_options(parser)
+
+    def _add_target(self, parser: CommandParser) -> None:
+        """Who it is done for (--as) and which customer (--tenant-id or --domain)."""
+        parser.add_argument(
+            "--as",
+            dest="as_staff",
+            required=True,
+            metavar="USERNAME",
+            help="The staff member this is done for: their role applies and the audit log "
+            "names them.",
+        )
+        customer = parser.add_mutually_exclusive_group(required=True)
+        customer.add_argument(
+            "--tenant-id", type=uuid_value, help="The customer's tenant id (Get-PCCustomer)."
+        )
+        customer.add_argument(
+            "--domain", help="Any of the customer's domains, instead of --tenant-id."
+        )
+
+    def _add_password_choice(self, parser: CommandParser) -> None:
+        """A typed password instead of a generated one: at a prompt or from standard input."""
+        given = parser.add_mutually_exclusive_group()
+        given.add_argument(
+            "--password-prompt",
+            action="store_true",
+            help="Ask for the password (twice, not echoed) instead of generating one.",
+        )
+        given.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="Read the password from the first line of standard input.",
+        )
 
     def add_options(self, parser: CommandParser) -> None:
         """The command's own options."""
