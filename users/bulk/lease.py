@@ -125,6 +125,21 @@ def bulk_jobs_recover(*, now: datetime | None = None) -> list[BulkJob]:
     with their stored request ids.
     """
     now = now or timezone.now()
+    recovered = []
+    for job in _orphaned(now):
+        if not _job_requeue(job, now=now):
+            continue
+        logger.warning(
+            "Bulk job %s had no live worker (lease owner %r); enqueued it again.",
+            job.public_id,
+            job.lease_owner or "-",
+        )
+        recovered.append(job)
+    return recovered
+
+
+def _orphaned(now: datetime) -> list[BulkJob]:
+    """The jobs no live worker holds: an expired lease, or queued too long with no task."""
     expired = BulkJob.objects.filter(
         state__in=[BulkJob.RUNNING, BulkJob.CANCEL_REQUESTED],
         lease_expires_at__lt=now,
@@ -136,35 +151,30 @@ def bulk_jobs_recover(*, now: datetime | None = None) -> list[BulkJob]:
         enqueued_at__lt=now - lease_duration(),
         recoveries__lt=MAX_RECOVERIES,
     )
-    candidates = list(expired) + [job for job in waiting if not _task_waiting(job)]
-    recovered = []
-    for job in candidates:
-        with transaction.atomic():
-            taken = BulkJob.objects.filter(
-                pk=job.pk,
-                state=job.state,
-                lease_owner=job.lease_owner,
-                lease_expires_at=job.lease_expires_at,
-                enqueued_at=job.enqueued_at,
-            ).update(
-                lease_owner="",
-                lease_expires_at=None,
-                recoveries=F("recoveries") + 1,
-                state=Case(
-                    When(state=BulkJob.RUNNING, then=Value(BulkJob.QUEUED)), default=F("state")
-                ),
-            )
-            if not taken:
-                continue
-            job.refresh_from_db()
-            bulk_job_enqueue(job, now=now)
-        logger.warning(
-            "Bulk job %s had no live worker (lease owner %r); enqueued it again.",
-            job.public_id,
-            job.lease_owner or "-",
+    return list(expired) + [job for job in waiting if not _task_waiting(job)]
+
+
+def _job_requeue(job: BulkJob, *, now: datetime) -> bool:
+    """Clear the job's lease and enqueue it again, unless it changed since it was read (another
+    maintenance loop took it, or its worker came back): whether it was taken."""
+    with transaction.atomic():
+        taken = BulkJob.objects.filter(
+            pk=job.pk,
+            state=job.state,
+            lease_owner=job.lease_owner,
+            lease_expires_at=job.lease_expires_at,
+            enqueued_at=job.enqueued_at,
+        ).update(
+            lease_owner="",
+            lease_expires_at=None,
+            recoveries=F("recoveries") + 1,
+            state=Case(When(state=BulkJob.RUNNING, then=Value(BulkJob.QUEUED)), default=F("state")),
         )
-        recovered.append(job)
-    return recovered
+        if not taken:
+            return False
+        job.refresh_from_db()
+        bulk_job_enqueue(job, now=now)
+    return True
 
 
 def _task_waiting(job: BulkJob) -> bool:
