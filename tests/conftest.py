@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from pytest_django import DjangoDbBlocker, Settings
@@ -116,6 +117,15 @@ def scoped_staff(db: None) -> Callable[..., User]:
         return user
 
     return make
+
+
+@pytest.fixture
+def empty_cache() -> Iterator[None]:
+    """The test starts and ends with an empty cache (one per worker, shared by its tests):
+    `pytest.mark.usefixtures("empty_cache")` in the modules whose tests read or fill it."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -28,7 +27,7 @@ from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sandbox"]),
-    pytest.mark.usefixtures("seeded_sandbox"),
+    pytest.mark.usefixtures("seeded_sandbox", "empty_cache"),
 ]
 
 ANONYMOUS, NO_ROLE, SALES, HELPDESK, ADMIN, SUPERUSER = (
@@ -194,13 +193,6 @@ ROUTES = [
 
 
 # --- Set-up ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

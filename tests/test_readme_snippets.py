@@ -10,21 +10,23 @@ from __future__ import annotations
 import io
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
 from tests.sandbox_data import GLOBAL_ADMIN, OFFICE_E3
 from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, refresh, run
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Scripting: commands and the SDK"
@@ -50,13 +52,6 @@ def section() -> str:
 
 def snippets() -> list[Snippet]:
     return [Snippet(**match.groupdict()) for match in _MARKED.finditer(section())]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -73,14 +73,6 @@ def make_scene(staff: User, *, basic_seats: int = 50, e3_seats: int = 1) -> Scen
     return Scene(customer, synced(str(customer.id)), staff)
 
 
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    """Each job test starts and ends with an empty cache (autouse where it is imported)."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def scene(admin_agent: User) -> Scene:
     """Contoso in the sandbox with its mirror, and Amara (an Admin agent) saving the jobs."""

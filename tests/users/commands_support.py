@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -81,14 +79,6 @@ class Outcome:
         lines = self.err.strip().splitlines()
         assert len(lines) == 1, self.err
         return lines[0]
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    """Each command test starts and ends with an empty cache (autouse where it is imported)."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from tests.users.bulk_jobs_support import (  # noqa: F401 (fixtures)
     Scene,
     believe_seats_left,
     draft_rows,
-    empty_cache,
     faults,
     make_draft,
     make_scene,
@@ -51,7 +50,10 @@ from users.bulk.models import BulkJob, BulkRow
 from users.bulk.row_work import RowWork
 from users.bulk.worker import bulk_job_run
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 # --- Save ----------------------------------------------------------------------------------------

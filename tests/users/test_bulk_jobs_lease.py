@@ -20,7 +20,6 @@ from portal.partnercenter import partner_center
 from tests.users.bulk_jobs_support import (  # noqa: F401 (fixtures)
     Clock,
     Scene,
-    empty_cache,
     faults,
     make_draft,
     make_scene,
@@ -36,7 +35,10 @@ from users.bulk.row_work import RowWork
 from users.bulk.worker import bulk_job_run
 from users.models import BulkDraft
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 LEASE = timedelta(seconds=60)
 
 

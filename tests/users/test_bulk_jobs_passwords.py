@@ -22,7 +22,6 @@ from portal.sandbox.models import CustomerUser
 from tests.users.bulk_jobs_support import (  # noqa: F401 (fixtures)
     DOMAIN,
     Scene,
-    empty_cache,
     faults,
     make_scene,
     run,
@@ -41,7 +40,10 @@ from users.bulk.passwords import (
     bulk_passwords_waiting,
 )
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 def download(scene: Scene, job: BulkJob) -> list[dict[str, str]]:

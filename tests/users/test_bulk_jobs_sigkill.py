@@ -26,7 +26,6 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
@@ -39,7 +38,10 @@ from users.bulk.models import BulkJob, BulkRow
 from users.bulk.passwords import PasswordsRefused, bulk_passwords_download
 from users.bulk.worker import bulk_job_run
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 USERS = 40
 CHILD_LEASE_SECONDS = 5
@@ -123,13 +125,6 @@ def workers() -> Iterator[Workers]:
     started = Workers()
     yield started
     started.stop_all()
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def wait_until(condition: Callable[[], bool], workers: Workers, what: str) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.core.cache import cache
 
 from customers.directory.models import DirectoryUser
 from customers.directory.user_queries import users_of
@@ -17,15 +14,8 @@ from users.bulk.services import bulk_upload_validate
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sandbox"]),
-    pytest.mark.usefixtures("seeded_sandbox"),
+    pytest.mark.usefixtures("seeded_sandbox", "empty_cache"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_the_mirror_decides_taken_deleted_and_free_usernames() -> None:

@@ -26,13 +26,15 @@ from tests.users.commands_support import (  # noqa: F401 (fixtures)
     Outcome,
     Scene,
     arrange,
-    empty_cache,
     refresh,
     run,
     scene,
 )
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 COMMANDS = [
     "customer_user_new",

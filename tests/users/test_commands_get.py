@@ -12,9 +12,12 @@ from django.utils import timezone
 
 from portal.models import AuditRecord
 from portal.sandbox.models import Customer, CustomerUser
-from tests.users.commands_support import Outcome, Scene, arrange, empty_cache, run, scene  # noqa: F401 (fixtures)
+from tests.users.commands_support import Outcome, Scene, arrange, run, scene  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 def get(scene: Scene, *argv: str, staff: str = "sofia") -> Outcome:

@@ -20,13 +20,15 @@ from tests.users.commands_support import (  # noqa: F401 (fixtures)
     Scene,
     arrange,
     audit,
-    empty_cache,
     refresh,
     run,
     scene,
 )
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 def held(user_pk: UUID) -> set[str]:

@@ -13,10 +13,13 @@ from django.contrib.auth.models import User
 
 from portal.models import AuditRecord
 from portal.sandbox.models import CustomerUser
-from tests.users.commands_support import Outcome, Scene, arrange, audit, empty_cache, run, scene  # noqa: F401 (fixtures)
+from tests.users.commands_support import Outcome, Scene, arrange, audit, run, scene  # noqa: F401 (fixtures)
 from users.models import OneTimeRequest
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 CAROL = [
     "--user-principal-name",

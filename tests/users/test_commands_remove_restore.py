@@ -17,13 +17,15 @@ from tests.users.commands_support import (  # noqa: F401 (fixtures)
     Scene,
     arrange,
     audit,
-    empty_cache,
     refresh,
     run,
     scene,
 )
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 def remove(scene: Scene, staff: str, *argv: str) -> Outcome:

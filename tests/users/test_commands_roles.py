@@ -21,12 +21,14 @@ from tests.users.commands_support import (  # noqa: F401 (fixtures)
     Scene,
     arrange,
     audit,
-    empty_cache,
     run,
     scene,
 )
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 def roles_of(user_pk: UUID) -> set[str]:

@@ -19,7 +19,6 @@ from tests.users.bulk_jobs_support import run as run_job
 from tests.users.commands_support import (  # noqa: F401 (fixtures)
     Outcome,
     Scene,
-    empty_cache,
     refresh,
     run,
     scene,
@@ -27,7 +26,10 @@ from tests.users.commands_support import (  # noqa: F401 (fixtures)
 from users.bulk.models import BulkJob
 from users.bulk.schedule import scheduled_jobs_release
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 def scheduled(name: str, *argv: str) -> Outcome:

@@ -15,13 +15,15 @@ from tests.users.commands_support import (  # noqa: F401 (fixtures)
     Scene,
     arrange,
     audit,
-    empty_cache,
     refresh,
     run,
     scene,
 )
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 def set_user(scene: Scene, staff: str, user_id: str, *argv: str) -> Outcome:

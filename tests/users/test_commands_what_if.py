@@ -16,11 +16,14 @@ from django.contrib.auth.models import User
 from portal.models import AuditRecord
 from tests.sandbox_data import BUSINESS_BASIC, GLOBAL_ADMIN, OFFICE_E3
 from tests.test_authorization_matrix import sandbox_state
-from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, empty_cache, run, scene  # noqa: F401 (fixtures)
+from tests.users.commands_support import LICENSE_ADMIN, Scene, arrange, run, scene  # noqa: F401 (fixtures)
 from users.command_io import MASKED
 from users.models import OneTimeRequest
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 TYPED = "Typed-Passw0rd-1"
 

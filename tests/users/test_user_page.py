@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.test import Client
 
 from customers.directory.models import DirectoryCustomer, DirectoryUser
@@ -19,18 +17,11 @@ from tests.directory_data import synced
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sandbox"]),
-    pytest.mark.usefixtures("seeded_sandbox"),
+    pytest.mark.usefixtures("seeded_sandbox", "empty_cache"),
 ]
 
 CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
 ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
 
 from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryCustomer, DirectoryUser
@@ -40,7 +38,10 @@ from users import assignments, restores, selectors, services, updates
 from users.models import OneTimeRequest
 from users.roles import PrivilegedRoleNotConfirmed
 
-pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sandbox"]),
+    pytest.mark.usefixtures("empty_cache"),
+]
 
 
 @dataclass
@@ -50,13 +51,6 @@ class Scene:
     alice: CustomerUser
     bob: CustomerUser
     role_names: dict[str, str]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
