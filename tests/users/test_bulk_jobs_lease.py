@@ -5,6 +5,7 @@ a new task, which finishes it without creating anyone twice."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta
 
@@ -136,7 +137,7 @@ def test_a_worker_that_lost_its_lease_starts_no_more_rows(
 
 
 def test_maintenance_re_enqueues_a_job_whose_worker_died_and_the_next_finishes_it(
-    scene: Scene,
+    scene: Scene, caplog: pytest.LogCaptureFixture
 ) -> None:
     job = save_job(scene, 3)
     first_task = job.task_id
@@ -151,8 +152,10 @@ def test_maintenance_re_enqueues_a_job_whose_worker_died_and_the_next_finishes_i
     BulkRow.objects.filter(pk=row.pk).update(user_id="")
 
     assert bulk_jobs_recover(now=now + LEASE / 2) == []  # its lease still runs
-    (recovered,) = bulk_jobs_recover(now=now + LEASE + timedelta(seconds=1))
+    with caplog.at_level(logging.WARNING, logger="users.bulk"):
+        (recovered,) = bulk_jobs_recover(now=now + LEASE + timedelta(seconds=1))
     assert recovered.pk == job.pk
+    assert f"Bulk job {job.public_id} had no live worker (lease owner 'dead')" in caplog.text
     job.refresh_from_db()
     assert (job.state, job.lease_owner, job.recoveries) == ("queued", "", 1)
     assert job.task_id != first_task

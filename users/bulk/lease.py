@@ -127,12 +127,13 @@ def bulk_jobs_recover(*, now: datetime | None = None) -> list[BulkJob]:
     now = now or timezone.now()
     recovered = []
     for job in _orphaned(now):
+        owner = job.lease_owner or "-"  # the requeue clears it
         if not _job_requeue(job, now=now):
             continue
         logger.warning(
             "Bulk job %s had no live worker (lease owner %r); enqueued it again.",
             job.public_id,
-            job.lease_owner or "-",
+            owner,
         )
         recovered.append(job)
     return recovered
