@@ -59,7 +59,7 @@ def main() -> None:
     from customers.directory.sync import directory_customer_sync, directory_customers_sync
     from portal.audit.records import Actor
     from portal.partnercenter import partner_center
-    from portal.sandbox import seed
+    from portal.sandbox import seed_plan
     from portal.sandbox.models import FaultSettings
     from users.bulk.job_selectors import bulk_job_summary
     from users.bulk.jobs import bulk_job_create
@@ -67,7 +67,7 @@ def main() -> None:
     from users.bulk.worker import bulk_job_run
     from users.models import BulkDraft
 
-    customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+    customer_id = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
     pc = partner_center()
     directory_customers_sync(pc=pc)
     directory_customer_sync(pc=pc, customer=DirectoryCustomer.objects.get(tenant_id=customer_id))
@@ -80,7 +80,7 @@ def main() -> None:
             "first_name": "Bench",
             "last_name": f"User{number}",
             "display_name": f"Bench User{number}",
-            "email": f"bench.user{number}@{seed.CUSTOM_DOMAIN}",
+            "email": f"bench.user{number}@{seed_plan.CUSTOM_DOMAIN}",
         }
         for number in range(args.users)
     ]

@@ -49,10 +49,10 @@ def main() -> None:
     from customers.directory.sync import directory_customer_sync, directory_customers_sync
     from portal.csvsafe import csv_bytes
     from portal.partnercenter import partner_center
-    from portal.sandbox import seed
+    from portal.sandbox import seed_plan
     from users.bulk.services import bulk_annotated_csv, bulk_upload_validate
 
-    customer_id = str(seed.LARGE_CUSTOMER_ID)
+    customer_id = str(seed_plan.LARGE_CUSTOMER_ID)
     pc = partner_center()
     directory_customers_sync(pc=pc)
     customer = DirectoryCustomer.objects.get(tenant_id=customer_id)

@@ -36,7 +36,7 @@ CUSTOMERS_ONLY = (
     "from portal.partnercenter import partner_center\n"
     "print(directory_customers_sync(pc=partner_center()))\n"
 )
-TAILSPIN = "from portal.sandbox import seed\nprint(seed.LARGE_CUSTOMER_ID)\n"
+TAILSPIN = "from portal.sandbox import seed_plan\nprint(seed_plan.LARGE_CUSTOMER_ID)\n"
 
 
 def first_view(portal: Portal, session: requests.Session, tenant: str) -> float:
@@ -81,12 +81,12 @@ def bulk_after_save(portal: Portal, session: requests.Session) -> tuple[int, int
         "from django.utils import timezone\n"
         "from customers.directory.customer_queries import customer_get\n"
         "from portal.audit.records import Actor\n"
-        "from portal.sandbox import seed\n"
+        "from portal.sandbox import seed_plan\n"
         "from users.bulk.jobs import bulk_job_create\n"
         "from users.bulk.worker import bulk_job_run\n"
         "from users.models import BulkDraft\n"
         "staff = User.objects.get(username='bench')\n"
-        "mirror = customer_get(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))\n"
+        "mirror = customer_get(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID))\n"
         "rows = [{'row': n + 2, 'first_name': 'Bench', 'last_name': f'Joiner{n:03d}',"
         " 'display_name': f'Bench Joiner{n:03d}', 'email': f'bench.joiner{n:03d}@contoso.com'}"
         " for n in range(100)]\n"
@@ -98,7 +98,9 @@ def bulk_after_save(portal: Portal, session: requests.Session) -> tuple[int, int
         "bulk_job_run(job_id=job.pk, concurrency=8)\n"
     )
     before = portal.sandbox_calls()
-    tenant = portal.python("from portal.sandbox import seed\nprint(seed.CUSTOM_DOMAIN_CUSTOMER_ID)")
+    tenant = portal.python(
+        "from portal.sandbox import seed_plan\nprint(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)"
+    )
     page = session.get(f"{portal.url}/customers/{tenant.strip()}/?q=bench joiner", timeout=60)
     calls = portal.sandbox_calls() - before
     # How many users the search lists: the selection bar's count of the whole result (the
@@ -157,9 +159,9 @@ def main() -> None:
             "from customers.directory.sync import directory_customer_sync\n"
             "from customers.directory.customer_queries import customer_get\n"
             "from portal.partnercenter import partner_center\n"
-            "from portal.sandbox import seed\n"
+            "from portal.sandbox import seed_plan\n"
             "directory_customer_sync(pc=partner_center(),"
-            " customer=customer_get(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)))\n"
+            " customer=customer_get(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)))\n"
         )
         calls, listed = bulk_after_save(first, session)
 

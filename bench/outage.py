@@ -147,13 +147,13 @@ from customers.directory.customer_queries import customer_get
 from customers.directory.sync import directory_customer_sync, directory_customers_sync
 from portal.audit.records import Actor
 from portal.partnercenter import partner_center
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import FaultSettings
 from users.bulk.jobs import bulk_job_create
 from users.models import BulkDraft
 pc = partner_center()
 directory_customers_sync(pc=pc)
-customer = customer_get(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+customer = customer_get(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID))
 directory_customer_sync(pc=pc, customer=customer, concurrency=1)
 customer.refresh_from_db()
 faults = FaultSettings.current()
@@ -163,7 +163,7 @@ staff, _ = User.objects.get_or_create(username="bench", is_superuser=True)
 now = timezone.now()
 rows = [
     {"row": n + 2, "first_name": f"Out{n}", "last_name": "Age", "display_name": f"Out{n} Age",
-     "email": f"outage{n}@{seed.CUSTOM_DOMAIN}"}
+     "email": f"outage{n}@{seed_plan.CUSTOM_DOMAIN}"}
     for n in range(USERS)
 ]
 draft = BulkDraft.objects.create(

@@ -51,8 +51,8 @@ def pages(portal: Portal) -> dict[str, str]:
     out = portal.python(
         "from customers.directory.customer_queries import customer_get\n"
         "from customers.directory.models import DirectoryUserSku\n"
-        "from portal.sandbox import seed, seed_plan\n"
-        "for key, tenant in [('contoso', seed.CUSTOM_DOMAIN_CUSTOMER_ID),"
+        "from portal.sandbox import seed_plan\n"
+        "for key, tenant in [('contoso', seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID),"
         " ('tailspin', seed_plan.LARGE_CUSTOMER_ID)]:\n"
         "    customer = customer_get(str(tenant))\n"
         "    held = DirectoryUserSku.objects.filter(customer=customer).values_list('sku_id',"

@@ -158,7 +158,7 @@ def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
     from django.contrib.auth.models import Group, User
 
     from portal.partnercenter import partner_center
-    from portal.sandbox import seed
+    from portal.sandbox import seed_plan
     from portal.sandbox.models import FaultSettings
     from users.bulk.models import BulkJob, BulkRow
 
@@ -168,7 +168,7 @@ def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
     password = uuid.uuid4().hex
     staff = User.objects.create_user("scale-admin", password=password)
     staff.groups.add(Group.objects.get_or_create(name="Admin agent")[0])
-    customer_id = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+    customer_id = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
     run = uuid.uuid4().hex[:6]
     sessions = [WebSession(port, staff.username, password) for port in ports]
     files = [upload_csv(upload, run, args.users) for upload in range(args.uploads)]
@@ -271,12 +271,12 @@ class WebSession:
 
 
 def upload_csv(upload: int, run: str, users: int) -> bytes:
-    from portal.sandbox import seed
+    from portal.sandbox import seed_plan
 
     lines = ["First name,Last name,Display name,Email,Status update"]
     lines += [
         f"Scale,U{upload}x{number},Scale U{upload}x{number},"
-        f"scale{run}.u{upload}x{number}@{seed.CUSTOM_DOMAIN},"
+        f"scale{run}.u{upload}x{number}@{seed_plan.CUSTOM_DOMAIN},"
         for number in range(users)
     ]
     return ("\r\n".join(lines) + "\r\n").encode()

@@ -58,13 +58,13 @@ def build(portal: Portal, *, large: int, many: int) -> float:
 def ids(portal: Portal) -> dict[str, str]:
     """Tenant ids and a user id of each customer the cases use."""
     out = portal.python(
-        "from portal.sandbox import seed, seed_plan\n"
+        "from portal.sandbox import seed_plan\n"
         "from customers.directory.customer_queries import customer_get\n"
         "from customers.directory.user_queries import users_of\n"
-        "for key, tenant in [('contoso', seed.CUSTOM_DOMAIN_CUSTOMER_ID),"
+        "for key, tenant in [('contoso', seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID),"
         " ('large', seed_plan.LARGE_DEMAND_CUSTOMER_ID),"
-        " ('lucerne', seed.MANY_DELETED_CUSTOMER_ID),"
-        " ('wwi', seed.stable_id('customer', 'wideworldimporters'))]:\n"
+        " ('lucerne', seed_plan.MANY_DELETED_CUSTOMER_ID),"
+        " ('wwi', seed_plan.stable_id('customer', 'wideworldimporters'))]:\n"
         "    customer = customer_get(str(tenant))\n"
         "    if customer is None:\n"
         "        continue\n"

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import CustomerUser, LicenseAssignment, RoleMember
 
 pytestmark = [
@@ -197,7 +197,7 @@ ROUTES = [
 
 @pytest.fixture
 def ids() -> Ids:
-    customer = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+    customer = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
     users = CustomerUser.objects.filter(customer_id=customer)
     with_roles = set(RoleMember.objects.values_list("user_id", flat=True))
     active = users.filter(state=CustomerUser.ACTIVE)
@@ -311,7 +311,7 @@ def _check_answer(route: Route, role: str, response: Any, before: str) -> None:
 
 SCOPED_ROLES = {SALES: "Sales agent", HELPDESK: "Helpdesk agent", ADMIN: "Admin agent"}
 # Another customer of the seed: an out-of-scope person's scope holds it instead.
-OTHER_CUSTOMER = str(seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+OTHER_CUSTOMER = str(seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID)
 
 
 @pytest.mark.parametrize("where", ["in scope", "out of scope"])

@@ -2,8 +2,8 @@
 
 Deterministic: the rows (built in `seed_rows.py`) come from a fixed random generator and ids
 derived with `uuid5` from a fixed namespace, so every run (and every developer's machine) has the
-same customers, users and ids, and tests can import the constants re-exported here (defined in
-`seed_plan.py`) to find the special cases. Times are relative to `clock.now()`, so a fresh seed
+same customers, users and ids, and tests find the special cases by the constants of
+`seed_plan.py`. Times are relative to `clock.now()`, so a fresh seed
 always has a user a day away from purge, whenever it runs.
 
 Everything is written with `bulk_create` in one transaction on the sandbox's database: a second
@@ -31,66 +31,10 @@ from portal.sandbox.models import (
     SubscribedSku,
     ThrottleBucket,
 )
-from portal.sandbox.seed_plan import (
-    CUSTOM_DOMAIN,
-    CUSTOM_DOMAIN_CUSTOMER_ID,
-    CUSTOMERS,
-    DELETED_ADMIN_AGE,
-    DELETED_ADMIN_USER_ID,
-    DELETED_ADMIN_USERNAME,
-    LARGE_CUSTOMER_ACTIVE_USERS,
-    LARGE_CUSTOMER_ID,
-    MANY_DELETED_CUSTOMER_ID,
-    MANY_DELETED_USERS,
-    NEAR_PURGE_AGE,
-    NEAR_PURGE_USER_ID,
-    NEAR_PURGE_USERNAME,
-    NEARLY_FULL_SKU_CUSTOMER_ID,
-    NEARLY_FULL_SKU_ID,
-    NO_ACCESS_CUSTOMER_ID,
-    PAST_RETENTION_AGE,
-    PAST_RETENTION_USER_ID,
-    PAST_RETENTION_USERNAME,
-    REUSED_ACTIVE_AGE,
-    REUSED_ACTIVE_USER_ID,
-    REUSED_DELETED_AGE,
-    REUSED_DELETED_USER_ID,
-    REUSED_USERNAME,
-    CustomerPlan,
-    stable_id,
-)
+from portal.sandbox.seed_plan import CustomerPlan, stable_id
 from portal.sandbox.seed_rows import build_plan_rows, build_rows
 
-__all__ = [
-    "CUSTOMERS",
-    "CUSTOM_DOMAIN",
-    "CUSTOM_DOMAIN_CUSTOMER_ID",
-    "DELETED_ADMIN_AGE",
-    "DELETED_ADMIN_USERNAME",
-    "DELETED_ADMIN_USER_ID",
-    "LARGE_CUSTOMER_ACTIVE_USERS",
-    "LARGE_CUSTOMER_ID",
-    "MANY_DELETED_CUSTOMER_ID",
-    "MANY_DELETED_USERS",
-    "NEARLY_FULL_SKU_CUSTOMER_ID",
-    "NEARLY_FULL_SKU_ID",
-    "NEAR_PURGE_AGE",
-    "NEAR_PURGE_USERNAME",
-    "NEAR_PURGE_USER_ID",
-    "NO_ACCESS_CUSTOMER_ID",
-    "PAST_RETENTION_AGE",
-    "PAST_RETENTION_USERNAME",
-    "PAST_RETENTION_USER_ID",
-    "REUSED_ACTIVE_AGE",
-    "REUSED_ACTIVE_USER_ID",
-    "REUSED_DELETED_AGE",
-    "REUSED_DELETED_USER_ID",
-    "REUSED_USERNAME",
-    "SeedResult",
-    "sandbox_seed",
-    "sandbox_seed_more",
-    "sandbox_wipe",
-]
+__all__ = ["SeedResult", "sandbox_seed", "sandbox_seed_more", "sandbox_wipe"]
 
 
 @dataclass(frozen=True)

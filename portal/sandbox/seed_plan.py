@@ -1,8 +1,8 @@
 """What the sandbox's demo data holds: its customers, and the special cases tests rely on.
 
-Pure data, kept apart from the code that builds the rows (`seed_rows.py`; `seed.py` re-exports
-the constants). Ids derive from a fixed namespace with `uuid5`, so they are the same on every run
-and every machine.
+Pure data, kept apart from the code that builds the rows (`seed_rows.py`) and writes them
+(`seed.py`); tests and benchmarks import the constants from here. Ids derive from a fixed
+namespace with `uuid5`, so they are the same on every run and every machine.
 """
 
 from __future__ import annotations

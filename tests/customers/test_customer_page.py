@@ -24,7 +24,7 @@ from customers.services import DeletedLine
 from portal.audit.records import Action
 from portal.models import AuditRecord
 from portal.partnercenter import CustomerUser, Throttled, Unavailable
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.conftest import downloaded
 from tests.customers.conftest import SandboxCalls
 from tests.directory_data import synced
@@ -34,10 +34,10 @@ pytestmark = [
     pytest.mark.usefixtures("seeded_sandbox", "cold_cache"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
-ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
-LUCERNE = str(seed.MANY_DELETED_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+TAILSPIN = str(seed_plan.LARGE_CUSTOMER_ID)
+ADATUM = str(seed_plan.NO_ACCESS_CUSTOMER_ID)
+LUCERNE = str(seed_plan.MANY_DELETED_CUSTOMER_ID)
 HTMX = {"HX-Request": "true"}
 
 
@@ -287,7 +287,7 @@ def test_deleted_users_soonest_purge_first_with_days_left_and_zoned_times(
     assert f'aria-current="page">Deleted users ({n})</a>' in page
     assert "<title>Contoso Ltd · Deleted users · Partner Portal</title>" in page
     usernames = re.findall(r"<td>([^<]+@[^<]+)</td>", page)
-    assert usernames[0] == seed.NEAR_PURGE_USERNAME  # deleted 29 days 20 hours ago
+    assert usernames[0] == seed_plan.NEAR_PURGE_USERNAME  # deleted 29 days 20 hours ago
     assert len(usernames) == n
     rows = list(users_of(mirror, state=DirectoryUser.DELETED).order_by("deleted_at"))
     assert usernames == [row.user_principal_name for row in rows]

@@ -34,7 +34,7 @@ from portal.partnercenter import (
 )
 from portal.partnercenter import CustomerUser as UserResource
 from portal.routers import SANDBOX_DB
-from portal.sandbox import seed
+from portal.sandbox import seed, seed_plan
 from portal.sandbox.models import CustomerUser, FaultSettings
 from tests.directory_data import synced
 
@@ -43,8 +43,8 @@ pytestmark = [
     pytest.mark.usefixtures("seeded_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+ADATUM = str(seed_plan.NO_ACCESS_CUSTOMER_ID)
 
 
 def names(customer: DirectoryCustomer) -> set[str]:
@@ -66,7 +66,7 @@ def generations(customer: DirectoryCustomer) -> set[int]:
 def test_a_sync_under_faults_leaves_the_old_mirror_or_the_new_never_a_mixture(
     fault: str, sdk_sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tailspin = str(seed.LARGE_CUSTOMER_ID)
+    tailspin = str(seed_plan.LARGE_CUSTOMER_ID)
     mirror = synced(tailspin)
     before = names(mirror)
     CustomerUser.objects.filter(customer_id=tailspin).update(display_name="Renamed Meanwhile")
@@ -210,7 +210,7 @@ def test_a_customer_without_delegated_access_is_marked_and_keeps_nothing() -> No
 
 def test_word_prefix_search_with_accents_and_cases_across_customers() -> None:
     mirror = synced(CONTOSO)
-    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    tailspin = synced(str(seed_plan.LARGE_CUSTOMER_ID))
     for customer in (mirror, tailspin):
         user = DirectoryUser.objects.filter(customer=customer, state="active").first()
         assert user is not None
@@ -234,8 +234,8 @@ def test_word_prefix_search_with_accents_and_cases_across_customers() -> None:
 
 
 def test_exact_matches_come_first_in_the_dashboard_search() -> None:
-    synced(str(seed.LARGE_CUSTOMER_ID))
-    tailspin = customer_get(str(seed.LARGE_CUSTOMER_ID))
+    synced(str(seed_plan.LARGE_CUSTOMER_ID))
+    tailspin = customer_get(str(seed_plan.LARGE_CUSTOMER_ID))
     assert tailspin is not None
     sample = users_of(tailspin).order_by("display_key")[100]
     page = users_search(sample.display_name, 1)
@@ -244,7 +244,7 @@ def test_exact_matches_come_first_in_the_dashboard_search() -> None:
 
 def test_the_dashboard_search_orders_the_whole_name_then_whole_words_then_prefixes() -> None:
     synced(CONTOSO)
-    tailspin = str(seed.LARGE_CUSTOMER_ID)
+    tailspin = str(seed_plan.LARGE_CUSTOMER_ID)
     synced(tailspin)
     people = [
         (CONTOSO, "Zyxa Quorbel-Ames", "zyxa.qa"),  # every word whole, the name longer
@@ -287,7 +287,7 @@ def test_the_dashboard_search_orders_the_whole_name_then_whole_words_then_prefix
 def test_a_search_matching_many_users_finds_the_same_as_one_matching_few(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    tailspin = synced(str(seed_plan.LARGE_CUSTOMER_ID))
     by_key = set(users_of(tailspin, search="a").values_list("pk", flat=True))
     assert len(by_key) > 100
     # Past FEW_MATCHES the users are given to the database as a subquery instead of keys.
@@ -297,7 +297,7 @@ def test_a_search_matching_many_users_finds_the_same_as_one_matching_few(
 
 def test_a_customer_is_found_by_any_of_its_domains() -> None:
     synced(CONTOSO)
-    assert [row.tenant_id for row in customers_matching(seed.CUSTOM_DOMAIN)] == [CONTOSO]
+    assert [row.tenant_id for row in customers_matching(seed_plan.CUSTOM_DOMAIN)] == [CONTOSO]
     assert [row.tenant_id for row in customers_matching("CONTOSO.COM")] == [CONTOSO]
 
 
@@ -350,10 +350,10 @@ def test_the_budget_spaces_calls_and_slows_down_after_a_429() -> None:
 
 def test_the_sweep_reads_every_customer_due_then_nothing(sdk_sleeps: list[float]) -> None:
     report = directory_sweep(seconds=120, budget=CallCounter())
-    assert report.customers_listed == len(seed.CUSTOMERS)
-    assert len(report.synced) == len(seed.CUSTOMERS) - 1
+    assert report.customers_listed == len(seed_plan.CUSTOMERS)
+    assert len(report.synced) == len(seed_plan.CUSTOMERS) - 1
     assert report.failed == [ADATUM]
-    assert report.calls > len(seed.CUSTOMERS)
+    assert report.calls > len(seed_plan.CUSTOMERS)
     again = directory_sweep(seconds=120, budget=CallCounter())
     assert again.synced == [] and again.failed == [] and again.customers_listed is None
     assert all(
@@ -372,7 +372,7 @@ def test_the_sweep_reads_every_customer_due_then_nothing(sdk_sleeps: list[float]
     ids=["by name", "by location, descending", "a search, by username"],
 )
 def test_every_page_holds_the_next_rows_of_the_list_at_any_depth(query: UserListQuery) -> None:
-    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    tailspin = synced(str(seed_plan.LARGE_CUSTOMER_ID))
     columns = user_queries._ORDER[query.sort]
     order = [f"-{column}" if query.descending else column for column in columns]
     whole = list(users_of(tailspin, search=query.search).order_by(*order).values_list("pk"))
@@ -385,7 +385,7 @@ def test_every_page_holds_the_next_rows_of_the_list_at_any_depth(query: UserList
 
 
 def test_every_deleted_page_holds_the_next_rows_at_any_depth() -> None:
-    many = synced(str(seed.MANY_DELETED_CUSTOMER_ID))
+    many = synced(str(seed_plan.MANY_DELETED_CUSTOMER_ID))
     whole = list(
         users_of(many, state=DirectoryUser.DELETED)
         .order_by("deleted_at", "display_key", "upn_key", "pk")
@@ -394,14 +394,14 @@ def test_every_deleted_page_holds_the_next_rows_at_any_depth() -> None:
     paged = []
     for number in deleted_page(many, "", 1).paginator.page_range:
         paged += [user.pk for user in deleted_page(many, "", number)]
-    assert len(whole) >= seed.MANY_DELETED_USERS
+    assert len(whole) >= seed_plan.MANY_DELETED_USERS
     assert paged == whole
 
 
 def test_a_searched_page_is_read_with_its_count_and_any_page_number_lands_on_a_page(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    tailspin = synced(str(seed_plan.LARGE_CUSTOMER_ID))
     query = UserListQuery(search="a")
     whole = list(users_of(tailspin, search="a").order_by("display_key", "upn_key"))
     pages = -(-len(whole) // 50)
@@ -419,7 +419,7 @@ def test_a_searched_page_is_read_with_its_count_and_any_page_number_lands_on_a_p
 
 
 def test_a_searched_page_counts_only_the_users_its_state_and_filters_leave() -> None:
-    tailspin = synced(str(seed.LARGE_CUSTOMER_ID))
+    tailspin = synced(str(seed_plan.LARGE_CUSTOMER_ID))
     searched = list(users_of(tailspin, search="m").order_by("display_key", "upn_key"))
     in_us = [user for user in searched if user.usage_location == "US"]
     admins = [user for user in searched if user.roles_key]
@@ -441,7 +441,7 @@ def test_a_searched_page_counts_only_the_users_its_state_and_filters_leave() -> 
 def test_the_dashboard_search_reads_its_page_with_its_count_in_one_query(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    synced(str(seed.LARGE_CUSTOMER_ID))
+    synced(str(seed_plan.LARGE_CUSTOMER_ID))
     with django_assert_num_queries(2):  # the ordered words with their count, then the users
         first = users_search("a", 1, per_page=10)
         assert len(first.object_list) == 10
@@ -458,7 +458,7 @@ def test_the_directory_health_counts_every_figure_in_one_query(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     synced(CONTOSO)
-    synced(str(seed.LARGE_CUSTOMER_ID))
+    synced(str(seed_plan.LARGE_CUSTOMER_ID))
     customers = DirectoryCustomer.objects.filter(mode="sandbox")
     customers.filter(tenant_id=ADATUM).update(access=DirectoryCustomer.ACCESS_NONE)
     customers.exclude(synced_at__isnull=False).exclude(tenant_id=ADATUM).update(

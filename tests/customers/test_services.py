@@ -21,7 +21,7 @@ from customers.directory.customer_queries import customers_matching
 from customers.directory.models import DirectoryCustomer
 from portal.partnercenter import PartnerCenterClient, SandboxTokenProvider
 from portal.partnercenter.transport import SANDBOX_API_ROOT, sandbox_session
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.directory_data import synced
 
 pytestmark = [
@@ -55,7 +55,7 @@ def test_the_customers_list_is_read_once_then_served_from_the_directory(
 ) -> None:
     services.customers_ensure(pc=counting.pc)
     rows = list(customers_matching(""))
-    assert len(rows) == len(seed.CUSTOMERS)
+    assert len(rows) == len(seed_plan.CUSTOMERS)
     assert [row.name_key for row in rows] == sorted(row.name_key for row in rows)
     calls = len(counting.calls)
     services.customers_ensure(pc=counting.pc)
@@ -78,15 +78,17 @@ def test_customer_search_matches_a_substring_of_name_or_any_domain_in_any_case(
 def test_a_customer_that_disappears_from_partner_center_is_forgotten(
     counting: CountingClient,
 ) -> None:
-    contoso = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+    contoso = synced(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID))
     assert contoso.users.exists()
     from portal.sandbox.models import Customer
 
-    Customer.objects.filter(pk=seed.CUSTOM_DOMAIN_CUSTOMER_ID).update(company_name="Zzz renamed")
-    Customer.objects.filter(pk=seed.NEARLY_FULL_SKU_CUSTOMER_ID).delete()
+    Customer.objects.filter(pk=seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID).update(
+        company_name="Zzz renamed"
+    )
+    Customer.objects.filter(pk=seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID).delete()
     services.customers_refresh(pc=counting.pc)
     assert not DirectoryCustomer.objects.filter(
-        tenant_id=str(seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+        tenant_id=str(seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID)
     ).exists()
     contoso.refresh_from_db()
     assert contoso.company_name == "Zzz renamed"
@@ -100,7 +102,7 @@ def test_a_customer_listed_within_the_ttl_opens_with_one_query_and_no_call(
     calls = len(counting.calls)
     with django_assert_num_queries(1):  # its own row says the list is fresh
         customer = services.customer_open(
-            pc=counting.pc, customer_id=str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+            pc=counting.pc, customer_id=str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
         )
     assert customer is not None and customer.company_name == "Contoso Ltd"
     assert len(counting.calls) == calls
@@ -115,7 +117,7 @@ def test_a_customer_listed_longer_ago_than_the_ttl_opens_and_asks_for_the_list_a
     DirectoryCustomer.objects.update(listed_at=old)
     calls = len(counting.calls)
     customer = services.customer_open(
-        pc=counting.pc, customer_id=str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+        pc=counting.pc, customer_id=str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
     )
     assert customer is not None and customer.company_name == "Contoso Ltd"
     assert len(counting.calls) == calls  # shown from the directory; read in the background
@@ -127,14 +129,14 @@ def test_a_customer_listed_longer_ago_than_the_ttl_opens_and_asks_for_the_list_a
 def test_opening_a_customer_never_read_queues_one_sync_a_worker_runs(
     counting: CountingClient, no_directory_worker: None
 ) -> None:
-    customer = services.customer_open(pc=counting.pc, customer_id=str(seed.LARGE_CUSTOMER_ID))
+    customer = services.customer_open(pc=counting.pc, customer_id=str(seed_plan.LARGE_CUSTOMER_ID))
     assert customer is not None and not customer.mirror.mirrored
     services.customer_users_open(customer.mirror)
     services.customer_users_open(customer.mirror)  # looked at twice: still one sync queued
     backend = task_backends["directory"]
     assert isinstance(backend, DummyBackend)  # no_directory_worker: queued, never run
     queued = backend.results
-    assert [result.args for result in queued] == [[str(seed.LARGE_CUSTOMER_ID), False]]
+    assert [result.args for result in queued] == [[str(seed_plan.LARGE_CUSTOMER_ID), False]]
     assert customer.mirror.sync_state == DirectoryCustomer.SYNC_QUEUED
     from customers.directory.background import sync_customer_task
 
@@ -145,7 +147,7 @@ def test_opening_a_customer_never_read_queues_one_sync_a_worker_runs(
 
 def test_refresh_reads_the_customer_again(counting: CountingClient) -> None:
     customer = services.customer_open(
-        pc=counting.pc, customer_id=str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+        pc=counting.pc, customer_id=str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
     )
     assert customer is not None
     services.customer_users_open(customer.mirror)
@@ -157,7 +159,7 @@ def test_refresh_reads_the_customer_again(counting: CountingClient) -> None:
 
 
 def test_a_username_leads_to_its_customer_and_user_in_any_case() -> None:
-    customer = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+    customer = synced(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID))
     user = customer.users.filter(state="active").order_by("display_key").first()
     assert user is not None
     found = services.user_lookup(username=user.user_principal_name.upper())
@@ -165,8 +167,8 @@ def test_a_username_leads_to_its_customer_and_user_in_any_case() -> None:
 
 
 def test_an_unknown_username_lands_on_the_customer_and_an_unknown_domain_nowhere() -> None:
-    customer = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
-    found = services.user_lookup(username=f"nobody@{seed.CUSTOM_DOMAIN}")
+    customer = synced(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID))
+    found = services.user_lookup(username=f"nobody@{seed_plan.CUSTOM_DOMAIN}")
     assert found == services.UserLookup(customer.tenant_id, None)
     assert services.user_lookup(username="someone@unknown.example") is None
     assert services.user_lookup(username="not-a-username") is None

@@ -30,7 +30,7 @@ from customers.directory.user_queries import (
 from customers.directory.writes import directory_user_write, licenses_write
 from customers.services import short_sku_name
 from portal.partnercenter import CustomerUser, partner_center
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.conftest import downloaded
 from tests.directory_data import synced
 
@@ -39,7 +39,7 @@ pytestmark = [
     pytest.mark.usefixtures("seeded_sandbox", "cold_cache"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
 
 
 def _users(customer: DirectoryCustomer) -> list[DirectoryUser]:
@@ -104,7 +104,7 @@ def test_the_lists_choices_are_its_skus_roles_and_licenses_read_in_one_query(
     assert choices.skus == skus_of(contoso)
     assert choices.roles == roles_of(contoso)
     assert choices.licenses_read == licenses_read(contoso) == 3
-    never_read = customer_get(str(seed.LARGE_CUSTOMER_ID))
+    never_read = customer_get(str(seed_plan.LARGE_CUSTOMER_ID))
     assert never_read is not None and not never_read.mirrored
     assert users_list_choices(never_read) == ListChoices(skus=[], roles=[], licenses_read=0)
 

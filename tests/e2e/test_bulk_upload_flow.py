@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from portal.audit.records import Actor
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import Customer
 from tests.directory_data import synced
 from tests.e2e.test_customers import http_errors
@@ -36,8 +36,8 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-DOMAIN = seed.CUSTOM_DOMAIN
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+DOMAIN = seed_plan.CUSTOM_DOMAIN
 
 
 def look(page: Page, screenshot: Path) -> None:

@@ -15,7 +15,7 @@ from pytest_django.live_server_helper import LiveServer
 from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryUser
 from customers.directory.user_queries import users_of
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.test_customers import http_errors
 from tests.e2e.test_layout import assert_accessible, sign_in
@@ -28,8 +28,8 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-DOMAIN = seed.CUSTOM_DOMAIN
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+DOMAIN = seed_plan.CUSTOM_DOMAIN
 
 
 def deleted_username() -> str:

@@ -33,12 +33,12 @@ from customers.directory.sync import LEASE, directory_customers_sync
 from customers.directory.user_queries import users_of
 from portal.partnercenter import partner_center
 from portal.routers import SANDBOX_DB
-from portal.sandbox import seed
+from portal.sandbox import seed, seed_plan
 from tests.e2e.test_layout import assert_accessible, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 
-TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
+TAILSPIN = str(seed_plan.LARGE_CUSTOMER_ID)
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +89,7 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     problems = http_errors(page)
     sign_in(page, live_server, "amara")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
-    expect(page.locator(".stat-number")).to_have_text(str(len(seed.CUSTOMERS)))
+    expect(page.locator(".stat-number")).to_have_text(str(len(seed_plan.CUSTOMERS)))
     assert_accessible(page)
     page.screenshot(path=screenshots / "dashboard-counts.png", full_page=True)
 
@@ -190,18 +190,22 @@ def test_a_user_found_by_username_and_a_customer_without_access(
     page: Page, live_server: LiveServer, sales_agent: User, screenshots: Path
 ) -> None:
     sign_in(page, live_server, "sofia")
-    page.get_by_label("Company name, domain, username or a user's name").fill(seed.REUSED_USERNAME)
+    page.get_by_label("Company name, domain, username or a user's name").fill(
+        seed_plan.REUSED_USERNAME
+    )
     # The dashboard finds a user in the directory: read the customer first, as a worker would.
-    page.goto(f"{live_server.url}/customers/{seed.CUSTOM_DOMAIN_CUSTOMER_ID}/")
-    sync_customer_task.call(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID), False)
+    page.goto(f"{live_server.url}/customers/{seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID}/")
+    sync_customer_task.call(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID), False)
     page.goto(f"{live_server.url}/")
-    page.get_by_label("Company name, domain, username or a user's name").fill(seed.REUSED_USERNAME)
+    page.get_by_label("Company name, domain, username or a user's name").fill(
+        seed_plan.REUSED_USERNAME
+    )
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"/customers/[0-9a-f-]+/users/[0-9a-f-]+/$"))
-    expect(page.get_by_text(seed.REUSED_USERNAME).first).to_be_visible()
+    expect(page.get_by_text(seed_plan.REUSED_USERNAME).first).to_be_visible()
 
-    page.goto(f"{live_server.url}/customers/{seed.NO_ACCESS_CUSTOMER_ID}/")
-    sync_customer_task.call(str(seed.NO_ACCESS_CUSTOMER_ID), False)  # it is refused
+    page.goto(f"{live_server.url}/customers/{seed_plan.NO_ACCESS_CUSTOMER_ID}/")
+    sync_customer_task.call(str(seed_plan.NO_ACCESS_CUSTOMER_ID), False)  # it is refused
     page.reload()
     expect(page.get_by_role("alert")).to_contain_text(
         "The partner has no delegated admin access to Adatum Corporation"
@@ -210,7 +214,7 @@ def test_a_user_found_by_username_and_a_customer_without_access(
     page.screenshot(path=screenshots / "customer-no-access.png", full_page=True)
 
     # A Sales agent has no Export.
-    page.goto(f"{live_server.url}/customers/{seed.CUSTOM_DOMAIN_CUSTOMER_ID}/")
+    page.goto(f"{live_server.url}/customers/{seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID}/")
     expect(page.get_by_role("button", name="Refresh")).to_be_visible()
     expect(page.get_by_role("button", name="Export")).to_have_count(0)
 
@@ -248,7 +252,7 @@ def test_find_a_user_by_words_across_customers_without_accents(
 ) -> None:
     # Every customer read, as the sweep would have done.
     directory_customers_sync(pc=partner_center())
-    tenants = (TAILSPIN, seed.CUSTOM_DOMAIN_CUSTOMER_ID, seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+    tenants = (TAILSPIN, seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID, seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID)
     for tenant in tenants:
         sync_customer_task.call(str(tenant), False)
     tailspin = customer_get(TAILSPIN)

@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
 from portal.audit.records import Actor
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import Customer, CustomerUser
 from tests.conftest import _staff
 from tests.directory_data import synced
@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
 WIDTHS = ((1440, 900), (390, 844))
 
 

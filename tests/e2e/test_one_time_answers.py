@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from portal.models import AuditRecord
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import CustomerUser
 from tests.e2e.test_customers import http_errors
 from tests.e2e.test_layout import assert_accessible, sign_in
@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
 
 
 def _add_a_user(page: Page, alias: str) -> None:

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import CustomerUser, RoleMember
 from tests.directory_data import synced
 from tests.e2e.test_layout import assert_accessible, sign_in
@@ -31,8 +31,8 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-DOMAIN = seed.CUSTOM_DOMAIN
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+DOMAIN = seed_plan.CUSTOM_DOMAIN
 TICKET = "CHG-2040"
 
 

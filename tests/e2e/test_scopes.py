@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import CustomerUser
 from tests.directory_data import synced
 from tests.e2e.test_layout import assert_accessible, sign_in
@@ -21,8 +21,8 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-FABRIKAM = str(seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+FABRIKAM = str(seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID)
 
 
 def _someone_only_in(customer: str, other: str) -> CustomerUser:

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import LicenseAssignment, SubscribedSku
 from tests.conftest import STAFF_PASSWORD
 from tests.directory_data import licenses_known, synced
@@ -29,8 +29,8 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+TAILSPIN = str(seed_plan.LARGE_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
 
 
 def look(page: Page, screenshot: Path) -> None:

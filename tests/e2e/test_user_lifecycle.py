@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import CustomerUser
 from tests.e2e.test_customers import http_errors
 from tests.e2e.test_layout import assert_accessible, assert_controls_stand_out, sign_in
@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.usefixtures("live_sandbox"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
 USERNAME = "nora.lindgren@contoso.com"
 
 

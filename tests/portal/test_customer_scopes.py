@@ -21,7 +21,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from customers.directory.models import DirectoryCustomer
 from portal.models import AuditRecord, CustomerScope, ScopeCustomer, StaffGrant
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from portal.sandbox.models import CustomerUser
 from portal.staff import access
 from portal.staff.access import Capability, Reach, Role
@@ -40,8 +40,8 @@ from tests.portal.fake_entra_signin import (
 
 pytestmark = pytest.mark.django_db(databases=["default", "sandbox"])
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-FABRIKAM = str(seed.NEARLY_FULL_SKU_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+FABRIKAM = str(seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def _age(user: CustomerUser) -> timedelta:
 
 
 def _ordinary_customers() -> list[Customer]:
-    return list(Customer.objects.exclude(id=seed.LARGE_CUSTOMER_ID))
+    return list(Customer.objects.exclude(id=seed_plan.LARGE_CUSTOMER_ID))
 
 
 # --- Customers and domains ------------------------------------------------------------------
@@ -57,29 +57,29 @@ def test_it_creates_at_least_six_customers_each_with_one_lower_case_initial_doma
 
 def test_it_gives_one_customer_a_custom_domain_besides_its_initial_one() -> None:
     names = set(
-        Domain.objects.filter(customer_id=seed.CUSTOM_DOMAIN_CUSTOMER_ID).values_list(
+        Domain.objects.filter(customer_id=seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID).values_list(
             "name", "is_initial"
         )
     )
-    assert (seed.CUSTOM_DOMAIN, False) in names
+    assert (seed_plan.CUSTOM_DOMAIN, False) in names
     assert len(names) == 2
 
 
 def test_it_has_exactly_one_customer_without_delegated_access() -> None:
     without = Customer.objects.filter(allow_delegated_access=False)
-    assert list(without.values_list("id", flat=True)) == [seed.NO_ACCESS_CUSTOMER_ID]
+    assert list(without.values_list("id", flat=True)) == [seed_plan.NO_ACCESS_CUSTOMER_ID]
     assert without.get().users.exists()  # it has users, the partner just may not see them
 
 
 # --- Users ----------------------------------------------------------------------------------
 def test_it_gives_the_large_customer_exactly_5000_active_users() -> None:
-    users = CustomerUser.objects.filter(customer_id=seed.LARGE_CUSTOMER_ID)
-    assert users.filter(state=ACTIVE).count() == 5000 == seed.LARGE_CUSTOMER_ACTIVE_USERS
+    users = CustomerUser.objects.filter(customer_id=seed_plan.LARGE_CUSTOMER_ID)
+    assert users.filter(state=ACTIVE).count() == 5000 == seed_plan.LARGE_CUSTOMER_ACTIVE_USERS
     assert users.filter(state=INACTIVE).count() >= 10
 
 
 def test_it_licenses_most_of_the_large_customers_users_and_makes_a_few_admins() -> None:
-    active = CustomerUser.objects.filter(customer_id=seed.LARGE_CUSTOMER_ID, state=ACTIVE)
+    active = CustomerUser.objects.filter(customer_id=seed_plan.LARGE_CUSTOMER_ID, state=ACTIVE)
     licensed = active.filter(licenses__isnull=False).distinct().count()
     admins = active.filter(role_members__isnull=False).distinct().count()
     assert licensed > 0.8 * 5000
@@ -155,7 +155,7 @@ def test_it_subscribes_real_skus_with_service_plans_and_enough_seats() -> None:
 
 def test_it_leaves_exactly_one_seat_on_the_nearly_full_sku() -> None:
     sku = SubscribedSku.objects.get(
-        customer_id=seed.NEARLY_FULL_SKU_CUSTOMER_ID, sku_id=seed.NEARLY_FULL_SKU_ID
+        customer_id=seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID, sku_id=seed_plan.NEARLY_FULL_SKU_ID
     )
     assigned = sku.assignments.count()
     # Whether deleted users' seats count or not, one seat is left.
@@ -179,22 +179,22 @@ def test_it_deletes_users_at_several_ages_in_several_customers() -> None:
 
 
 def test_it_has_a_deleted_user_a_day_from_purge() -> None:
-    user = CustomerUser.objects.get(id=seed.NEAR_PURGE_USER_ID)
-    assert user.user_principal_name == seed.NEAR_PURGE_USERNAME
+    user = CustomerUser.objects.get(id=seed_plan.NEAR_PURGE_USER_ID)
+    assert user.user_principal_name == seed_plan.NEAR_PURGE_USERNAME
     assert user.state == INACTIVE
     assert timedelta(days=29) < _age(user) < timedelta(days=30)
 
 
 def test_it_has_a_deleted_user_past_the_30_day_window() -> None:
-    user = CustomerUser.objects.get(id=seed.PAST_RETENTION_USER_ID)
-    assert user.user_principal_name == seed.PAST_RETENTION_USERNAME
+    user = CustomerUser.objects.get(id=seed_plan.PAST_RETENTION_USER_ID)
+    assert user.user_principal_name == seed_plan.PAST_RETENTION_USERNAME
     assert user.state == INACTIVE
     assert _age(user) > timedelta(days=31)
 
 
 def test_it_has_a_deleted_admin_who_keeps_roles_and_licences() -> None:
-    user = CustomerUser.objects.get(id=seed.DELETED_ADMIN_USER_ID)
-    assert user.user_principal_name == seed.DELETED_ADMIN_USERNAME
+    user = CustomerUser.objects.get(id=seed_plan.DELETED_ADMIN_USER_ID)
+    assert user.user_principal_name == seed_plan.DELETED_ADMIN_USERNAME
     assert user.state == INACTIVE
     assert timedelta(days=1) < _age(user) < timedelta(days=30)
     roles = set(user.role_members.values_list("role__name", flat=True))
@@ -203,11 +203,14 @@ def test_it_has_a_deleted_admin_who_keeps_roles_and_licences() -> None:
 
 
 def test_it_gives_a_deleted_users_username_to_a_newer_active_user() -> None:
-    pair = CustomerUser.objects.filter(user_principal_name=seed.REUSED_USERNAME)
+    pair = CustomerUser.objects.filter(user_principal_name=seed_plan.REUSED_USERNAME)
     deleted = pair.get(state=INACTIVE)
     active = pair.get(state=ACTIVE)
-    assert (deleted.id, active.id) == (seed.REUSED_DELETED_USER_ID, seed.REUSED_ACTIVE_USER_ID)
-    assert deleted.customer_id == active.customer_id == seed.CUSTOM_DOMAIN_CUSTOMER_ID
+    assert (deleted.id, active.id) == (
+        seed_plan.REUSED_DELETED_USER_ID,
+        seed_plan.REUSED_ACTIVE_USER_ID,
+    )
+    assert deleted.customer_id == active.customer_id == seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID
     assert deleted.soft_deletion_time is not None
     assert active.created_at > deleted.soft_deletion_time
     assert timedelta(days=1) < _age(deleted) < timedelta(days=30)
@@ -220,7 +223,7 @@ def test_it_puts_no_other_usernames_of_deleted_users_on_active_users() -> None:
     deleted = CustomerUser.objects.filter(state=INACTIVE).values_list(
         "user_principal_name", flat=True
     )
-    assert [name for name in deleted if name in active] == [seed.REUSED_USERNAME]
+    assert [name for name in deleted if name in active] == [seed_plan.REUSED_USERNAME]
 
 
 # --- Determinism, idempotence, reset --------------------------------------------------------
@@ -235,7 +238,7 @@ def test_it_builds_the_same_rows_on_every_run() -> None:
         ]
 
     assert fingerprint() == fingerprint()
-    assert CustomerUser.objects.filter(id=seed.REUSED_ACTIVE_USER_ID).exists()
+    assert CustomerUser.objects.filter(id=seed_plan.REUSED_ACTIVE_USER_ID).exists()
 
 
 def test_it_changes_nothing_on_a_second_run() -> None:
@@ -257,7 +260,7 @@ def test_it_changes_nothing_on_a_second_run() -> None:
 
 
 def test_it_wipes_and_seeds_again_with_reset() -> None:
-    CustomerUser.objects.filter(id=seed.NEAR_PURGE_USER_ID).delete()
+    CustomerUser.objects.filter(id=seed_plan.NEAR_PURGE_USER_ID).delete()
     Customer.objects.create(company_name="Left Over Ltd", created_at=clock.now())
     IdempotentResponse.objects.create(
         request_id="r-1", method="POST", path="/x", status=200, created_at=clock.now()
@@ -270,7 +273,7 @@ def test_it_wipes_and_seeds_again_with_reset() -> None:
     assert "Seeded the sandbox" in out.getvalue()
     assert not Customer.objects.filter(company_name="Left Over Ltd").exists()
     assert not IdempotentResponse.objects.exists()
-    assert CustomerUser.objects.filter(id=seed.NEAR_PURGE_USER_ID).exists()
+    assert CustomerUser.objects.filter(id=seed_plan.NEAR_PURGE_USER_ID).exists()
     assert CustomerUser.objects.count() == before + 1
 
 
@@ -290,8 +293,8 @@ def test_it_counts_ages_from_the_sandbox_clock(monkeypatch: pytest.MonkeyPatch) 
     frozen = datetime(2030, 5, 17, 9, 30, 15, 123456, tzinfo=UTC)
     monkeypatch.setattr(clock, "now", lambda: frozen)
     seed.sandbox_seed(reset=True)
-    user = CustomerUser.objects.get(id=seed.NEAR_PURGE_USER_ID)
-    assert user.soft_deletion_time == frozen.replace(microsecond=0) - seed.NEAR_PURGE_AGE
+    user = CustomerUser.objects.get(id=seed_plan.NEAR_PURGE_USER_ID)
+    assert user.soft_deletion_time == frozen.replace(microsecond=0) - seed_plan.NEAR_PURGE_AGE
 
 
 def test_it_refuses_to_seed_in_live_mode(settings: Settings) -> None:
@@ -303,8 +306,8 @@ def test_it_refuses_to_seed_in_live_mode(settings: Settings) -> None:
 
 
 def test_it_has_a_customer_with_1500_deleted_users() -> None:
-    customer = Customer.objects.get(id=seed.MANY_DELETED_CUSTOMER_ID)
-    assert customer.users.filter(state=INACTIVE).count() == seed.MANY_DELETED_USERS == 1500
+    customer = Customer.objects.get(id=seed_plan.MANY_DELETED_CUSTOMER_ID)
+    assert customer.users.filter(state=INACTIVE).count() == seed_plan.MANY_DELETED_USERS == 1500
 
 
 def test_large_adds_one_customer_of_that_many_users_once() -> None:

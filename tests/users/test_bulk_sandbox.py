@@ -6,7 +6,7 @@ import pytest
 
 from customers.directory.models import DirectoryUser
 from customers.directory.user_queries import users_of
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.directory_data import synced
 from tests.users.bulk_support import HEADER, csv_data
 from users.bulk.rules import RETENTION
@@ -19,7 +19,7 @@ pytestmark = [
 
 
 def test_the_mirror_decides_taken_deleted_and_free_usernames() -> None:
-    customer = synced(str(seed.CUSTOM_DOMAIN_CUSTOMER_ID))
+    customer = synced(str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID))
     active = users_of(customer).order_by("display_key")[0]
     taken = set(users_of(customer).values_list("upn_key", flat=True))
     deleted = next(
@@ -29,7 +29,7 @@ def test_the_mirror_decides_taken_deleted_and_free_usernames() -> None:
     )
     data = csv_data(
         HEADER,
-        f"New,Person,New Person,new.person@{seed.CUSTOM_DOMAIN.upper()},",
+        f"New,Person,New Person,new.person@{seed_plan.CUSTOM_DOMAIN.upper()},",
         f"Again,Taken,Again Taken,{active.user_principal_name.upper()},",
         f"Again,Deleted,Again Deleted,{deleted.user_principal_name},",
         f"On,Initial,On Initial,on.initial@{customer.domain},",

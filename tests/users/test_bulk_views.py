@@ -18,7 +18,7 @@ from customers.directory.customer_queries import customer_get, domains_of
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.user_queries import users_of
 from portal.models import AuditRecord
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.conftest import _staff, downloaded
 from tests.users.bulk_jobs_support import no_worker  # noqa: F401 (fixture)
 from tests.users.bulk_support import HEADER, csv_data, fixture_bytes
@@ -35,10 +35,10 @@ pytestmark = [
     pytest.mark.usefixtures("seeded_sandbox", "no_worker"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-TAILSPIN = str(seed.LARGE_CUSTOMER_ID)
-ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
-DOMAIN = seed.CUSTOM_DOMAIN
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+TAILSPIN = str(seed_plan.LARGE_CUSTOMER_ID)
+ADATUM = str(seed_plan.NO_ACCESS_CUSTOMER_ID)
+DOMAIN = seed_plan.CUSTOM_DOMAIN
 HTMX = {"HX-Request": "true", "HX-Target": "bulk-upload"}
 
 
@@ -669,7 +669,7 @@ def test_the_kept_file_is_only_for_whoever_uploaded_it_and_for_that_customer(
     assert NOT_KEPT in plain_quotes(response.content.decode())
 
     client.force_login(admin_agent)
-    elsewhere = url.replace(CONTOSO, str(seed.NEARLY_FULL_SKU_CUSTOMER_ID))
+    elsewhere = url.replace(CONTOSO, str(seed_plan.NEARLY_FULL_SKU_CUSTOMER_ID))
     assert client.post(elsewhere).status_code == 404
     assert client.get(url).status_code == 405  # a POST: the download is audited
     assert client.post(url).status_code == 200

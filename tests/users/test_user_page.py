@@ -12,7 +12,7 @@ from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.user_queries import users_of
 from customers.templatetags.portal_format import country_name
 from portal.partnercenter import Throttled
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.directory_data import synced
 
 pytestmark = [
@@ -20,8 +20,8 @@ pytestmark = [
     pytest.mark.usefixtures("seeded_sandbox", "empty_cache"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
-ADATUM = str(seed.NO_ACCESS_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
+ADATUM = str(seed_plan.NO_ACCESS_CUSTOMER_ID)
 
 
 @pytest.fixture
