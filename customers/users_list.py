@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from django.urls import reverse
-
 from customers.directory.customer_queries import SkuRow, locations_of
 from customers.directory.list_choices import ListChoices
 from customers.directory.models import DirectoryCustomer, DirectoryUser
@@ -23,6 +21,7 @@ from customers.directory.user_queries import (
     UserListQuery,
     licenses_of,
 )
+from customers.pages import user_url
 from customers.services import licenses_text, short_sku_name, sku_names
 from customers.templatetags.portal_format import country_name
 from portal.web.paging import with_query
@@ -56,13 +55,10 @@ def user_lines(
     rows = list(rows)
     held = licenses_of(customer, [row.user_id for row in rows])
     names = sku_names(skus)
-    # Every row's link is the same but for the user id.
-    marker = "00000000-0000-0000-0000-000000000000"
-    link = reverse("users:detail", args=[customer.tenant_id, marker])
     places: dict[str, str] = {}
     return [
         UserLine(
-            url=link.replace(marker, row.user_id),
+            url=user_url(customer.tenant_id, row.user_id),
             user_id=row.user_id,
             name=row.display_name or row.user_principal_name,
             username=row.user_principal_name,

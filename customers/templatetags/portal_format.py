@@ -8,14 +8,17 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django_countries import countries
 
+from customers.pages import customer_url, user_url
 from customers.services import DeletedLine, shown_time
 
 if TYPE_CHECKING:
+    from customers.directory.models import DirectoryUser
     from customers.users_list import Choice, UserLine
 
 register = template.Library()
@@ -105,5 +108,39 @@ def deleted_user_rows(lines: Iterable[DeletedLine], selectable: bool) -> str:
             f'<td><time datetime="{escape(deleted_iso)}">{escape(deleted_text)}</time></td>'
             f'<td><time datetime="{escape(purge_iso)}">{escape(purge_text)}</time></td>'
             f"<td>{int(line.days_left)}{last}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped above)
+
+
+@register.filter
+def users_link(tenant_id: str) -> str:
+    """A customer's Users and licenses page: `{{ customer.tenant_id|users_link }}`."""
+    return customer_url("customers:users", tenant_id)
+
+
+@register.simple_tag
+def found_user_rows(users: Iterable[DirectoryUser]) -> str:
+    """The dashboard search's users (read with their customers), written in one go as the
+    users list's rows are: fifty rows of {% url %} tags cost two thirds of the page. An active
+    user links to its page, a deleted one to its customer's Deleted users tab searched for it.
+    Every value is escaped."""
+    rows = []
+    for user in users:
+        customer = user.customer
+        name = escape(user.display_name)
+        if user.state == user.ACTIVE:
+            name = f'<a href="{escape(user_url(customer.tenant_id, user.user_id))}">{name}</a>'
+            state = "Active"
+        else:
+            search = urlencode({"q": user.user_principal_name})
+            deleted = customer_url("customers:deleted", customer.tenant_id)
+            moment = user.deleted_at
+            when = dateformat.format(timezone.localtime(moment), "j M Y") if moment else ""
+            state = f'<a href="{escape(deleted)}?{escape(search)}">Deleted</a> {escape(when)}'
+        rows.append(
+            f"<tr><td>{name}</td><td>{escape(user.user_principal_name)}</td>"
+            f'<td><a href="{escape(users_link(customer.tenant_id))}">'
+            f"{escape(customer.company_name)}</a></td>"
+            f"<td>{state}</td><td>{escape(age(customer.synced_at))}</td></tr>"
         )
     return mark_safe("\n".join(rows))  # noqa: S308 (every value escaped above)

@@ -7,11 +7,14 @@ import re
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
+from django.utils.http import urlencode
 
+from customers.directory.models import DirectoryUser
 from customers.directory.user_queries import users_of
 from portal.audit.records import Action, Actor, audit_record
 from portal.partnercenter import Unavailable
-from portal.sandbox import seed
+from portal.sandbox import seed_plan
 from tests.customers.conftest import SandboxCalls
 from tests.directory_data import synced
 
@@ -20,7 +23,7 @@ pytestmark = [
     pytest.mark.usefixtures("seeded_sandbox", "cold_cache"),
 ]
 
-CONTOSO = str(seed.CUSTOM_DOMAIN_CUSTOMER_ID)
+CONTOSO = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
 HTMX = {"HX-Request": "true"}
 
 
@@ -54,7 +57,7 @@ def test_the_dashboard_counts_the_customers_and_shows_recent_activity(
     )
     client.force_login(helpdesk_agent)
     page = client.get("/").content.decode()
-    assert f'<span class="stat-number">{len(seed.CUSTOMERS)}</span> customers' in page
+    assert f'<span class="stat-number">{len(seed_plan.CUSTOMERS)}</span> customers' in page
     assert "Exported users" in page
     assert f'<a href="/customers/{CONTOSO}/">Contoso Ltd</a> · hugo' in page
     assert " UTC</time>" in page
@@ -84,6 +87,35 @@ def test_a_name_or_domain_lists_the_customers_that_match(client: Client, sales_a
     assert client.get("/search/", {"q": ""})["Location"] == "/"
 
 
+def test_the_users_a_search_finds_link_to_their_pages_or_their_deleted_tab(
+    client: Client, sales_agent: User
+) -> None:
+    contoso = synced(CONTOSO)
+    active = users_of(contoso).order_by("display_key")[0]
+    deleted = users_of(contoso, state=DirectoryUser.DELETED).order_by("display_key")[0]
+    assert deleted.deleted_at is not None
+    client.force_login(sales_agent)
+    page = client.get("/search/", {"q": active.user_principal_name.split("@")[0]}).content
+    row = _found_row(page.decode(), active.user_principal_name)
+    assert (
+        f'<a href="/customers/{CONTOSO}/users/{active.user_id}/">{active.display_name}</a>' in row
+    )
+    assert f'<a href="/customers/{CONTOSO}/">Contoso Ltd</a>' in row
+    assert "<td>Active</td>" in row
+    page = client.get("/search/", {"q": deleted.user_principal_name.split("@")[0]}).content
+    row = _found_row(page.decode(), deleted.user_principal_name)
+    search = urlencode({"q": deleted.user_principal_name})
+    when = timezone.localtime(deleted.deleted_at).strftime("%-d %b %Y")
+    assert f'<a href="/customers/{CONTOSO}/deleted/?{search}">Deleted</a> {when}' in row
+    assert f"<tr><td>{deleted.display_name}</td>" in row  # a deleted user has no page to open
+
+
+def _found_row(page: str, username: str) -> str:
+    match = re.search(rf"(<tr><td>(?:(?!</tr>).)*?<td>{re.escape(username)}</td>.*?</tr>)", page)
+    assert match, f"{username} is not listed"
+    return match.group(1)
+
+
 def test_a_username_lands_on_that_user_in_any_case(client: Client, sales_agent: User) -> None:
     client.force_login(sales_agent)
     user = users_of(synced(CONTOSO)).order_by("display_key")[5]
@@ -94,8 +126,8 @@ def test_a_username_lands_on_that_user_in_any_case(client: Client, sales_agent: 
 def test_an_unknown_username_names_its_customer(client: Client, sales_agent: User) -> None:
     synced(CONTOSO)
     client.force_login(sales_agent)
-    page = client.get("/search/", {"q": f"nobody@{seed.CUSTOM_DOMAIN}"}).content.decode()
-    assert f"No active user has the username nobody@{seed.CUSTOM_DOMAIN}." in page
+    page = client.get("/search/", {"q": f"nobody@{seed_plan.CUSTOM_DOMAIN}"}).content.decode()
+    assert f"No active user has the username nobody@{seed_plan.CUSTOM_DOMAIN}." in page
     assert f'<a href="/customers/{CONTOSO}/">Contoso Ltd</a>' in page
 
 
@@ -125,13 +157,13 @@ def test_the_customers_list_shows_every_customer_by_name_with_links(
     client.force_login(sales_agent)
     page = client.get("/customers/").content.decode()
     names = company_links(page)
-    assert names == sorted((plan.company_name for plan in seed.CUSTOMERS), key=str.casefold)
+    assert names == sorted((plan.company_name for plan in seed_plan.CUSTOMERS), key=str.casefold)
     assert f'<td><a href="/customers/{CONTOSO}/">Contoso Ltd</a></td>' in page
     assert f"1–{len(names)} of {len(names)}" in page
     # Never read yet: no counts, access unknown; then read (one sync), and Adatum's refusal.
     assert row_of(page, "Contoso Ltd") == "contoso.onmicrosoft.com — — Not read yet Not read yet"
     synced(CONTOSO)
-    client.get(f"/customers/{seed.NO_ACCESS_CUSTOMER_ID}/")
+    client.get(f"/customers/{seed_plan.NO_ACCESS_CUSTOMER_ID}/")
     page = client.get("/customers/").content.decode()
     assert row_of(page, "Contoso Ltd").startswith("contoso.onmicrosoft.com 48 6 Yes less than")
     assert "No delegated access" in row_of(page, "Adatum Corporation")
@@ -170,11 +202,11 @@ def test_the_customers_list_pages(
     client.force_login(sales_agent)
     page = client.get("/customers/", {"page": 2}).content.decode()
     assert len(company_links(page)) == 3
-    assert f"4–6 of {len(seed.CUSTOMERS)}" in page
+    assert f"4–6 of {len(seed_plan.CUSTOMERS)}" in page
     assert 'href="/customers/?page=3" hx-get="/customers/?page=3" rel="next"' in page
     assert 'href="/customers/?page=1" hx-get="/customers/?page=1" rel="prev"' in page
     out_of_range = client.get("/customers/", {"page": 99}).content.decode()
-    assert f"7–{len(seed.CUSTOMERS)} of" in out_of_range
+    assert f"7–{len(seed_plan.CUSTOMERS)} of" in out_of_range
 
 
 def test_refresh_reads_the_customers_list_again(
