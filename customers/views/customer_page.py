@@ -50,8 +50,7 @@ from portal.web.clients import partner_center_for
 from portal.web.http import HtmxHttpRequest, csv_attachment
 from portal.web.paging import pager, with_query
 from portal.web.problems import partner_center_problem
-from users.bulk.job_selectors import bulk_jobs_for_customer, customer_job_states
-from users.bulk.models import BulkJob
+from users.bulk.job_selectors import bulk_jobs_for_customer, customer_jobs
 from users.bulk.schedule_selectors import scheduled_changes, visible_kinds
 from users.selected import SELECTION_LIMIT, SelectedAction
 
@@ -173,10 +172,10 @@ def _tab_page(
         context["retry_url"] = _tab_url(tab, customer.id)
     elif mirror.mirrored and tab == "users":
         context.update(_users_context(request, customer))
-        states = customer_job_states(customer_id=customer.id)
-        if states and has_capability(request.user, Capability.BULK_UPLOAD):
+        jobs = customer_jobs(customer_id=customer.id)
+        if jobs.any and has_capability(request.user, Capability.BULK_UPLOAD):
             context["past_uploads"] = bulk_jobs_for_customer(customer_id=customer.id, limit=10)
-        visible = visible_kinds(request.user) if states & set(BulkJob.WAITING_STATES) else {}
+        visible = visible_kinds(request.user) if jobs.waiting else {}
         if visible:  # what will run for this customer, of the kinds the person may see
             context["scheduled"] = scheduled_changes(
                 visible=visible, upcoming=True, customer_id=customer.id, limit=20

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
 from customers.directory.background import sync_customer_task
@@ -62,6 +63,20 @@ def row_names(page: str) -> list[str]:
 
 
 # --- Users and licenses ---------------------------------------------------------------------
+
+
+def test_the_users_list_asks_the_database_a_few_small_questions(
+    client: Client, superuser: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """The session; the staff member with their Microsoft account and "signed out everywhere"
+    time (one query); the customer; the page; its SKUs, roles and license-scan progress; the
+    page's licenses; the states of the customer's jobs (none: past uploads and scheduled
+    changes are not read at all)."""
+    synced(CONTOSO)
+    client.force_login(superuser)
+    assert client.get(users_url(CONTOSO)).status_code == 200
+    with django_assert_num_queries(7):
+        assert client.get(users_url(CONTOSO)).status_code == 200
 
 
 def test_the_users_tab_lists_the_mirror_with_roles_age_and_both_tabs(

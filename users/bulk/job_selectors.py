@@ -241,12 +241,28 @@ def bulk_jobs_for_customer(
     return _summaries(jobs.order_by("-created_at", "-pk")[:limit], now or timezone.now())
 
 
-def customer_job_states(*, customer_id: str) -> frozenset[str]:
-    """The states a customer's jobs are in, in one small query: the customer page asks for
-    its past uploads and scheduled changes only when there are any (most customers have none,
-    and building those counting queries costs more than the rest of the page)."""
+@dataclass(frozen=True)
+class CustomerJobs:
+    """The states a customer's jobs are in: the customer page reads its past uploads and its
+    scheduled changes only when there are any (most customers have none, and building those
+    counting queries costs more than the rest of the page)."""
+
+    states: frozenset[str]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.states)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a change is scheduled (or held) to run later."""
+        return not self.states.isdisjoint(BulkJob.WAITING_STATES)
+
+
+def customer_jobs(*, customer_id: str) -> CustomerJobs:
+    """What kinds of jobs a customer has, in one small query."""
     states = BulkJob.objects.filter(customer_id=customer_id).order_by().values_list("state")
-    return frozenset(state for (state,) in states.distinct())
+    return CustomerJobs(frozenset(state for (state,) in states.distinct()))
 
 
 def bulk_job_results_csv(*, job: BulkJob) -> bytes:
