@@ -275,6 +275,9 @@ def test_find_a_user_by_words_across_customers_without_accents(
     assert_accessible(page)
     page.screenshot(path=screenshots / "search-users.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
+    # A phone: name, customer and state; the username is on the user's page.
+    expect(users.get_by_role("columnheader", name="Username")).to_be_hidden()
+    expect(row.get_by_role("link", name="Tailspin Toys")).to_be_visible()
     page.screenshot(path=screenshots / "search-users-narrow.png", full_page=True)
     page.set_viewport_size({"width": 1440, "height": 900})
 
