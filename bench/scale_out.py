@@ -57,26 +57,24 @@ def healthz(port: int) -> dict[str, object] | None:
         return None
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--uploads", type=int, default=6)
     parser.add_argument("--users", type=int, default=40, help="users per upload")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    server = args.postgres.rsplit("/", 1)[0]
-    name = f"portal_h_prod_scale_{uuid.uuid4().hex[:8]}"
-    admin = psycopg.connect(f"{server}/postgres", autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    work = Path(tempfile.mkdtemp(prefix="portal-scale-"))
+
+def environment(database_url: str, work: Path) -> dict[str, str]:
+    """The environment every process of the deployment starts with."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("SANDBOX_DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
-        DATABASE_URL=f"{server}/{name}",
+        DATABASE_URL=database_url,
         PORTAL_DATA_DIR=str(work / "data"),
         STATIC_ROOT=str(work / "static"),
         PARTNER_CENTER_MODE="sandbox",
@@ -86,43 +84,71 @@ def main() -> None:
         LOG_LEVEL="warning",
         PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     )
+    return env
+
+
+def start(env: dict[str, str], work: Path, ports: list[int]) -> list[subprocess.Popen[bytes]]:
+    """Every role through docker/entrypoint, all at once, until both web processes answer."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    started = time.perf_counter()
+    roles = [("web", {"PORT": str(port)}) for port in ports]
+    roles += [("worker", {}), ("worker", {}), ("directory", {}), ("maintenance", {})]
+    processes = []
+    for number, (role, extra) in enumerate(roles):
+        log = (work / f"{number}-{role}.log").open("wb")
+        processes.append(
+            subprocess.Popen(
+                [str(ENTRYPOINT), role],
+                cwd=ROOT,
+                env={**env, **extra},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    deadline = time.monotonic() + 180
+    while not all(healthz(port) for port in ports):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+            raise SystemExit(f"A process did not come up; logs in {work}")
+        time.sleep(0.3)
+    logs = "".join(path.read_text() for path in sorted(work.glob("*.log")))
+    applied = logs.count("portal_setup: applied")
+    print(
+        f"{len(roles)} processes up in {time.perf_counter() - started:.1f} s; migrations "
+        f"applied by {applied} of {len(roles)} concurrent starts (advisory lock); /healthz "
+        f"ok on ports {ports}"
+    )
+    return processes
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def main() -> None:
+    args = arguments()
+    server = args.postgres.rsplit("/", 1)[0]
+    name = f"portal_h_prod_scale_{uuid.uuid4().hex[:8]}"
+    admin = psycopg.connect(f"{server}/postgres", autocommit=True)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    work = Path(tempfile.mkdtemp(prefix="portal-scale-"))
+    env = environment(f"{server}/{name}", work)
     processes: list[subprocess.Popen[bytes]] = []
     ports = [free_port(), free_port()]
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-        started = time.perf_counter()
-        roles = [("web", {"PORT": str(port)}) for port in ports]
-        roles += [("worker", {}), ("worker", {}), ("directory", {}), ("maintenance", {})]
-        for number, (role, extra) in enumerate(roles):
-            log = (work / f"{number}-{role}.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    [str(ENTRYPOINT), role],
-                    cwd=ROOT,
-                    env={**env, **extra},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            )
-        deadline = time.monotonic() + 180
-        while not all(healthz(port) for port in ports):
-            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-                raise SystemExit(f"A process did not come up; logs in {work}")
-            time.sleep(0.3)
-        logs = "".join(path.read_text() for path in sorted(work.glob("*.log")))
-        applied = logs.count("portal_setup: applied")
-        print(
-            f"{len(roles)} processes up in {time.perf_counter() - started:.1f} s; migrations "
-            f"applied by {applied} of {len(roles)} concurrent starts (advisory lock); /healthz "
-            f"ok on ports {ports}"
-        )
-
+        processes = start(env, work, ports)
         os.environ.update({k: v for k, v in env.items() if k != "PATH"})
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
         sys.path.insert(0, str(ROOT))
@@ -138,14 +164,7 @@ def main() -> None:
             assert process.poll() is None, "a process died during the run"
         print("OK")
     finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop(processes)
         from django.db import connections
 
         connections.close_all()
@@ -157,10 +176,8 @@ def main() -> None:
 def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
     from django.contrib.auth.models import Group, User
 
-    from portal.partnercenter import partner_center
     from portal.sandbox import seed_plan
     from portal.sandbox.models import FaultSettings
-    from users.bulk.models import BulkJob, BulkRow
 
     faults = FaultSettings.current()
     faults.latency_ms = args.latency_ms
@@ -171,6 +188,7 @@ def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
     customer_id = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
     run = uuid.uuid4().hex[:6]
     sessions = [WebSession(port, staff.username, password) for port in ports]
+    sessions[0].open_customer(customer_id)
     files = [upload_csv(upload, run, args.users) for upload in range(args.uploads)]
     started = time.perf_counter()
     # Every upload at once, alternating the two web processes.
@@ -183,6 +201,19 @@ def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
                 range(args.uploads),
             )
         )
+    jobs = wait_for_jobs(args, job_urls, ports)
+    print(
+        f"{args.uploads} uploads x {args.users} users saved at once, {args.latency_ms} ms per "
+        f"call: all finished in {time.perf_counter() - started:.1f} s"
+    )
+    check_rows(args, jobs, customer_id, run)
+    check_passwords(args, job_urls, sessions)
+
+
+def wait_for_jobs(args: argparse.Namespace, job_urls: list[str], ports: list[int]) -> list[Any]:
+    """The jobs the uploads made, once all are finished."""
+    from users.bulk.models import BulkJob
+
     job_ids = [url.rstrip("/").rsplit("/", 1)[-1] for url in job_urls]
     jobs = list(BulkJob.objects.filter(public_id__in=job_ids))
     assert len(jobs) == args.uploads, "every upload became one job"
@@ -194,37 +225,45 @@ def run_bulk(args: argparse.Namespace, ports: list[int]) -> None:
         if time.monotonic() > deadline:
             raise SystemExit("The uploads did not finish in 10 minutes.")
         time.sleep(0.2)
-    wall = time.perf_counter() - started
+    return jobs
+
+
+def check_rows(args: argparse.Namespace, jobs: list[Any], customer_id: str, run: str) -> None:
+    """Every row created once, by one request id, as one user; both workers took some."""
+    from django_tasks_db.models import DBTaskResult
+
+    from portal.partnercenter import partner_center
+    from users.bulk.models import BulkJob, BulkRow
 
     rows = BulkRow.objects.filter(job__in=jobs)
     total = args.uploads * args.users
-    states = {state: rows.filter(state=state).count() for state in (BulkRow.CREATED,)}
+    created = rows.filter(state=BulkRow.CREATED).count()
     request_ids = set(rows.values_list("request_id", flat=True))
-    from django_tasks_db.models import DBTaskResult
-
     task_ids = [job.task_id for job in BulkJob.objects.filter(pk__in=[j.pk for j in jobs])]
     workers: set[str] = set()
     for ids in DBTaskResult.objects.filter(id__in=task_ids).values_list("worker_ids", flat=True):
         workers.update(ids)
-    pc = partner_center()
     emails = [email.lower() for email in rows.values_list("email", flat=True)]
-    found = [
-        user.user_principal_name.lower()
-        for user in pc.customers.by_id(customer_id).users.iter_all()
-        if user.user_principal_name.lower().startswith(f"scale{run}.")
-    ]
-    print(
-        f"{args.uploads} uploads x {args.users} users saved at once, {args.latency_ms} ms per "
-        f"call: all finished in {wall:.1f} s"
+    usernames = (
+        (user.user_principal_name or "").lower()
+        for user in partner_center().customers.by_id(customer_id).users.iter_all()
     )
+    found = [username for username in usernames if username.startswith(f"scale{run}.")]
     print(
-        f"rows created {states[BulkRow.CREATED]}/{total}, distinct create request ids "
+        f"rows created {created}/{total}, distinct create request ids "
         f"{len(request_ids)}, users in Partner Center {len(found)} (distinct {len(set(found))}), "
         f"db_worker processes that ran the uploads: {len(workers)}"
     )
-    assert states[BulkRow.CREATED] == total and len(request_ids) == total
+    assert created == total and len(request_ids) == total
     assert sorted(found) == sorted(emails) and len(set(found)) == total
     assert len(workers) == 2, "both workers should have taken some of the uploads"
+
+
+def check_passwords(
+    args: argparse.Namespace, job_urls: list[str], sessions: list[WebSession]
+) -> None:
+    """Every job's passwords download once, through the other web process; not twice."""
+    total = args.uploads * args.users
     downloaded = 0
     for number, url in enumerate(job_urls):
         session = sessions[(number + 1) % len(sessions)]  # the other web process this time
@@ -252,6 +291,18 @@ class WebSession:
     def _post(self, path: str, data: dict[str, Any], **kwargs: Any) -> requests.Response:
         data = {**data, "csrfmiddlewaretoken": self.http.cookies["csrftoken"]}
         return self.http.post(f"{self.base}{path}", data=data, timeout=120, **kwargs)
+
+    def open_customer(self, customer_id: str) -> None:
+        """Open the customer's users, as staff would before an upload, and wait for its first
+        read into the directory (validation needs its users)."""
+        from customers.directory.customer_queries import customer_get
+
+        self.http.get(f"{self.base}/customers/{customer_id}/", timeout=60)
+        deadline = time.monotonic() + 120
+        while not ((customer := customer_get(customer_id)) and customer.mirrored):
+            if time.monotonic() > deadline:
+                raise SystemExit("The customer was not read into the directory in 2 minutes.")
+            time.sleep(0.5)
 
     def upload_and_save(self, customer_id: str, file_name: str, content: bytes) -> str:
         """Upload users → Validate → Location → Save; returns the job page's URL."""
