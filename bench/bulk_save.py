@@ -24,20 +24,23 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--worker", action="store_true", help="run the job in a real db_worker")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    data_dir = tempfile.mkdtemp(prefix="portal-bench-")
-    os.environ["PORTAL_DATA_DIR"] = data_dir
+
+def prepare(args: argparse.Namespace) -> None:
+    """A throw-away data directory with the sandbox seeded and Django set up in this process."""
+    os.environ["PORTAL_DATA_DIR"] = tempfile.mkdtemp(prefix="portal-bench-")
     os.environ["PORTAL_BULK_CONCURRENCY"] = str(args.concurrency)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("LOG_LEVEL", "warning")
@@ -46,25 +49,25 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.models import User
     from django.core.management import call_command
-    from django.utils import timezone
 
     call_command("migrate", verbosity=0)
     call_command("migrate", database="sandbox", verbosity=0)
     call_command("createcachetable", verbosity=0)
     call_command("sandbox_seed", verbosity=0)
 
+
+def draft_of(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(the draft of `--users` new users of Contoso, Contoso's mirror, the staff member), with
+    the sandbox's latency set."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
     from customers.directory.models import DirectoryCustomer
     from customers.directory.sync import directory_customer_sync, directory_customers_sync
-    from portal.audit.records import Actor
     from portal.partnercenter import partner_center
     from portal.sandbox import seed_plan
     from portal.sandbox.models import FaultSettings
-    from users.bulk.job_selectors import bulk_job_summary
-    from users.bulk.jobs import bulk_job_create
-    from users.bulk.models import BulkJob
-    from users.bulk.worker import bulk_job_run
     from users.models import BulkDraft
 
     customer_id = str(seed_plan.CUSTOM_DOMAIN_CUSTOMER_ID)
@@ -95,6 +98,15 @@ def main() -> None:
     faults = FaultSettings.current()
     faults.latency_ms = args.latency_ms
     faults.save()
+    return draft, customer, staff
+
+
+def save(args: argparse.Namespace, draft: Any, customer: Any, staff: Any) -> tuple[Any, float]:
+    """Save the draft and wait for its job to finish: (the job, the wall seconds)."""
+    from portal.audit.records import Actor
+    from users.bulk.jobs import bulk_job_create
+    from users.bulk.models import BulkJob
+    from users.bulk.worker import bulk_job_run
 
     worker = None
     if args.worker:
@@ -116,11 +128,19 @@ def main() -> None:
                 if worker.poll() is not None:
                     raise SystemExit(f"The worker exited with {worker.returncode}.")
                 time.sleep(0.02)
-        wall = time.perf_counter() - started
+        return job, time.perf_counter() - started
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait()
+
+
+def main() -> None:
+    args = arguments()
+    prepare(args)
+    job, wall = save(args, *draft_of(args))
+
+    from users.bulk.job_selectors import bulk_job_summary
 
     counts = bulk_job_summary(job=job).counts
     ideal = math.ceil(args.users / args.concurrency) * args.latency_ms / 1000

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _report(label: str, seconds: list[float]) -> None:
@@ -25,13 +26,9 @@ def _report(label: str, seconds: list[float]) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
-
-    data_dir = tempfile.mkdtemp(prefix="portal-bench-")
-    os.environ["PORTAL_DATA_DIR"] = data_dir
+def prepare() -> None:
+    """A throw-away data directory with the sandbox seeded and Django set up in this process."""
+    os.environ["PORTAL_DATA_DIR"] = tempfile.mkdtemp(prefix="portal-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,9 +42,41 @@ def main() -> None:
     call_command("createcachetable", verbosity=0)
     call_command("sandbox_seed", verbosity=0)
 
-    from customers.directory.models import DirectoryCustomer, DirectoryUser
-    from customers.directory.sync import directory_customer_sync, directory_customers_sync
+
+def upload_of(customer: Any) -> bytes:
+    """100 rows like a real upload: mostly new users, a few taken or deleted usernames, a few
+    mistakes, so every rule runs."""
+    from customers.directory.models import DirectoryUser
     from portal.csvsafe import csv_bytes
+
+    users = DirectoryUser.objects.filter(customer=customer, generation=customer.generation)
+    active = list(
+        users.filter(state=DirectoryUser.ACTIVE).values_list("user_principal_name", flat=True)[:5]
+    )
+    deleted = list(
+        users.filter(state=DirectoryUser.DELETED).values_list("user_principal_name", flat=True)[:3]
+    )
+    rows = [["First name", "Last name", "Display name", "Email", "Status update"]]
+    for number in range(100):
+        email = f"new.user{number}@{customer.domain}"
+        if number < len(active):
+            email = active[number].upper()
+        elif number - len(active) < len(deleted):
+            email = deleted[number - len(active)]
+        elif number == 20:
+            email = "bad..alias@elsewhere.example"
+        rows.append([f"New{number}", "User", f"New User {number}", email, ""])
+    return csv_bytes(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    prepare()
+
+    from customers.directory.models import DirectoryCustomer
+    from customers.directory.sync import directory_customer_sync, directory_customers_sync
     from portal.partnercenter import partner_center
     from portal.sandbox import seed_plan
     from users.bulk.services import bulk_annotated_csv, bulk_upload_validate
@@ -60,28 +89,7 @@ def main() -> None:
     synced = directory_customer_sync(pc=pc, customer=customer)
     load_seconds = time.perf_counter() - started
     customer.refresh_from_db()
-    users = DirectoryUser.objects.filter(customer=customer, generation=customer.generation)
-
-    # 100 rows like a real upload: mostly new users, a few taken or deleted usernames, a few
-    # mistakes, so every rule runs.
-    domain = customer.domain
-    active = list(
-        users.filter(state=DirectoryUser.ACTIVE).values_list("user_principal_name", flat=True)[:5]
-    )
-    deleted = list(
-        users.filter(state=DirectoryUser.DELETED).values_list("user_principal_name", flat=True)[:3]
-    )
-    rows = [["First name", "Last name", "Display name", "Email", "Status update"]]
-    for number in range(100):
-        email = f"new.user{number}@{domain}"
-        if number < len(active):
-            email = active[number].upper()
-        elif number - len(active) < len(deleted):
-            email = deleted[number - len(active)]
-        elif number == 20:
-            email = "bad..alias@elsewhere.example"
-        rows.append([f"New{number}", "User", f"New User {number}", email, ""])
-    data = csv_bytes(rows)
+    data = upload_of(customer)
 
     warm: list[float] = []
     cached: list[float] = []

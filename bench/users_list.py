@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from dataclasses import dataclass
 
 import requests
 from portal_run import Case, Portal, interleaved, line, median, p95, rss_mb
@@ -85,7 +86,103 @@ def ratio(case: Case, baseline: Case) -> str:
     return f"{median(case) / median(baseline):.2f}×"
 
 
-def main() -> None:
+@dataclass
+class Cases:
+    """Every timed case: each scale page with its baseline, the users list with the sign-in
+    page, and the user page of each customer."""
+
+    pairs: dict[str, tuple[Case, Case]]
+    floor: tuple[Case, Case]
+    user_pages: tuple[Case, Case]
+
+    @property
+    def warm(self) -> list[Case]:
+        """The cases that read only the directory (no live call)."""
+        return [case for both in self.pairs.values() for case in both] + list(self.floor)
+
+
+def cases_of(default: Portal, scale: Portal, found: dict[str, str]) -> Cases:
+    signed_in, small_signed_in = scale.session(), default.session()
+    pairs: dict[str, tuple[Case, Case]] = {}
+
+    def pair(name: str, path_big: str, path_small: str, *, small_portal: bool = False) -> None:
+        base_small = default if small_portal else scale
+        session_small = small_signed_in if small_portal else signed_in
+        pairs[name] = (
+            Case(f"{name}: scale", signed_in, f"{scale.url}{path_big}"),
+            Case(f"{name}: baseline", session_small, f"{base_small.url}{path_small}"),
+        )
+
+    users_big, users_small = f"/customers/{found['large']}/", f"/customers/{found['contoso']}/"
+    for label, query in [
+        ("users list, page 1", ""),
+        ("users list, page 900", "?page=900"),
+        (f"users list, search '{SEARCH_NAME}'", f"?q={SEARCH_NAME}"),
+        ("users list, sort by name desc", "?dir=desc"),
+        ("users list, sort by username", "?sort=username"),
+        ("users list, sort by location", "?sort=location"),
+        ("users list, sort by admin roles", "?sort=roles&dir=desc"),
+    ]:
+        pair(label, f"{users_big}{query}", f"{users_small}{query}")
+    deleted_big = f"/customers/{found['lucerne']}/deleted/"
+    deleted_small = f"/customers/{found['wwi']}/deleted/"
+    pair("deleted users, page 1", deleted_big, deleted_small)
+    pair("deleted users, search 'a'", f"{deleted_big}?q=a", f"{deleted_small}?q=a")
+    search = f"/search/?q={SEARCH_NAME}"
+    pair(f"dashboard search '{SEARCH_NAME}'", search, search, small_portal=True)
+    floor = (
+        Case("users list (Contoso, 48 users)", signed_in, f"{scale.url}{users_small}"),
+        Case("sign-in page (baseline)", requests.Session(), f"{scale.url}/sign-in/"),
+    )
+    user_pages = (
+        Case("user page: 50,000-user customer", signed_in,
+             f"{scale.url}{users_big}users/{found['large-user']}/"),
+        Case("user page: Contoso", signed_in,
+             f"{scale.url}{users_small}users/{found['contoso-user']}/"),
+    )  # fmt: skip
+    return Cases(pairs, floor, user_pages)
+
+
+def measure(cases: Cases, portals: list[Portal], args: argparse.Namespace) -> tuple[int, int]:
+    """Time every case; (Partner Center calls, views) of the directory-only pages."""
+    # Warm every worker (connections, templates) before anything counts.
+    for case in cases.warm + list(cases.user_pages):
+        for _ in range(6):
+            case.once()
+    calls_before = sum(portal.sandbox_calls() for portal in portals)
+    interleaved(cases.warm, rounds=args.rounds, requests_each=args.requests)
+    views = sum(len(case.timings) for case in cases.warm)
+    calls = sum(portal.sandbox_calls() for portal in portals) - calls_before
+    interleaved(cases.user_pages, rounds=args.rounds, requests_each=args.requests)
+    return calls, views
+
+
+def report(
+    cases: Cases, calls: int, views: int, rss: list[float], args: argparse.Namespace
+) -> None:
+    print(f"{'Figure':<58} {'ratio':>7}   goal")
+    for name, (case, baseline) in cases.pairs.items():
+        goal = "≤ 1.5×" if name.startswith("dashboard") else "≤ 1.3×"
+        print(f"{name:<58} {ratio(case, baseline):>7}   {goal}")
+    print(f"{'user page ÷ user page':<58} {ratio(*cases.user_pages):>7}   ≤ 1.3×")
+    print(f"{'users list (48 users) p50 ÷ sign-in page':<58} {ratio(*cases.floor):>7}   ≤ 4×")
+    print(f"{'Partner Center calls per warm view':<58} {calls / views:>7.2f}   0 "
+          f"({calls} calls in {views} views)")  # fmt: skip
+    print(f"{'largest web worker RSS after ' + str(args.mixed) + ' mixed requests':<58} "
+          f"{max(rss):>5.0f} MB   ≤ 150 MB (all workers: "
+          f"{', '.join(f'{value:.0f}' for value in rss)} MB)")  # fmt: skip
+    print()
+    for both in cases.pairs.values():
+        for case in both:
+            print(line(case))
+    for case in (*cases.floor, *cases.user_pages):
+        print(line(case))
+    mean = statistics.mean(cases.floor[0].medians)
+    print(f"(p95 of the sign-in page {p95(cases.floor[1]):.1f} ms; "
+          f"rounds' medians of the users list {mean:.1f} ms)")  # fmt: skip
+
+
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
@@ -94,8 +191,11 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=50000)
     parser.add_argument("--many", type=int, default=200)
     parser.add_argument("--mixed", type=int, default=1000)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = arguments()
     default = Portal("default", args.database, args.postgres)
     scale = Portal("scale", args.database, args.postgres)
     try:
@@ -104,94 +204,19 @@ def main() -> None:
         found = ids(scale)
         default.serve()
         scale.serve()
-        signed_in, small_signed_in = scale.session(), default.session()
-        anonymous = requests.Session()
-
-        big, contoso = found["large"], found["contoso"]
-        cases: dict[str, tuple[Case, Case]] = {}
-
-        def pair(name: str, path_big: str, path_small: str, *, small_portal: bool = False) -> None:
-            base_small = default if small_portal else scale
-            session_small = small_signed_in if small_portal else signed_in
-            cases[name] = (
-                Case(f"{name}: scale", signed_in, f"{scale.url}{path_big}"),
-                Case(f"{name}: baseline", session_small, f"{base_small.url}{path_small}"),
-            )
-
-        users_big, users_small = f"/customers/{big}/", f"/customers/{contoso}/"
-        for label, query in [
-            ("users list, page 1", ""),
-            ("users list, page 900", "?page=900"),
-            (f"users list, search '{SEARCH_NAME}'", f"?q={SEARCH_NAME}"),
-            ("users list, sort by name desc", "?dir=desc"),
-            ("users list, sort by username", "?sort=username"),
-            ("users list, sort by location", "?sort=location"),
-            ("users list, sort by admin roles", "?sort=roles&dir=desc"),
-        ]:
-            pair(label, f"{users_big}{query}", f"{users_small}{query}")
-        deleted_big = f"/customers/{found['lucerne']}/deleted/"
-        deleted_small = f"/customers/{found['wwi']}/deleted/"
-        pair("deleted users, page 1", deleted_big, deleted_small)
-        pair("deleted users, search 'a'", f"{deleted_big}?q=a", f"{deleted_small}?q=a")
-        pair(
-            f"dashboard search '{SEARCH_NAME}'",
-            f"/search/?q={SEARCH_NAME}",
-            f"/search/?q={SEARCH_NAME}",
-            small_portal=True,
-        )
-        floor = (
-            Case("users list (Contoso, 48 users)", signed_in, f"{scale.url}{users_small}"),
-            Case("sign-in page (baseline)", anonymous, f"{scale.url}/sign-in/"),
-        )
-        user_pages = (
-            Case("user page: 50,000-user customer", signed_in,
-                 f"{scale.url}{users_big}users/{found['large-user']}/"),
-            Case("user page: Contoso", signed_in,
-                 f"{scale.url}{users_small}users/{found['contoso-user']}/"),
-        )  # fmt: skip
-
-        # Warm every worker (connections, templates) before anything counts.
-        warm_cases = [case for both in cases.values() for case in both] + list(floor)
-        for case in warm_cases + list(user_pages):
-            for _ in range(6):
-                case.once()
-        calls_before = scale.sandbox_calls() + default.sandbox_calls()
-        interleaved(warm_cases, rounds=args.rounds, requests_each=args.requests)
-        warm_views = sum(len(case.timings) for case in warm_cases)
-        calls = scale.sandbox_calls() + default.sandbox_calls() - calls_before
-        interleaved(user_pages, rounds=args.rounds, requests_each=args.requests)
-
-        mixed = [*warm_cases, *user_pages]
+        cases = cases_of(default, scale, found)
+        calls, views = measure(cases, [scale, default], args)
+        mixed = [*cases.warm, *cases.user_pages]
         for number in range(args.mixed):
             mixed[number % len(mixed)].once()
         rss = [rss_mb(pid) for pid in scale.worker_pids()]
-
-        print(f"Database: {args.database}; gunicorn {scale.worker_pids().__len__()} workers "
+        print(f"Database: {args.database}; gunicorn {len(scale.worker_pids())} workers "
               f"(docker/gunicorn.conf.py), DEBUG=false")  # fmt: skip
         counts = found.get("large-counts")
         print(f"Built in {built_default:.0f} s (default) and {built_scale:.0f} s (scale: "
               f"{counts} in the large customer, +{args.many} customers)")  # fmt: skip
         print()
-        print(f"{'Figure':<58} {'ratio':>7}   goal")
-        for name, (case, baseline) in cases.items():
-            goal = "≤ 1.5×" if name.startswith("dashboard") else "≤ 1.3×"
-            print(f"{name:<58} {ratio(case, baseline):>7}   {goal}")
-        print(f"{'user page ÷ user page':<58} {ratio(*user_pages):>7}   ≤ 1.3×")
-        print(f"{'users list (48 users) p50 ÷ sign-in page':<58} {ratio(*floor):>7}   ≤ 4×")
-        print(f"{'Partner Center calls per warm view':<58} {calls / warm_views:>7.2f}   0 "
-              f"({calls} calls in {warm_views} views)")  # fmt: skip
-        print(f"{'largest web worker RSS after ' + str(args.mixed) + ' mixed requests':<58} "
-              f"{max(rss):>5.0f} MB   ≤ 150 MB (all workers: "
-              f"{', '.join(f'{value:.0f}' for value in rss)} MB)")  # fmt: skip
-        print()
-        for both in cases.values():
-            for case in both:
-                print(line(case))
-        for case in (*floor, *user_pages):
-            print(line(case))
-        mean = statistics.mean(floor[0].medians)
-        print(f"(p95 of the sign-in page {p95(floor[1]):.1f} ms; "
-              f"rounds' medians of the users list {mean:.1f} ms)")  # fmt: skip
+        report(cases, calls, views, rss, args)
     finally:
         default.stop()
         scale.stop()
