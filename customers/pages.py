@@ -41,23 +41,22 @@ def customer_or_404(*, pc: PartnerCenterClient, customer_id: UUID | str) -> Cust
 # --- Links ----------------------------------------------------------------------------------
 
 _ANY_ID: Final = "00000000-0000-0000-0000-000000000000"
-
-
 _ANY_USER: Final = "11111111-1111-1111-1111-111111111111"
 
 
 @cache
-def _link_pattern(name: str, prefix: str, urlconf: str | None) -> str:
-    # Keyed by what reverse() reads besides the name (the script prefix, the URLconf).
-    if name == "users:detail":
-        return reverse(name, args=[_ANY_ID, _ANY_USER])
-    return reverse(name, args=[_ANY_ID])
+def _link_pattern(name: str, args: tuple[str, ...], prefix: str, urlconf: str | None) -> str:
+    # Keyed by what reverse() reads besides the name and arguments (the script prefix, the
+    # URLconf); the arguments are placeholders the callers replace.
+    return reverse(name, args=args)
 
 
 def user_url(customer_id: UUID | str, user_id: str) -> str:
     """A user's page, `reverse("users:detail", ...)` at the cost of two string replaces: a list
     links to fifty users."""
-    pattern = _link_pattern("users:detail", get_script_prefix(), get_urlconf())
+    pattern = _link_pattern(
+        "users:detail", (_ANY_ID, _ANY_USER), get_script_prefix(), get_urlconf()
+    )
     return pattern.replace(_ANY_ID, str(customer_id), 1).replace(_ANY_USER, user_id, 1)
 
 
@@ -65,7 +64,7 @@ def customer_url(name: str, customer_id: UUID | str) -> str:
     """`reverse(name, args=[customer_id])` for a URL whose only argument is the customer, at the
     cost of a string replace: a page links to its customer a dozen times, and each reverse()
     costs more than the rest of a link's rendering."""
-    pattern = _link_pattern(name, get_script_prefix(), get_urlconf())
+    pattern = _link_pattern(name, (_ANY_ID,), get_script_prefix(), get_urlconf())
     return pattern.replace(_ANY_ID, str(customer_id), 1)
 
 
