@@ -1,8 +1,8 @@
 """The Users and licenses list as the page shows it: its rows (with their licenses), the
 filters' choices, the sortable column headers and the links that keep the list's search,
 filters and sort. Reads the directory only (`customers/directory/user_queries.py` and
-`customer_queries.py`, and `list_choices.py` for the SKUs, roles and license scan's progress in
-one query)."""
+`customer_queries.py`, and `list_choices.py` for the SKUs, roles, license scan's progress and the
+page's licenses in one query)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from customers.directory.customer_queries import SkuRow, locations_of
+from customers.directory.customer_queries import locations_of
 from customers.directory.list_choices import ListChoices
 from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.user_queries import (
@@ -19,7 +19,6 @@ from customers.directory.user_queries import (
     NOT_READ,
     SORT_KEYS,
     UserListQuery,
-    licenses_of,
 )
 from customers.pages import user_url
 from customers.services import licenses_text, short_sku_name, sku_names
@@ -50,11 +49,11 @@ class UserLine:
 
 
 def user_lines(
-    rows: Iterable[DirectoryUser], customer: DirectoryCustomer, skus: list[SkuRow]
+    rows: Iterable[DirectoryUser], customer: DirectoryCustomer, choices: ListChoices
 ) -> list[UserLine]:
-    rows = list(rows)
-    held = licenses_of(customer, [row.user_id for row in rows])
-    names = sku_names(skus)
+    """The page's `rows`, with their licenses from `choices` (read for these rows)."""
+    held = choices.held
+    names = sku_names(choices.skus)
     places: dict[str, str] = {}
     return [
         UserLine(

@@ -29,7 +29,7 @@ from customers.directory.models import (
     DirectoryUserSku,
     DirectoryWord,
 )
-from customers.directory.paging import FewRows, Rows, expected_page, paginate
+from customers.directory.paging import FewRows, HeldRows, Rows, expected_page, paginate
 from customers.directory.text import ascii_lower, prefix_range, query_words
 
 # A search word's users given by key up to this many (SQLite ≥ 3.32 takes 32,766 parameters).
@@ -162,11 +162,14 @@ def users_page(
     ordered = users.only(*LISTED).order_by(*order)
     if narrowed:
         return paginate(FewRows(ordered, expected_page(number, per_page)), number, per_page)
+    holders = _holding(unlicensed, customer, query)
+    if holders is not None:
+        rows = HeldRows(ordered, expected_page(number, per_page), holders)
+        return paginate(rows, number, per_page)
     known = None
     if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
-    counting = _holding(unlicensed, customer, query)
-    return paginate(Rows(ordered, known, counting=counting), number, per_page)
+    return paginate(Rows(ordered, known), number, per_page)
 
 
 def _holding(

@@ -222,11 +222,12 @@ def _users_context(request: HtmxHttpRequest, customer: CustomerRow) -> dict[str,
     query = UserListQuery.from_params(request.GET.dict())
     page = users_page(customer.mirror, query, request.GET.get("page"))
     url = _tab_url("users", customer.id)
-    choices = users_list_choices(customer.mirror)
+    rows = list(page.object_list)
+    choices = users_list_choices(customer.mirror, [row.user_id for row in rows])
     return {
         "query": query,
         "page": page,
-        "lines": user_lines(page.object_list, customer.mirror, choices.skus),
+        "lines": user_lines(rows, customer.mirror, choices),
         # Only the whole page shows the filters (htmx's search and paging swap the results).
         "filters": SimpleLazyObject(lambda: filters_of(customer.mirror, choices)),
         "pager": pager(page, lambda number: with_query(url, **query.params(page=number))),
