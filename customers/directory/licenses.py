@@ -23,6 +23,7 @@ from customers.directory.models import (
     DirectoryUser,
     DirectoryUserLicenses,
 )
+from customers.directory.rows import refresh_statistics
 from customers.directory.sync import mirrored_customers
 from customers.directory.writes import licenses_write
 from portal.partnercenter import Forbidden, NotFound, PartnerCenterClient, PartnerCenterError
@@ -49,7 +50,13 @@ def directory_licenses_scan(
     now: Callable[[], datetime] = timezone.now,
 ) -> ScanReport:
     """Read the licenses of the users that need it, within `seconds`."""
-    deadline = time.monotonic() + seconds
+    report = _scan(pc=pc, deadline=time.monotonic() + seconds, now=now)
+    if report.users:
+        refresh_statistics()
+    return report
+
+
+def _scan(*, pc: PartnerCenterClient, deadline: float, now: Callable[[], datetime]) -> ScanReport:
     report = ScanReport()
     max_age = timedelta(seconds=settings.PORTAL_DIRECTORY_MAX_AGE)
     while time.monotonic() < deadline:

@@ -9,7 +9,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
@@ -93,13 +95,18 @@ def test_a_license_filters_count_is_its_holders_among_the_listed_users() -> None
     assert users_page(contoso, UserListQuery(license=sku, location="ZZ"), 1).paginator.count == 0
 
 
-def test_the_lists_choices_are_its_skus_roles_and_licenses_read_in_one_query(
+def test_the_lists_choices_are_its_skus_roles_licenses_read_and_the_pages_licenses_in_one_query(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     contoso = synced(CONTOSO)
     _licensed(contoso)
+    page = [user.user_id for user in _users(contoso)[:5]]  # three read, one with no license
     with django_assert_num_queries(1):
-        choices = users_list_choices(contoso)
+        choices = users_list_choices(contoso, page)
+    assert choices.held == licenses_of(contoso, page)
+    assert len(choices.held) == 3 and [] in choices.held.values()
+    assert all(skus == sorted(skus) for skus in choices.held.values())
+    assert users_list_choices(contoso).held == {}
     assert choices.skus and choices.roles
     assert choices.skus == skus_of(contoso)
     assert choices.roles == roles_of(contoso)
@@ -187,8 +194,11 @@ def test_the_scan_reads_unread_licenses_within_its_time_then_nothing(
     _complete.clear()
     contoso = synced(CONTOSO)
     counter = CallCounter()
-    report = directory_licenses_scan(pc=partner_center(pacer=counter), seconds=60)
+    with CaptureQueriesContext(connection) as scanned:
+        report = directory_licenses_scan(pc=partner_center(pacer=counter), seconds=60)
     assert report.users >= contoso.users_count
+    # PostgreSQL is told what the scan wrote (its statistics), and plans with it.
+    assert _analysed(scanned) == (connection.vendor == "postgresql")
     active = [user.user_id for user in _users(contoso)]
     known = licenses_of(contoso, active)
     assert set(known) == set(active)
@@ -199,9 +209,17 @@ def test_the_scan_reads_unread_licenses_within_its_time_then_nothing(
     assert known[user] == sorted(item.product_sku.id for item in live)
     # Everything read and fresh: the next scan makes no call.
     again = CallCounter()
-    assert directory_licenses_scan(pc=partner_center(pacer=again), seconds=60).users == 0
+    with CaptureQueriesContext(connection) as rescanned:
+        assert directory_licenses_scan(pc=partner_center(pacer=again), seconds=60).users == 0
     assert again.calls == 0
+    assert not _analysed(rescanned)
     assert DirectoryUserLicenses.objects.filter(customer=contoso).count() >= len(active)
+
+
+def _analysed(queries: CaptureQueriesContext) -> bool:
+    """Whether PostgreSQL was asked to take the directory's statistics again (those of the
+    license tables when they are stale: `rows.refresh_statistics`)."""
+    return any(query["sql"].startswith("ANALYZE") for query in queries.captured_queries)
 
 
 def test_the_scan_stops_at_its_deadline() -> None:
