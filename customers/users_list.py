@@ -105,7 +105,7 @@ def filters_of(customer: DirectoryCustomer, choices: ListChoices) -> Filters:
         licenses=licenses,
         roles=roles,
         locations=sorted(locations, key=lambda choice: choice.label),
-        licenses_read=min(choices.licenses_read, customer.users_count),
+        licenses_read=min(customer.licenses_read, customer.users_count),
         users=customer.users_count,
     )
 

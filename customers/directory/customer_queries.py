@@ -22,7 +22,6 @@ from customers.directory.models import (
     DirectoryDomain,
     DirectoryRole,
     DirectorySku,
-    DirectoryUserLicenses,
 )
 from customers.directory.sync import mirrored_customers, mode
 from customers.directory.text import ascii_lower, fold
@@ -185,8 +184,3 @@ def locations_of(customer: DirectoryCustomer) -> list[str]:
     """The usage locations the customer's active users have (the Location filter's choices),
     as the last sync found them and the portal's own changes added to them."""
     return list(customer.locations)
-
-
-def licenses_read(customer: DirectoryCustomer) -> int:
-    """How many of the customer's users' licenses have been read (the scan's progress)."""
-    return DirectoryUserLicenses.objects.filter(customer=customer).count()

@@ -24,13 +24,16 @@ class Rows:
 
     ordered = True
 
-    def __init__(self, queryset: QuerySet[Any], count: int | None) -> None:
+    def __init__(
+        self, queryset: QuerySet[Any], count: int | None, *, counting: QuerySet[Any] | None = None
+    ) -> None:
         self.queryset = queryset
         self.known = count
+        self.counting = queryset if counting is None else counting  # as many rows, cheaper
 
     def count(self) -> int:
         if self.known is None:
-            self.known = self.queryset.count()
+            self.known = self.counting.count()
         return self.known
 
     def __len__(self) -> int:
@@ -132,30 +135,6 @@ class FewRows(Counted):
 
     def _count_alone(self) -> int:
         return self.queryset.count()
-
-
-class HeldRows(Counted):
-    """Users filtered by one license, with `holders`: its holders among them (as many rows, and
-    cheaper to count on SQLite).
-
-    PostgreSQL walks the license's holders to find the page anyway, sorting them all for its top
-    50: a window count over that walk costs less than counting them in a query of its own
-    (Tailspin Toys' 426 holders of a license among 5,000 users: 1.7 ms for both, not 3.1).
-    SQLite would compute the window over a copy of every whole row (see FewRows): it counts the
-    holders apart, each looked up among the users (`user_queries._holding`)."""
-
-    def __init__(self, queryset: QuerySet[Any], expected: slice, holders: QuerySet[Any]) -> None:
-        super().__init__(queryset, expected)
-        self.holders = holders
-
-    def _read(self, start: int, stop: int) -> tuple[list[Any], int]:
-        if connections[self.queryset.db].vendor != "postgresql":
-            return list(self.queryset[start:stop]), self._count_alone()
-        rows = list(_with_total(self.queryset)[start:stop])
-        return rows, getattr(rows[0], _TOTAL) if rows else 0
-
-    def _count_alone(self) -> int:
-        return self.holders.count()
 
 
 class FoundUsers(Counted):

@@ -203,6 +203,11 @@ def copy_user(row: DirectoryUser, generation: int) -> DirectoryUser:
     return copy
 
 
+def licenses_count(customer: DirectoryCustomer) -> int:
+    """How many of the customer's users' licenses are known, as `licenses_read` keeps it."""
+    return DirectoryUserLicenses.objects.filter(customer=customer).count()
+
+
 def refresh_statistics() -> None:
     """Let PostgreSQL plan with the directory counted as it is.
 

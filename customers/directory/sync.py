@@ -48,6 +48,7 @@ from customers.directory.rows import (
     generations,
     insert_users,
     insert_words,
+    licenses_count,
     refresh_statistics,
     roomy_sqlite_cache,
     sku_row,
@@ -336,11 +337,12 @@ def _switch(
         locked.sync_heartbeat_at = None
         locked.sync_users_read = locked.users_count
         locked.sync_calls = writer.calls()
-        locked.save()
         # Licences of users Partner Center no longer lists go with them.
         current = users.values("user_id")
         DirectoryUserLicenses.objects.filter(customer=locked).exclude(user_id__in=current).delete()
         DirectoryUserSku.objects.filter(customer=locked).exclude(user_id__in=current).delete()
+        locked.licenses_read = licenses_count(locked)
+        locked.save()
 
 
 def _carry_over_writes(locked: DirectoryCustomer, old: int, new: int, started: datetime) -> None:

@@ -29,7 +29,7 @@ from customers.directory.models import (
     DirectoryUserSku,
     DirectoryWord,
 )
-from customers.directory.paging import FewRows, HeldRows, Rows, expected_page, paginate
+from customers.directory.paging import FewRows, Rows, expected_page, paginate
 from customers.directory.text import ascii_lower, prefix_range, query_words
 
 # A search word's users given by key up to this many (SQLite ≥ 3.32 takes 32,766 parameters).
@@ -162,14 +162,11 @@ def users_page(
     ordered = users.only(*LISTED).order_by(*order)
     if narrowed:
         return paginate(FewRows(ordered, expected_page(number, per_page)), number, per_page)
-    holders = _holding(unlicensed, customer, query)
-    if holders is not None:
-        rows = HeldRows(ordered, expected_page(number, per_page), holders)
-        return paginate(rows, number, per_page)
     known = None
     if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
-    return paginate(Rows(ordered, known), number, per_page)
+    counting = _holding(unlicensed, customer, query)
+    return paginate(Rows(ordered, known, counting=counting), number, per_page)
 
 
 def _holding(
@@ -177,7 +174,11 @@ def _holding(
 ) -> QuerySet[DirectoryUserSku] | None:
     """The users filtered by one license, counted from its holders: SQLite counts the list by
     walking every user of the customer and looking each up among the holders (1.6 ms at 5,000
-    users), not by looking up each of the license's holders among the users (0.2 ms)."""
+    users), not by looking up each of the license's holders among the users (0.2 ms).
+
+    Not a window count in the page's query: PostgreSQL finds a page of the list by walking the
+    users in order and stopping at the fiftieth holder; a window count makes it walk them all
+    (8.5 ms at 5,000 users, against 1 for the page and 1.5 for the holders counted apart)."""
     if query.license in {"", NOT_READ, NO_LICENSE}:
         return None
     holders = DirectoryUserSku.objects.filter(customer=customer, sku_id=query.license)
@@ -205,16 +206,16 @@ def _by_location_and_role(
 def _licensed(
     users: QuerySet[DirectoryUser], customer: DirectoryCustomer, query: UserListQuery
 ) -> QuerySet[DirectoryUser]:
-    if query.license:
-        read = DirectoryUserLicenses.objects.filter(customer=customer).values("user_id")
-        holders = DirectoryUserSku.objects.filter(customer=customer)
-        if query.license == NOT_READ:
-            users = users.exclude(user_id__in=read)
-        elif query.license == NO_LICENSE:
-            users = users.filter(user_id__in=read).exclude(user_id__in=holders.values("user_id"))
-        else:
-            users = users.filter(user_id__in=holders.filter(sku_id=query.license).values("user_id"))
-    return users
+    if not query.license:
+        return users
+    if query.license not in {NOT_READ, NO_LICENSE}:
+        holders = DirectoryUserSku.objects.filter(customer=customer, sku_id=query.license)
+        return users.filter(user_id__in=holders.values("user_id"))
+    read = DirectoryUserLicenses.objects.filter(customer=customer).values("user_id")
+    if query.license == NOT_READ:
+        return users.exclude(user_id__in=read)
+    holding_any = DirectoryUserSku.objects.filter(customer=customer).values("user_id")
+    return users.filter(user_id__in=read).exclude(user_id__in=holding_any)
 
 
 def deleted_page(

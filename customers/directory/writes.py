@@ -21,7 +21,7 @@ from customers.directory.models import (
     DirectoryUserLicenses,
     DirectoryUserSku,
 )
-from customers.directory.rows import index_words, user_row
+from customers.directory.rows import index_words, licenses_count, user_row
 from customers.directory.sync import mirrored_customers
 from customers.directory.text import joined, sort_key
 from portal.partnercenter import CustomerUser
@@ -126,8 +126,13 @@ def directory_user_licenses(*, tenant_id: str, user_id: str, sku_ids: Iterable[s
 def licenses_write(
     customer: DirectoryCustomer, held: Mapping[str, Iterable[str]], *, read_at: datetime
 ) -> None:
-    """Several users' licenses as just read (user id -> SKU ids), in one transaction."""
+    """Several users' licenses as just read (user id -> SKU ids), in one transaction, and the
+    customer's count of users whose licenses are known."""
     with transaction.atomic():
+        # One writer of a customer's licenses at a time, so that each counts what the other wrote.
+        locked = DirectoryCustomer.objects.select_for_update().filter(pk=customer.pk)
+        if not locked.exists():
+            return  # forgotten meanwhile
         for user_id in held:
             DirectoryUserLicenses.objects.update_or_create(
                 customer=customer, user_id=user_id, defaults={"read_at": read_at}
@@ -138,6 +143,8 @@ def licenses_write(
             for user_id, sku_ids in held.items()
             for sku_id in dict.fromkeys(sku_ids)
         )
+        customer.licenses_read = licenses_count(customer)
+        locked.update(licenses_read=customer.licenses_read)
 
 
 def _locked(tenant_id: str) -> DirectoryCustomer | None:

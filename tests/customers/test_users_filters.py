@@ -16,10 +16,11 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from customers.directory.budget import CallCounter
-from customers.directory.customer_queries import customer_get, licenses_read, roles_of, skus_of
+from customers.directory.customer_queries import customer_get, roles_of, skus_of
 from customers.directory.licenses import _complete, directory_licenses_scan
 from customers.directory.list_choices import ListChoices, users_list_choices
 from customers.directory.models import DirectoryCustomer, DirectoryUser, DirectoryUserLicenses
+from customers.directory.rows import licenses_count
 from customers.directory.user_queries import (
     ANY_ROLE,
     NO_LICENSE,
@@ -95,7 +96,7 @@ def test_a_license_filters_count_is_its_holders_among_the_listed_users() -> None
     assert users_page(contoso, UserListQuery(license=sku, location="ZZ"), 1).paginator.count == 0
 
 
-def test_the_lists_choices_are_its_skus_roles_licenses_read_and_the_pages_licenses_in_one_query(
+def test_the_lists_choices_are_its_skus_roles_and_the_pages_licenses_in_one_query(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     contoso = synced(CONTOSO)
@@ -110,10 +111,27 @@ def test_the_lists_choices_are_its_skus_roles_licenses_read_and_the_pages_licens
     assert choices.skus and choices.roles
     assert choices.skus == skus_of(contoso)
     assert choices.roles == roles_of(contoso)
-    assert choices.licenses_read == licenses_read(contoso) == 3
     never_read = customer_get(str(seed_plan.LARGE_CUSTOMER_ID))
     assert never_read is not None and not never_read.mirrored
-    assert users_list_choices(never_read) == ListChoices(skus=[], roles=[], licenses_read=0)
+    assert users_list_choices(never_read) == ListChoices(skus=[], roles=[])
+
+
+def test_the_customer_keeps_how_many_users_licenses_are_known_through_writes_and_syncs() -> None:
+    contoso = synced(CONTOSO)
+    assert contoso.licenses_read == 0
+    sku, users = _licensed(contoso)  # three users read
+    assert contoso.licenses_read == 3
+    contoso.refresh_from_db()
+    assert contoso.licenses_read == licenses_count(contoso) == 3
+    # Read again: the same three; one more user read: four; a user the directory does not
+    # list (gone from Partner Center since): five, until the next sync forgets it.
+    licenses_write(contoso, {users[0].user_id: []}, read_at=timezone.now())
+    licenses_write(contoso, {users[3].user_id: [sku], "gone": [sku]}, read_at=timezone.now())
+    contoso.refresh_from_db()
+    assert contoso.licenses_read == licenses_count(contoso) == 5
+    contoso = synced(CONTOSO)
+    assert contoso.licenses_read == licenses_count(contoso) == 4
+    assert licenses_of(contoso, ["gone"]) == {}
 
 
 def test_filters_combine_with_each_other_and_with_the_search() -> None:
