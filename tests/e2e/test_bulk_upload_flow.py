@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from portal.audit.records import Actor
@@ -48,18 +48,14 @@ def look(page: Page, screenshot: Path) -> None:
     page.evaluate("document.querySelectorAll('[style]').forEach(e => e.removeAttribute('style'))")
 
 
-def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once(
-    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
-) -> None:
-    problems = http_errors(page)
-    page.set_viewport_size({"width": 1366, "height": 900})
-    sign_in(page, live_server, "amara")
-    page.goto(f"{live_server.url}/customers/{CONTOSO}/upload/")
-
+def _download_the_template(page: Page) -> None:
     with page.expect_download() as template_info:
         page.get_by_role("link", name="Download the CSV template").click()
     assert template_info.value.suggested_filename == "upload-users-template.csv"
 
+
+def _upload_validate_and_save(page: Page) -> None:
+    """Choose a valid file with the seed's Browse, Validate, pick a Location and Save."""
     good = csv_data(
         HEADER,
         f"Maria,Schmidt,Maria Schmidt,maria.schmidt@{DOMAIN},",
@@ -82,7 +78,11 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
     next_step.get_by_label("Location").select_option("DE")
     next_step.get_by_role("button", name="Save").click()
 
-    # The job page, polling: nothing has run yet.
+
+def _the_job_page_before_anything_runs(
+    page: Page, live_server: LiveServer, screenshots: Path
+) -> tuple[BulkJob, str, Locator]:
+    """The job page, polling: nothing has run yet; the job, its address and its progress bar."""
     job = BulkJob.objects.get()
     job_url = f"{live_server.url}/customers/{CONTOSO}/uploads/{job.public_id}/"
     expect(page).to_have_url(job_url)
@@ -91,16 +91,19 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
     expect(progress).to_have_attribute("value", "0")
     expect(page.locator("#bulk-progress-counts")).to_contain_text("0 of 3 users done")
     look(page, screenshots / "bulk-job-progress.png")
+    return job, job_url, progress
 
-    # The dashboard lists it in progress meanwhile.
+
+def _the_dashboard_lists_it_in_progress(page: Page, live_server: LiveServer) -> None:
     dashboard = page.context.new_page()
     dashboard.goto(f"{live_server.url}/")
     panel = dashboard.get_by_role("region", name="Bulk uploads")
     expect(panel).to_contain_text("new-staff.csv: 0 of 3 done (0%)")
     dashboard.close()
 
-    # A worker runs it; the next poll gets 286 with the results and stops.
-    bulk_job_run(job_id=job.pk, concurrency=1)
+
+def _the_results_replace_the_progress(page: Page, progress: Locator, screenshots: Path) -> Locator:
+    """The next poll gets 286 with the results and stops; the Temporary passwords region."""
     expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=10_000)
     expect(progress).to_have_count(0)
     expect(page.get_by_text("3 users created")).to_be_visible()
@@ -112,11 +115,17 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
     expect(passwords).to_contain_text("won't be available later: download them now")
     expect(passwords).to_contain_text("3 temporary passwords waiting, erased at")
     look(page, screenshots / "bulk-job-results.png")
+    return passwords
 
+
+def _download_the_results(page: Page) -> None:
     with page.expect_download() as results_info:
         page.get_by_role("button", name="Download the results").click()
     assert results_info.value.suggested_filename == "new-staff-results.csv"
 
+
+def _download_the_passwords(page: Page, job: BulkJob, passwords: Locator) -> None:
+    """The download holds every stored password, and erases them."""
     stored = set(
         BulkRow.objects.filter(job=job)
         .exclude(password_encrypted="")
@@ -132,16 +141,23 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
     assert all(len(row["Temporary password"]) >= 8 for row in rows)
     assert not BulkRow.objects.filter(job=job).exclude(password_encrypted="").exists()
 
-    # The page is shown again at once: it says who downloaded them and when, with no button.
+
+def _the_passwords_are_downloaded_once(page: Page, job_url: str, screenshots: Path) -> None:
+    """The page is shown again at once: it says who downloaded them and when, with no button."""
     expect(page).to_have_url(job_url)
     expect(page.get_by_text("The temporary passwords were downloaded by you at")).to_be_visible()
     expect(page.get_by_role("button", name="Download temporary passwords")).to_have_count(0)
     look(page, screenshots / "bulk-job-downloaded.png")
 
+
+def _reset_passwords_for_this_upload(page: Page, screenshots: Path) -> None:
     page.get_by_role("link", name="Reset passwords for this upload").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reset passwords for this upload")
     look(page, screenshots / "bulk-job-reset-confirm.png")
 
+
+def _past_uploads(page: Page, live_server: LiveServer, job: BulkJob, screenshots: Path) -> None:
+    """The customer's Past uploads link to the finished job."""
     page.goto(f"{live_server.url}/customers/{CONTOSO}/")
     past = page.get_by_role("region", name="Past uploads")
     expect(past.get_by_role("link", name="new-staff.csv")).to_have_attribute(
@@ -150,6 +166,27 @@ def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once
     expect(past).to_contain_text("Finished")
     past.scroll_into_view_if_needed()
     look(page, screenshots / "bulk-past-uploads.png")
+
+
+def test_upload_validate_save_watch_the_progress_and_download_the_passwords_once(
+    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
+) -> None:
+    problems = http_errors(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server, "amara")
+    page.goto(f"{live_server.url}/customers/{CONTOSO}/upload/")
+    _download_the_template(page)
+    _upload_validate_and_save(page)
+    job, job_url, progress = _the_job_page_before_anything_runs(page, live_server, screenshots)
+    _the_dashboard_lists_it_in_progress(page, live_server)
+    # A worker runs it.
+    bulk_job_run(job_id=job.pk, concurrency=1)
+    passwords = _the_results_replace_the_progress(page, progress, screenshots)
+    _download_the_results(page)
+    _download_the_passwords(page, job, passwords)
+    _the_passwords_are_downloaded_once(page, job_url, screenshots)
+    _reset_passwords_for_this_upload(page, screenshots)
+    _past_uploads(page, live_server, job, screenshots)
     assert problems == []
 
 

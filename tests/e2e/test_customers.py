@@ -22,13 +22,13 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from customers.directory.background import sync_customer_task
 from customers.directory.customer_queries import customer_get
-from customers.directory.models import DirectoryCustomer
+from customers.directory.models import DirectoryCustomer, DirectoryUser
 from customers.directory.sync import LEASE, directory_customers_sync
 from customers.directory.user_queries import users_of
 from portal.partnercenter import partner_center
@@ -83,16 +83,15 @@ def http_errors(page: Page) -> list[str]:
     return errors
 
 
-def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
-    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
-) -> None:
-    problems = http_errors(page)
-    sign_in(page, live_server, "amara")
+def _the_dashboard_counts(page: Page, screenshots: Path) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     expect(page.locator(".stat-number")).to_have_text(str(len(seed_plan.CUSTOMERS)))
     assert_accessible(page)
     page.screenshot(path=screenshots / "dashboard-counts.png", full_page=True)
 
+
+def _find_customers(page: Page, live_server: LiveServer, screenshots: Path) -> Locator:
+    """Search from the dashboard, then the Customers list's own search; its results."""
     page.get_by_label("Company name, domain, username or a user's name").fill("tailspin")
     page.get_by_role("button", name="Search").click()
     expect(page).to_have_url(f"{live_server.url}/search/?q=tailspin")
@@ -107,8 +106,11 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     expect(page).to_have_url(f"{live_server.url}/customers/?q=o")
     assert_accessible(page)
     page.screenshot(path=screenshots / "customers-list.png", full_page=True)
+    return results
 
-    # The first read: progress, polled every 2s, replaced by the list when the worker is done.
+
+def _the_first_read_shows_progress(page: Page, results: Locator, screenshots: Path) -> None:
+    """Open the customer: its progress, polled every 2s, while a worker reads it."""
     page.get_by_label("Search customers by company name or domain").fill("tailspin")
     results.get_by_role("link", name="Tailspin Toys").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tailspin Toys")
@@ -119,8 +121,12 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     )
     assert_accessible(page)
     page.screenshot(path=screenshots / "customer-loading.png", full_page=True)
-    sync_customer_task.call(TAILSPIN, False)
-    users = page.locator("#users-results")
+
+
+def _the_list_replaces_the_progress(
+    page: Page, live_server: LiveServer, users: Locator, screenshots: Path
+) -> tuple[DirectoryCustomer, str]:
+    """When the worker is done; the customer and the name of its Deleted users tab."""
     expect(users.locator(".pager-status")).to_have_text("1–50 of 5,000", timeout=6000)
     expect(page).to_have_url(f"{live_server.url}/customers/{TAILSPIN}/")  # swapped, not reloaded
     expect(page.locator("progress")).to_have_count(0)
@@ -131,8 +137,13 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     expect(page.get_by_text("Updated less than a minute ago")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path=screenshots / "customer-users.png", full_page=True)
+    return mirror, deleted_tab
 
-    # Search, page and sort the 5,000 users.
+
+def _search_page_and_sort_the_users(
+    page: Page, mirror: DirectoryCustomer, users: Locator, screenshots: Path
+) -> tuple[list[DirectoryUser], str]:
+    """Search, page and sort the 5,000 users; those matching, and the first username."""
     page.get_by_label("Search users by display name or username").fill("ann")
     expect(page).to_have_url(re.compile(r"/\?q=ann$"))
     matching = list(users_of(mirror, search="ann"))
@@ -152,8 +163,13 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     # The username is the third cell: after the row's check box and the display name.
     expect(users.locator("tbody tr").first.locator("td").nth(2)).to_have_text(first_username)
     page.screenshot(path=screenshots / "customer-users-search.png", full_page=True)
+    return matching, first_username
 
-    # Export the users matching the search: a download.
+
+def _export_the_matching_users(
+    page: Page, matching: list[DirectoryUser], first_username: str
+) -> None:
+    """Export the users matching the search: a download, in the list's order."""
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export").click()
     download = download_info.value
@@ -164,7 +180,8 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     assert len(rows) == len(matching) + 1
     assert rows[1][1] == first_username  # in the list's order
 
-    # A user.
+
+def _open_a_user(page: Page, users: Locator, screenshots: Path) -> None:
     first = users.locator("tbody tr").first.get_by_role("link")
     name = first.inner_text()
     first.click()
@@ -173,7 +190,11 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     assert_accessible(page)
     page.screenshot(path=screenshots / "user-page.png", full_page=True)
 
-    # Deleted users (N), from the breadcrumbs back to the customer.
+
+def _the_deleted_users(
+    page: Page, mirror: DirectoryCustomer, deleted_tab: str, screenshots: Path
+) -> None:
+    """Deleted users (N), from the breadcrumbs back to the customer."""
     page.get_by_role("navigation", name="Breadcrumb").get_by_role(
         "link", name="Tailspin Toys"
     ).click()
@@ -183,6 +204,23 @@ def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
     expect(page.locator("tbody tr")).to_have_count(min(50, mirror.deleted_count))
     assert_accessible(page)
     page.screenshot(path=screenshots / "customer-deleted-users.png", full_page=True)
+
+
+def test_find_a_customer_its_5000_users_a_user_and_its_deleted_users(
+    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
+) -> None:
+    problems = http_errors(page)
+    sign_in(page, live_server, "amara")
+    _the_dashboard_counts(page, screenshots)
+    results = _find_customers(page, live_server, screenshots)
+    _the_first_read_shows_progress(page, results, screenshots)
+    sync_customer_task.call(TAILSPIN, False)
+    users = page.locator("#users-results")
+    mirror, deleted_tab = _the_list_replaces_the_progress(page, live_server, users, screenshots)
+    matching, first_username = _search_page_and_sort_the_users(page, mirror, users, screenshots)
+    _export_the_matching_users(page, matching, first_username)
+    _open_a_user(page, users, screenshots)
+    _the_deleted_users(page, mirror, deleted_tab, screenshots)
     assert problems == []
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from portal.models import AuditRecord
@@ -39,6 +39,54 @@ def _add_a_user(page: Page, alias: str) -> None:
     expect(dialog.get_by_text("It won't be available later")).to_be_visible()
 
 
+def _answer_the_next_prompt(page: Page, asked: list[str], *, accept: bool) -> None:
+    """The next confirm() is noted in `asked`, then accepted or dismissed."""
+
+    def handle(prompt: Dialog) -> None:
+        asked.append(prompt.message)
+        if accept:
+            prompt.accept()
+        else:
+            prompt.dismiss()
+
+    page.once("dialog", handle)
+
+
+def _closing_asks_first(page: Page, dialog: Locator, asked: list[str], screenshots: Path) -> None:
+    """Esc, then a click on the backdrop: each asks, and "no" keeps the password on screen."""
+    _answer_the_next_prompt(page, asked, accept=False)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_visible()
+    _answer_the_next_prompt(page, asked, accept=False)
+    page.mouse.click(5, 300)
+    expect(dialog).to_be_visible()
+    assert asked == ["The password will not be shown again. Close anyway?"] * 2
+    page.screenshot(path=screenshots / "user-add-password-guarded.png")
+
+
+def _yes_closes_and_refreshes_the_list(
+    page: Page, dialog: Locator, results: Locator, asked: list[str]
+) -> None:
+    """Answering "yes" closes it, and the list behind now shows the new user."""
+    _answer_the_next_prompt(page, asked, accept=True)
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(results.get_by_role("link", name="Nora Nora.One")).to_be_visible()
+    assert len(asked) == 3
+
+
+def _once_copied_closing_does_not_ask(page: Page, results: Locator, asked: list[str]) -> None:
+    """Copied (by hand, Ctrl+C in the field): closing does not ask."""
+    _add_a_user(page, "nora.two")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#temporary-password")).to_be_focused()
+    page.keyboard.press("Control+C")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert len(asked) == 3
+    expect(results.get_by_role("link", name="Nora Nora.Two")).to_be_visible()
+
+
 def test_the_add_user_password_is_focused_guarded_and_the_list_refreshed(
     page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
 ) -> None:
@@ -54,70 +102,17 @@ def test_the_add_user_password_is_focused_guarded_and_the_list_refreshed(
     expect(password).to_be_focused()  # keyboard and screen-reader users land on it
 
     asked: list[str] = []
-
-    def answer(accept: bool) -> None:
-        def handle(prompt: Dialog) -> None:
-            asked.append(prompt.message)
-            if accept:
-                prompt.accept()
-            else:
-                prompt.dismiss()
-
-        page.once("dialog", handle)
-
-    # Esc, then a click on the backdrop: each asks, and "no" keeps the password on screen.
-    answer(accept=False)
-    page.keyboard.press("Escape")
-    expect(dialog).to_be_visible()
-    answer(accept=False)
-    page.mouse.click(5, 300)
-    expect(dialog).to_be_visible()
-    assert asked == ["The password will not be shown again. Close anyway?"] * 2
-    page.screenshot(path=screenshots / "user-add-password-guarded.png")
-
-    # "Yes" closes it, and the list behind now shows the new user.
-    answer(accept=True)
-    dialog.get_by_role("button", name="Close").click()
-    expect(page.get_by_role("dialog")).to_have_count(0)
-    expect(results.get_by_role("link", name="Nora Nora.One")).to_be_visible()
-    assert len(asked) == 3
-
-    # Copied (by hand, Ctrl+C in the field): closing does not ask.
-    _add_a_user(page, "nora.two")
-    dialog = page.get_by_role("dialog")
-    expect(dialog.locator("#temporary-password")).to_be_focused()
-    page.keyboard.press("Control+C")
-    page.keyboard.press("Escape")
-    expect(page.get_by_role("dialog")).to_have_count(0)
-    assert len(asked) == 3
-    expect(results.get_by_role("link", name="Nora Nora.Two")).to_be_visible()
+    _closing_asks_first(page, dialog, asked, screenshots)
+    _yes_closes_and_refreshes_the_list(page, dialog, results, asked)
+    _once_copied_closing_does_not_ask(page, results, asked)
     assert problems == []
 
 
-def test_granting_a_privileged_role_asks_naming_the_role_and_the_user(
-    page: Page,
-    browser: Browser,
-    live_server: LiveServer,
-    admin_agent: User,
-    screenshots: Path,
+def _no_sends_nothing(
+    page: Page, plain: CustomerUser, original: str, user_url: str, asked: list[str]
 ) -> None:
-    sign_in(page, live_server, "amara")
-    plain = CustomerUser.objects.filter(
-        customer_id=CONTOSO, state=CustomerUser.ACTIVE, role_members__isnull=True
-    ).first()
-    assert plain is not None
-    user_url = f"{live_server.url}/customers/{CONTOSO}/users/{plain.pk}/"
-    page.goto(user_url)
-    page.get_by_label("Global Administrator").check()
-    original = plain.display_name
-    page.get_by_label("Display name").fill(f"{original} (IT)")
-    asked: list[str] = []
-
-    def dismiss(prompt: Dialog) -> None:
-        asked.append(prompt.message)
-        prompt.dismiss()
-
-    page.once("dialog", dismiss)
+    """Submit, asked naming the role and the user; "no" sends nothing."""
+    _answer_the_next_prompt(page, asked, accept=False)
     page.get_by_role("button", name="Submit").click()
     expect(page).to_have_url(user_url)
     assert len(asked) == 1
@@ -126,11 +121,10 @@ def test_granting_a_privileged_role_asks_naming_the_role_and_the_user(
     assert plain.display_name == original  # nothing was sent
     assert not plain.role_members.exists()
 
-    def accept(prompt: Dialog) -> None:
-        asked.append(prompt.message)
-        prompt.accept()
 
-    page.once("dialog", accept)
+def _yes_gives_the_role(page: Page, plain: CustomerUser, original: str, asked: list[str]) -> None:
+    """Submit, asked again; "yes" gives the role, saves the name and records the change."""
+    _answer_the_next_prompt(page, asked, accept=True)
     page.get_by_role("button", name="Submit").click()
     expect(
         page.get_by_role("status").filter(has_text="Gave the privileged role Global Administrator.")
@@ -142,8 +136,12 @@ def test_granting_a_privileged_role_asks_naming_the_role_and_the_user(
     assert record.changes == {"added": ["Global Administrator"], "privileged": True}
     assert_accessible(page)
 
-    # Without JavaScript: the server's own confirmation step names the role and the user (axe
-    # needs script, so the step is checked by its screenshot).
+
+def _without_javascript_the_server_asks(
+    browser: Browser, live_server: LiveServer, plain: CustomerUser, screenshots: Path
+) -> None:
+    """Without JavaScript: the server's own confirmation step names the role and the user (axe
+    needs script, so the step is checked by its screenshot)."""
     no_script = browser.new_context(java_script_enabled=False)
     bare = no_script.new_page()
     sign_in(bare, live_server, "amara")
@@ -166,3 +164,26 @@ def test_granting_a_privileged_role_asks_naming_the_role_and_the_user(
     expect(bare.get_by_text("Gave the privileged role User Administrator.")).to_be_visible()
     assert other.role_members.get().role.name == "User Administrator"
     no_script.close()
+
+
+def test_granting_a_privileged_role_asks_naming_the_role_and_the_user(
+    page: Page,
+    browser: Browser,
+    live_server: LiveServer,
+    admin_agent: User,
+    screenshots: Path,
+) -> None:
+    sign_in(page, live_server, "amara")
+    plain = CustomerUser.objects.filter(
+        customer_id=CONTOSO, state=CustomerUser.ACTIVE, role_members__isnull=True
+    ).first()
+    assert plain is not None
+    user_url = f"{live_server.url}/customers/{CONTOSO}/users/{plain.pk}/"
+    page.goto(user_url)
+    page.get_by_label("Global Administrator").check()
+    original = plain.display_name
+    page.get_by_label("Display name").fill(f"{original} (IT)")
+    asked: list[str] = []
+    _no_sends_nothing(page, plain, original, user_url, asked)
+    _yes_gives_the_role(page, plain, original, asked)
+    _without_javascript_the_server_asks(browser, live_server, plain, screenshots)

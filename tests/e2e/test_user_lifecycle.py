@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
@@ -34,25 +34,19 @@ def clipboard(context: BrowserContext, live_server: LiveServer) -> None:
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
 
 
-def test_add_update_delete_and_restore_a_user(
-    page: Page,
-    live_server: LiveServer,
-    admin_agent: User,
-    screenshots: Path,
-    clipboard: None,
-) -> None:
-    problems = http_errors(page)
-    sign_in(page, live_server, "amara")
-
-    # 1. Dashboard → Customers → the customer → Users and licenses.
+def _open_the_customer(page: Page) -> str:
+    """Dashboard → Customers → the customer → Users and licenses; its address."""
     page.get_by_label("Company name, domain, username or a user's name").fill("Contoso")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("region", name="Customers").get_by_role("link", name="Contoso Ltd").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contoso Ltd")
     users_url = page.url
     page.wait_for_load_state("load")
+    return users_url
 
-    # 2. Add user: the form in the modal; the display name follows first + last name.
+
+def _fill_the_add_user_form(page: Page, screenshots: Path) -> Locator:
+    """Add user: the form in the modal; the display name follows first + last name."""
     page.get_by_role("link", name="Add user").click()
     dialog = page.get_by_role("dialog", name="Add user to Contoso Ltd")
     expect(dialog).to_be_visible()
@@ -83,8 +77,11 @@ def test_add_update_delete_and_restore_a_user(
     dialog.get_by_label("Ticket reference").fill("INC-2001")
     assert_accessible(page)
     page.screenshot(path=screenshots / "user-add.png")  # the modal: the viewport
+    return dialog
 
-    # 3. Save: the temporary password, once, with Copy.
+
+def _save_and_copy_the_password(page: Page, dialog: Locator, screenshots: Path) -> str:
+    """Save: the temporary password, once, with Copy; the password."""
     dialog.get_by_role("button", name="Save").click()
     password_field = dialog.get_by_label(f"Temporary password for {USERNAME}")
     expect(password_field).to_be_visible()
@@ -96,18 +93,25 @@ def test_add_update_delete_and_restore_a_user(
     assert page.evaluate("navigator.clipboard.readText()") == password
     assert_accessible(page)
     page.screenshot(path=screenshots / "user-add-password.png")
+    return password
 
-    # Not after a reload, nor going back.
+
+def _the_password_is_gone_after_a_reload_or_going_back(page: Page, password: str) -> None:
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contoso Ltd")
     assert password not in page.content()
     page.go_back()
     assert password not in page.content()
+
+
+def _open_the_new_user(page: Page, users_url: str) -> None:
     page.goto(users_url)
     page.get_by_label("Search users by display name or username").fill("nora")
     page.locator("#users-results").get_by_role("link", name="Nora Lindgren").click()
 
-    # 4. The user page: update the display name and location → Submit.
+
+def _update_the_user(page: Page, password: str, screenshots: Path) -> str:
+    """The user page: update the display name and location → Submit; the user's address."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Nora Lindgren")
     assert password not in page.content()
     user_url = page.url
@@ -122,8 +126,11 @@ def test_add_update_delete_and_restore_a_user(
     activity = page.get_by_role("region", name="Recent activity")
     expect(activity.get_by_text("Updated user")).to_be_visible()
     expect(activity.get_by_text("Added user")).to_be_visible()
+    return user_url
 
-    # Reset password: asked first, then the same one-time display.
+
+def _reset_the_password(page: Page, password: str, screenshots: Path) -> None:
+    """Reset password: asked first, then the same one-time display."""
     page.get_by_role("link", name="Reset password…").click()
     expect(
         page.get_by_text(f"Reset the password of Nora Lindgren (Finance) ({USERNAME})?")
@@ -138,7 +145,9 @@ def test_add_update_delete_and_restore_a_user(
     page.get_by_role("link", name="Done").click()
     assert new_password not in page.content()
 
-    # 5. Delete user account, at the bottom, after a confirmation naming the user.
+
+def _delete_the_user(page: Page, users_url: str, screenshots: Path) -> None:
+    """Delete user account, at the bottom, after a confirmation naming the user."""
     page.get_by_role("link", name="Delete user account").click()
     expect(
         page.get_by_role("heading", name=f"Delete Nora Lindgren (Finance) ({USERNAME})?")
@@ -149,7 +158,9 @@ def test_add_update_delete_and_restore_a_user(
     expect(page).to_have_url(users_url)
     expect(page.get_by_role("status").filter(has_text=f"Deleted {USERNAME}.")).to_be_visible()
 
-    # 6. Deleted users (N) → its check box → Restore (disabled until something is checked).
+
+def _restore_the_user(page: Page, screenshots: Path) -> None:
+    """Deleted users (N) → its check box → Restore (disabled until something is checked)."""
     page.get_by_role("link", name=re.compile(r"^Deleted users \(\d+\)$")).click()
     restore = page.get_by_role("button", name="Restore")
     expect(restore).to_be_disabled()
@@ -174,6 +185,26 @@ def test_add_update_delete_and_restore_a_user(
     expect(report.get_by_role("link", name="Users and licenses")).to_be_visible()
     assert_accessible(page)
     page.screenshot(path=screenshots / "restore-results.png", full_page=True)
+
+
+def test_add_update_delete_and_restore_a_user(
+    page: Page,
+    live_server: LiveServer,
+    admin_agent: User,
+    screenshots: Path,
+    clipboard: None,
+) -> None:
+    problems = http_errors(page)
+    sign_in(page, live_server, "amara")
+    users_url = _open_the_customer(page)
+    dialog = _fill_the_add_user_form(page, screenshots)
+    password = _save_and_copy_the_password(page, dialog, screenshots)
+    _the_password_is_gone_after_a_reload_or_going_back(page, password)
+    _open_the_new_user(page, users_url)
+    user_url = _update_the_user(page, password, screenshots)
+    _reset_the_password(page, password, screenshots)
+    _delete_the_user(page, users_url, screenshots)
+    _restore_the_user(page, screenshots)
     page.goto(user_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Nora Lindgren (Finance)")
     assert problems == []
@@ -198,6 +229,57 @@ def test_a_helpdesk_agent_sees_only_what_the_role_allows(
     page.screenshot(path=screenshots / "user-page-helpdesk.png", full_page=True)
 
 
+def _add_a_user_without_javascript(page: Page, live_server: LiveServer, screenshots: Path) -> str:
+    """Add user as a whole page, Save, and the temporary password shown; the password."""
+    page.goto(f"{live_server.url}/customers/{CONTOSO}/")
+    page.get_by_role("link", name="Add user").click()  # a plain link: the whole page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add user")
+    page.get_by_label("First name").fill("Omar")
+    page.get_by_label("Last name").fill("Haddad")  # no display name: the server fills it
+    page.get_by_label("Username").fill("omar.haddad")
+    page.get_by_label("Type the password").fill("")  # shown without script, left empty
+    page.screenshot(path=screenshots / "user-add-page-no-js.png", full_page=True)
+    page.get_by_role("button", name="Save").click()
+    password = page.get_by_label(re.compile("^Temporary password for omar.haddad@")).input_value()
+    expect(page.get_by_text("User added: Omar Haddad")).to_be_visible()
+    expect(page.get_by_role("button", name="Copy")).to_be_hidden()  # the fallback field only
+    page.screenshot(path=screenshots / "user-add-result-page-no-js.png", full_page=True)
+    return password
+
+
+def _resubmitting_creates_nothing_more(
+    page: Page, password: str, screenshots: Path
+) -> CustomerUser:
+    """Reload the answer: the browser sends the same form (same one-time id) again."""
+    page.reload()
+    expect(page.get_by_text("Already created")).to_be_visible()
+    assert password not in page.content()
+    page.screenshot(path=screenshots / "user-add-already-created.png", full_page=True)
+    page.go_back()  # the form again, read anew with a new id: no password anywhere
+    assert password not in page.content()
+    with pytest.raises(PlaywrightError, match="ERR_CACHE_MISS"):
+        page.go_forward()  # the answer was no-store: the browser does not show it again
+    omar = CustomerUser.objects.get(user_principal_name__startswith="omar.haddad@")
+    assert CustomerUser.objects.filter(user_principal_name__startswith="omar.haddad@").count() == 1
+    return omar
+
+
+def _a_conflicting_update_shows_both_versions(
+    page: Page, live_server: LiveServer, omar: CustomerUser, screenshots: Path
+) -> None:
+    """Someone else changes the user while the page is open: both versions, nothing lost."""
+    page.goto(f"{live_server.url}/customers/{CONTOSO}/users/{omar.pk}/")
+    CustomerUser.objects.filter(user_principal_name__startswith="omar.haddad@").update(
+        display_name="Omar H. (changed elsewhere)"
+    )
+    page.get_by_label("Display name").fill("Omar Haddad (Sales)")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Someone changed this user meanwhile")
+    expect(page.get_by_role("cell", name="Omar H. (changed elsewhere)")).to_be_visible()
+    expect(page.get_by_role("cell", name="Omar Haddad (Sales)")).to_be_visible()
+    page.screenshot(path=screenshots / "user-update-conflict.png", full_page=True)
+
+
 def test_without_javascript_add_user_resubmit_and_a_conflict(
     browser: Browser, live_server: LiveServer, admin_agent: User, screenshots: Path
 ) -> None:
@@ -206,49 +288,9 @@ def test_without_javascript_add_user_resubmit_and_a_conflict(
     page = context.new_page()
     try:
         sign_in(page, live_server, "amara")
-        page.goto(f"{live_server.url}/customers/{CONTOSO}/")
-        page.get_by_role("link", name="Add user").click()  # a plain link: the whole page
-        expect(page.get_by_role("heading", level=1)).to_have_text("Add user")
-        page.get_by_label("First name").fill("Omar")
-        page.get_by_label("Last name").fill("Haddad")  # no display name: the server fills it
-        page.get_by_label("Username").fill("omar.haddad")
-        page.get_by_label("Type the password").fill("")  # shown without script, left empty
-        page.screenshot(path=screenshots / "user-add-page-no-js.png", full_page=True)
-        page.get_by_role("button", name="Save").click()
-        password = page.get_by_label(
-            re.compile("^Temporary password for omar.haddad@")
-        ).input_value()
-        expect(page.get_by_text("User added: Omar Haddad")).to_be_visible()
-        expect(page.get_by_role("button", name="Copy")).to_be_hidden()  # the fallback field only
-        page.screenshot(path=screenshots / "user-add-result-page-no-js.png", full_page=True)
-
-        # Reload the answer: the browser sends the same form (same one-time id) again.
-        page.reload()
-        expect(page.get_by_text("Already created")).to_be_visible()
-        assert password not in page.content()
-        page.screenshot(path=screenshots / "user-add-already-created.png", full_page=True)
-        page.go_back()  # the form again, read anew with a new id: no password anywhere
-        assert password not in page.content()
-        with pytest.raises(PlaywrightError, match="ERR_CACHE_MISS"):
-            page.go_forward()  # the answer was no-store: the browser does not show it again
-        omar = CustomerUser.objects.get(user_principal_name__startswith="omar.haddad@")
-        assert (
-            CustomerUser.objects.filter(user_principal_name__startswith="omar.haddad@").count() == 1
-        )
-
-        # Someone else changes the user while the page is open: both versions, nothing lost.
+        password = _add_a_user_without_javascript(page, live_server, screenshots)
+        omar = _resubmitting_creates_nothing_more(page, password, screenshots)
         page = context.new_page()  # (the old tab is busy showing the browser's error page)
-        page.goto(f"{live_server.url}/customers/{CONTOSO}/users/{omar.pk}/")
-        CustomerUser.objects.filter(user_principal_name__startswith="omar.haddad@").update(
-            display_name="Omar H. (changed elsewhere)"
-        )
-        page.get_by_label("Display name").fill("Omar Haddad (Sales)")
-        page.get_by_role("button", name="Submit").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text(
-            "Someone changed this user meanwhile"
-        )
-        expect(page.get_by_role("cell", name="Omar H. (changed elsewhere)")).to_be_visible()
-        expect(page.get_by_role("cell", name="Omar Haddad (Sales)")).to_be_visible()
-        page.screenshot(path=screenshots / "user-update-conflict.png", full_page=True)
+        _a_conflicting_update_shows_both_versions(page, live_server, omar, screenshots)
     finally:
         context.close()
