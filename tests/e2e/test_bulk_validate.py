@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, FilePayload, Page, expect
+from playwright.sync_api import Browser, FilePayload, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from customers.directory.customer_queries import customer_get
@@ -61,10 +61,8 @@ def csv_file(name: str, data: bytes) -> FilePayload:
     return {"name": name, "mimeType": "text/csv", "buffer": data}
 
 
-def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
-    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
-) -> None:
-    problems = http_errors(page)
+def open_upload_users(page: Page, live_server: LiveServer, screenshots: Path) -> None:
+    """Sign in and reach Upload users from Contoso's command bar."""
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, live_server, "amara")
     page.goto(f"{live_server.url}/customers/{CONTOSO}/")
@@ -75,7 +73,9 @@ def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload users")
     look(page, screenshots / "bulk-upload.png")
 
-    # The CSV template.
+
+def download_the_template(page: Page) -> None:
+    """The CSV template: its name, and only its header row."""
     with page.expect_download() as template_info:
         page.get_by_role("link", name="Download the CSV template").click()
     template = template_info.value
@@ -84,7 +84,9 @@ def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
         b"\xef\xbb\xbfFirst name,Last name,Display name,Email,Status update\r\n"
     )
 
-    # A bad file: errors next to their cells, no Location step.
+
+def validate_a_bad_file(page: Page, live_server: LiveServer, screenshots: Path) -> None:
+    """A bad file: errors next to their cells, no Location step."""
     page.get_by_label("CSV file").set_input_files(
         csv_file("mixed-errors.csv", fixture_bytes("mixed-errors.csv", DOMAIN))
     )
@@ -99,6 +101,9 @@ def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
     assert page.url == f"{live_server.url}/customers/{CONTOSO}/upload/"
     look(page, screenshots / "bulk-validate-errors.png")
 
+
+def download_it_back_with_its_errors(page: Page) -> None:
+    """The bad file back, each error marked in its row; no draft made."""
     with page.expect_download() as annotated_info:
         page.get_by_role("button", name="Download the file with its errors").first.click()
     annotated = annotated_info.value
@@ -107,7 +112,9 @@ def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
     assert rows[3] == ["Sam", "", "", f"sam@{DOMAIN}", f"{MARKER} Error: {DISPLAY_NAME_REQUIRED}"]
     assert BulkDraft.objects.count() == 0
 
-    # A good file: a draft and the Location step.
+
+def validate_a_good_file(page: Page, screenshots: Path) -> Locator:
+    """A good file: a draft and the Location step, which is returned."""
     good = csv_data(
         HEADER,
         f"Maria,Schmidt,Maria Schmidt,maria.schmidt@{DOMAIN},",
@@ -122,6 +129,18 @@ def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
     next_step.get_by_label("Location").select_option("DE")
     look(page, screenshots / "bulk-validate-good.png")
     assert BulkDraft.objects.count() == 1
+    return next_step
+
+
+def test_upload_users_validate_a_bad_file_download_it_back_then_a_good_file(
+    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
+) -> None:
+    problems = http_errors(page)
+    open_upload_users(page, live_server, screenshots)
+    download_the_template(page)
+    validate_a_bad_file(page, live_server, screenshots)
+    download_it_back_with_its_errors(page)
+    next_step = validate_a_good_file(page, screenshots)
 
     # Save is the bulk jobs step's (tests/e2e/test_bulk_upload_flow.py): it lands on the job.
     next_step.get_by_role("button", name="Save").click()

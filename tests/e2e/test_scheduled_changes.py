@@ -50,10 +50,8 @@ def _at(page: Page, day: date, time: str, zone: str) -> None:
     when.get_by_label("Time zone").select_option(zone)
 
 
-def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
-    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
-) -> None:
-    synced(CONTOSO)
+def _leaver() -> CustomerUser:
+    """Contoso's first active user, by name, who holds no role."""
     protected = RoleMember.objects.values_list("user_id", flat=True)
     leaver = (
         CustomerUser.objects.filter(customer_id=CONTOSO, state=CustomerUser.ACTIVE)
@@ -62,10 +60,11 @@ def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
         .first()
     )
     assert leaver is not None
-    page.set_viewport_size({"width": 1440, "height": 900})
-    sign_in(page, live_server, "amara")
+    return leaver
 
-    # The joiner: an upload of one new starter, Saved for Monday 08:00 in Stockholm.
+
+def _schedule_the_joiner(page: Page, live_server: LiveServer, screenshots: Path) -> None:
+    """The joiner: an upload of one new starter, Saved for Monday 08:00 in Stockholm."""
     page.goto(f"{live_server.url}/customers/{CONTOSO}/upload/")
     starter = csv_data(HEADER, f"Nora,Nyström,Nora Nyström,nora.nystrom@{DOMAIN},")
     page.get_by_label("CSV file").set_input_files(
@@ -83,7 +82,9 @@ def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
     assert_accessible(page)
     page.screenshot(path=screenshots / "scheduled-joiner-1440.png", full_page=True)
 
-    # The leaver: Offboard from their page, At Friday 17:00 Stockholm, the same ticket.
+
+def _schedule_the_leaver(page: Page, live_server: LiveServer, leaver: CustomerUser) -> None:
+    """The leaver: Offboard from their page, At Friday 17:00 Stockholm, the same ticket."""
     page.goto(f"{live_server.url}/customers/{CONTOSO}/users/{leaver.pk}/")
     page.get_by_role("link", name="Offboard…").click()
     expect(page.get_by_role("heading", name=f"Offboard {leaver.display_name}?")).to_be_visible()
@@ -94,7 +95,11 @@ def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
     page.get_by_role("button", name="Offboard", exact=True).click()
     expect(page.get_by_role("heading", name="Scheduled")).to_be_visible()
 
-    # Both wait on Scheduled changes, soonest first; nothing was sent.
+
+def _both_wait(
+    page: Page, live_server: LiveServer, leaver: CustomerUser, screenshots: Path
+) -> None:
+    """Both wait on Scheduled changes, soonest first; nothing was sent."""
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(f"{live_server.url}/scheduled/")
     upcoming = page.get_by_role("region", name="Will run (2)")
@@ -104,7 +109,9 @@ def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
     assert not CustomerUser.objects.filter(user_principal_name=f"nora.nystrom@{DOMAIN}").exists()
     assert CustomerUser.objects.get(pk=leaver.pk).state == CustomerUser.ACTIVE
 
-    # Their times come: each starts once and runs.
+
+def _both_run_at_their_times(leaver: CustomerUser) -> None:
+    """Their times come: each starts once and runs."""
     for job in BulkJob.objects.order_by("run_at"):
         assert job.run_at is not None
         assert scheduled_jobs_release(now=job.run_at).started == 1
@@ -113,9 +120,26 @@ def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
     assert CustomerUser.objects.get(pk=leaver.pk).state == CustomerUser.INACTIVE
     assert not RoleMember.objects.filter(user_id=leaver.pk).exists()
 
+
+def _both_shown_as_ran(page: Page, screenshots: Path) -> None:
+    """The page, reloaded, has nothing scheduled and both among what ran."""
     page.set_viewport_size({"width": 1440, "height": 900})
     page.reload()
     expect(page.get_by_text("Nothing is scheduled.")).to_be_visible()
     ran = page.get_by_role("region", name="Ran or cancelled in the last 30 days (2)")
     expect(ran.get_by_text("1 of 1 done")).to_have_count(2)
     page.screenshot(path=screenshots / "scheduled-changes-ran-1440.png", full_page=True)
+
+
+def test_a_joiner_and_a_leaver_from_one_ticket_run_at_their_times(
+    page: Page, live_server: LiveServer, admin_agent: User, screenshots: Path
+) -> None:
+    synced(CONTOSO)
+    leaver = _leaver()
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server, "amara")
+    _schedule_the_joiner(page, live_server, screenshots)
+    _schedule_the_leaver(page, live_server, leaver)
+    _both_wait(page, live_server, leaver, screenshots)
+    _both_run_at_their_times(leaver)
+    _both_shown_as_ran(page, screenshots)
