@@ -57,26 +57,28 @@ def mirror(
         )
         for name in domains
     )
-    rows = [
-        user_row(
-            customer,
-            1,
-            CustomerUser(
-                id=person.user_id,
-                user_principal_name=person.username,
-                display_name=person.display_name,
-                state=USER_INACTIVE if person.deleted_at else None,
-                soft_deletion_time=person.deleted_at,
-            ),
-            DirectoryUser.DELETED if person.deleted_at else DirectoryUser.ACTIVE,
-            now=now,
-        )
-        for person in people
-    ]
+    rows = [_user_row_of(customer, person, now) for person in people]
     DirectoryUser.objects.bulk_create(rows)
     index_words(DirectoryUser.objects.filter(customer=customer))
     _recount(customer)
     return customer
+
+
+def _user_row_of(customer: DirectoryCustomer, person: Person, now: datetime) -> DirectoryUser:
+    """The person's directory row at generation 1: deleted if it has a deletion time."""
+    return user_row(
+        customer,
+        1,
+        CustomerUser(
+            id=person.user_id,
+            user_principal_name=person.username,
+            display_name=person.display_name,
+            state=USER_INACTIVE if person.deleted_at else None,
+            soft_deletion_time=person.deleted_at,
+        ),
+        DirectoryUser.DELETED if person.deleted_at else DirectoryUser.ACTIVE,
+        now=now,
+    )
 
 
 def synced(tenant_id: str) -> DirectoryCustomer:

@@ -60,6 +60,31 @@ def test_no_password_or_token_is_left_anywhere(
     written_csvs: dict[str, bytes] = {}
 
     # The web UI: Add user (generated and typed passwords) and Reset password.
+    passwords.update(_web_passwords(client, scene))
+
+    # The commands: a generated password, printed once.
+    passwords["command new"] = _command_password(admin_agent, scene)
+
+    # A bulk upload: passwords stored encrypted, then downloaded once.
+    bulk_passwords, bulk_results = _bulk_passwords(admin_agent, scene)
+    passwords.update(bulk_passwords)
+    written_csvs["bulk results"] = bulk_results
+
+    # Every other CSV the portal writes: the users export and the audit log export.
+    written_csvs.update(_exported_csvs(client, scene))
+
+    # The Partner Center sign-in: tokens from a (faked) Entra, imported and renewed.
+    tokens = _connect_to_a_fake_entra(settings, monkeypatch)
+
+    assert len(passwords) == 7
+    assert all(passwords.values())
+    assert caplog.records, "the log capture works"
+    _assert_left_nowhere([*passwords.items(), *tokens.items()], caplog, written_csvs)
+
+
+def _web_passwords(client: Client, scene: Scene) -> dict[str, str]:
+    """Add two users (generated and typed password) and reset one, through the web UI."""
+    passwords: dict[str, str] = {}
     _, generated = add_user(client, scene, alias="sweep1", display_name="Sweep One")
     passwords["web add, generated"] = shown_password(generated.content.decode())
     _, typed = add_user(
@@ -76,8 +101,11 @@ def test_no_password_or_token_is_left_anywhere(
         reset_fields(client, scene.user_url(scene.bob), **{"reset-ticket": "INC-1"}),
     )
     passwords["web reset"] = shown_password(reset.content.decode())
+    return passwords
 
-    # The commands: a generated password, printed once.
+
+def _command_password(admin_agent: User, scene: Scene) -> str:
+    """Create a user with `customer_user_new --json` and return the password it printed."""
     out = StringIO()
     call_command(
         "customer_user_new",
@@ -93,9 +121,12 @@ def test_no_password_or_token_is_left_anywhere(
         stdout=out,
         stderr=StringIO(),
     )
-    passwords["command new"] = json.loads(out.getvalue())["password"]
+    password: str = json.loads(out.getvalue())["password"]
+    return password
 
-    # A bulk upload: passwords stored encrypted, then downloaded once.
+
+def _bulk_passwords(admin_agent: User, scene: Scene) -> tuple[dict[str, str], bytes]:
+    """Run a three-row bulk job; return its downloaded passwords and its results CSV."""
     bulk = BulkScene(scene.customer, synced(str(scene.customer.id)), admin_agent)
     job = save_job(bulk, 3)
     bulk_job_run(job_id=job.pk, concurrency=1)
@@ -104,29 +135,35 @@ def test_no_password_or_token_is_left_anywhere(
         job=job, staff=admin_agent, actor=Actor.for_command(admin_agent)
     )
     rows = download.content.decode("utf-8-sig").splitlines()[1:]
+    passwords: dict[str, str] = {}
     for number, row in enumerate(rows):
         passwords[f"bulk row {number}"] = row.split(",")[2]
-    written_csvs["bulk results"] = bulk_job_results_csv(job=job)
+    return passwords, bulk_job_results_csv(job=job)
 
-    # Every other CSV the portal writes: the users export and the audit log export.
+
+def _exported_csvs(client: Client, scene: Scene) -> dict[str, bytes]:
+    """Download the users export and the audit log export."""
+    written_csvs: dict[str, bytes] = {}
     written_csvs["users export"] = downloaded(
         client.post(reverse("customers:export", args=[scene.customer.id]))
     )
     audit_export = client.post(reverse("audit:export"))
     assert audit_export.status_code == 200
     written_csvs["audit export"] = downloaded(audit_export)
+    return written_csvs
 
-    # The Partner Center sign-in: tokens from a (faked) Entra, imported and renewed.
-    tokens = _connect_to_a_fake_entra(settings, monkeypatch)
 
-    assert len(passwords) == 7
-    assert all(passwords.values())
-    assert caplog.records, "the log capture works"
+def _assert_left_nowhere(
+    secrets: list[tuple[str, str]],
+    caplog: pytest.LogCaptureFixture,
+    written_csvs: dict[str, bytes],
+) -> None:
+    """No secret is in the logs, the audit log, either database or any written CSV."""
     databases = {alias: dump_database(alias) for alias in ("default", "sandbox")}
     audit = "\n".join(
         f"{r.changes} {r.message} {r.target_username} {r.ticket}" for r in AuditRecord.objects.all()
     )
-    for kind, secret in [*passwords.items(), *tokens.items()]:
+    for kind, secret in secrets:
         assert secret not in caplog.text, f"the {kind} secret is in the logs"
         assert secret not in audit, f"the {kind} secret is in the audit log"
         for alias, dump in databases.items():

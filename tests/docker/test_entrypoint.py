@@ -170,61 +170,79 @@ def test_web_workers_and_maintenance_start_and_healthz_answers(tmp_path: Path) -
     web = start("web", env, tmp_path / "web.log")
     processes = [web]
     try:
-
-        def healthz() -> dict[str, object] | None:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/healthz", timeout=2
-                ) as answer:
-                    return dict(json.load(answer))
-            except OSError:
-                assert web.poll() is None, (tmp_path / "web.log").read_text()
-                return None
-
-        wait_for(healthz, timeout=120)
-        report = healthz()
-        assert report is not None and report["status"] == "ok" and report["database"] == "ok"
-        web_log = (tmp_path / "web.log").read_text()
-        assert "portal_setup: applied" in web_log
-        assert "Sign in at http://127.0.0.1:8000/ as admin" in web_log  # sandbox's demo sign-in
-        assert "gunicorn" in web_log.lower() and "Booting worker" in web_log
-        assert "GET /healthz 200" not in web_log  # health checks are logged at debug only
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in/", timeout=5) as page:
-            request_id = page.headers["X-Request-ID"]
-        wait_for(lambda: f"request_id={request_id}" in (tmp_path / "web.log").read_text(), 10)
+        _assert_web_is_up_and_logs(web, port, tmp_path)
 
         # The image's own HEALTHCHECK command agrees.
-        check = subprocess.run(
-            [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
-            env={**env, "PORT": str(port)},
-            capture_output=True,
-            check=False,
-        )
+        check = _run_healthcheck(env, port)
         assert check.returncode == 0
 
-        roles = (
-            ("worker", "Starting worker"),
-            ("directory", "Starting worker"),
-            ("maintenance", ""),
-        )
-        for role, started in roles:
-            process = start(role, env, tmp_path / f"{role}.log")
-            processes.append(process)
-            log = tmp_path / f"{role}.log"
-            wait_for(log_says(log, "portal_setup: done"), 60)
-            time.sleep(2)  # past start-up: still running, not crashed
-            assert process.poll() is None, log.read_text()
-            assert "no migrations to apply" in log.read_text()
-            if started:
-                wait_for(log_says(log, started), 30)
+        _start_workers_and_maintenance(env, tmp_path, processes)
     finally:
         for process in processes:
             stop(process)
     assert web.returncode is not None
-    healthcheck_after = subprocess.run(
+    healthcheck_after = _run_healthcheck(env, port)
+    assert healthcheck_after.returncode == 1  # and it notices when the server is gone
+
+
+def _healthz(
+    web: subprocess.Popen[bytes], port: int, tmp_path: Path
+) -> Callable[[], dict[str, object] | None]:
+    """A probe of /healthz: its report, or None (while the web process still runs)."""
+
+    def healthz() -> dict[str, object] | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                return dict(json.load(answer))
+        except OSError:
+            assert web.poll() is None, (tmp_path / "web.log").read_text()
+            return None
+
+    return healthz
+
+
+def _assert_web_is_up_and_logs(web: subprocess.Popen[bytes], port: int, tmp_path: Path) -> None:
+    """/healthz answers ok, and the web log shows set-up, gunicorn and request ids."""
+    healthz = _healthz(web, port, tmp_path)
+    wait_for(healthz, timeout=120)
+    report = healthz()
+    assert report is not None and report["status"] == "ok" and report["database"] == "ok"
+    web_log = (tmp_path / "web.log").read_text()
+    assert "portal_setup: applied" in web_log
+    assert "Sign in at http://127.0.0.1:8000/ as admin" in web_log  # sandbox's demo sign-in
+    assert "gunicorn" in web_log.lower() and "Booting worker" in web_log
+    assert "GET /healthz 200" not in web_log  # health checks are logged at debug only
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in/", timeout=5) as page:
+        request_id = page.headers["X-Request-ID"]
+    wait_for(lambda: f"request_id={request_id}" in (tmp_path / "web.log").read_text(), 10)
+
+
+def _run_healthcheck(env: dict[str, str], port: int) -> subprocess.CompletedProcess[bytes]:
+    """The image's HEALTHCHECK command, docker/healthcheck.py."""
+    return subprocess.run(
         [sys.executable, str(ROOT / "docker" / "healthcheck.py")],
         env={**env, "PORT": str(port)},
         capture_output=True,
         check=False,
     )
-    assert healthcheck_after.returncode == 1  # and it notices when the server is gone
+
+
+def _start_workers_and_maintenance(
+    env: dict[str, str], tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    """Start the two workers and the maintenance loop (added to `processes` to be stopped)."""
+    roles = (
+        ("worker", "Starting worker"),
+        ("directory", "Starting worker"),
+        ("maintenance", ""),
+    )
+    for role, started in roles:
+        process = start(role, env, tmp_path / f"{role}.log")
+        processes.append(process)
+        log = tmp_path / f"{role}.log"
+        wait_for(log_says(log, "portal_setup: done"), 60)
+        time.sleep(2)  # past start-up: still running, not crashed
+        assert process.poll() is None, log.read_text()
+        assert "no migrations to apply" in log.read_text()
+        if started:
+            wait_for(log_says(log, started), 30)

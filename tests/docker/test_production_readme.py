@@ -104,6 +104,21 @@ def signs_in(env: dict[str, str], username: str, password: str) -> bool:
     return "SIGNED-IN" in out
 
 
+def create_ops_account(env: dict[str, str]) -> None:
+    """Step 1: `createsuperuser` for the staff account `ops`, password `ops-own-password-1`."""
+    run(
+        {**env, "DJANGO_SUPERUSER_PASSWORD": "ops-own-password-1"},
+        "python",
+        "manage.py",
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "ops",
+        "--email",
+        "ops@example.com",
+    )
+
+
 def test_from_sandbox_to_live_then_back_up_restore_and_drill_as_the_readme_says(
     database: str, tmp_path: Path
 ) -> None:
@@ -120,17 +135,7 @@ def test_from_sandbox_to_live_then_back_up_restore_and_drill_as_the_readme_says(
     assert signs_in(sandbox, demo_user, demo_password)
 
     # 1. A staff account of one's own, while still in sandbox mode.
-    run(
-        {**sandbox, "DJANGO_SUPERUSER_PASSWORD": "ops-own-password-1"},
-        "python",
-        "manage.py",
-        "createsuperuser",
-        "--noinput",
-        "--username",
-        "ops",
-        "--email",
-        "ops@example.com",
-    )
+    create_ops_account(sandbox)
     # 2. The `.env` for live mode; 3. `docker compose up -d`: every container's set-up, and the
     # web log's line that the demo account is deactivated.
     live = live_env(data, database)

@@ -21,6 +21,7 @@ from portal.partnercenter import (
     Throttled,
     Unavailable,
 )
+from portal.partnercenter.operations import UserCollection
 from portal.sandbox import models as sandbox
 from portal.sandbox.models import FaultSettings
 from tests.partnercenter.conftest import (
@@ -57,25 +58,7 @@ def test_100_creates_under_faults_end_with_exactly_100_users(
 
     with caplog.at_level(logging.DEBUG, logger="portal.partnercenter"):
         for number in range(USERS_TO_CREATE):
-            user = CustomerUser(
-                user_principal_name=f"load{number:03}@contoso.onmicrosoft.com",
-                display_name=f"Load {number}",
-                password_profile=PasswordProfile(PASSWORD, force_change_password=True),
-            )
-            request_id = str(uuid.uuid4())
-            # As the bulk worker does: a call that exhausted its retries is re-driven with the
-            # same request id until it gets a definite answer.
-            for _ in range(20):
-                try:
-                    users.create(user, request_id=request_id)
-                    break
-                except (Unavailable, Throttled) as error:
-                    assert error.request_id == request_id
-                    if isinstance(error, Unavailable):
-                        assert error.outcome_unknown
-                    redriven += 1
-            else:
-                pytest.fail(f"user {number} was never created")
+            redriven += create_load_user(users, number)
 
     faults.error_rate = faults.throttle_rate = faults.lost_response_rate = 0.0
     faults.save()
@@ -91,6 +74,31 @@ def test_100_creates_under_faults_end_with_exactly_100_users(
     statuses = Counter(re.findall(r"-> (\d{3}) ", caplog.text))
     assert statuses["429"] and statuses["504"] and statuses["500"] + statuses["503"]
     assert redriven > 0
+
+
+def create_load_user(users: UserCollection, number: int) -> int:
+    """Create user `number` as the bulk worker would; how many times the call was re-driven."""
+    redriven = 0
+    user = CustomerUser(
+        user_principal_name=f"load{number:03}@contoso.onmicrosoft.com",
+        display_name=f"Load {number}",
+        password_profile=PasswordProfile(PASSWORD, force_change_password=True),
+    )
+    request_id = str(uuid.uuid4())
+    # As the bulk worker does: a call that exhausted its retries is re-driven with the
+    # same request id until it gets a definite answer.
+    for _ in range(20):
+        try:
+            users.create(user, request_id=request_id)
+            break
+        except (Unavailable, Throttled) as error:
+            assert error.request_id == request_id
+            if isinstance(error, Unavailable):
+                assert error.outcome_unknown
+            redriven += 1
+    else:
+        pytest.fail(f"user {number} was never created")
+    return redriven
 
 
 @pytest.fixture

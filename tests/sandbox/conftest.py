@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from portal.sandbox.models import (
+    Customer,
     DirectoryRole,
     FaultSettings,
     LicenseAssignment,
@@ -55,6 +56,13 @@ def tenant(db: None) -> Tenant:
         ]
     }
     RoleMember.objects.create(role=roles[GLOBAL_ADMIN], user=alice)
+    basic = _subscribe_skus(customer)
+    LicenseAssignment.objects.create(user=alice, sku=basic)
+    return Tenant(customer, alice, bob)
+
+
+def _subscribe_skus(customer: Customer) -> SubscribedSku:
+    """Subscribe Business Basic, Office E3 and Minecraft Education; returns Business Basic."""
     basic = SubscribedSku.objects.create(
         customer=customer,
         sku_id=BUSINESS_BASIC,
@@ -89,5 +97,4 @@ def tenant(db: None) -> Tenant:
         license_group="group2",
         active_units=10,
     )
-    LicenseAssignment.objects.create(user=alice, sku=basic)
-    return Tenant(customer, alice, bob)
+    return basic

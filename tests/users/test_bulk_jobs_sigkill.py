@@ -156,15 +156,7 @@ def test_a_worker_killed_mid_job_loses_no_row_and_creates_nobody_twice(
     )
     job = save_job(scene, USERS, sku_ids=(BUSINESS_BASIC,))
 
-    first = workers.start("first")
-    wait_until(
-        lambda: count(job, BulkRow.CREATED) >= USERS // 5 and count(job, BulkRow.WORKING) >= 1,
-        workers,
-        "the first worker is mid-job",
-    )
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=15)
-    assert first.returncode == -signal.SIGKILL
+    kill_the_first_worker_mid_job(job, workers)
 
     job.refresh_from_db()
     assert job.state == BulkJob.RUNNING and job.lease_owner
@@ -180,6 +172,31 @@ def test_a_worker_killed_mid_job_loses_no_row_and_creates_nobody_twice(
     )
 
     # Four failures in a row end a row as failed or unknown: Retry failed rows finishes those.
+    retry_failed_rows_without_faults(job, scene)
+
+    assert_every_user_created_once(job, scene, workers, in_doubt)
+
+    file = bulk_passwords_download(job=job, staff=admin_agent, actor=scene.actor)
+    assert file.count == USERS
+    with pytest.raises(PasswordsRefused, match="already downloaded"):
+        bulk_passwords_download(job=job, staff=admin_agent, actor=scene.actor)
+
+
+def kill_the_first_worker_mid_job(job: BulkJob, workers: Workers) -> None:
+    """Start a worker, and SIGKILL it once it has created some rows and is working on more."""
+    first = workers.start("first")
+    wait_until(
+        lambda: count(job, BulkRow.CREATED) >= USERS // 5 and count(job, BulkRow.WORKING) >= 1,
+        workers,
+        "the first worker is mid-job",
+    )
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=15)
+    assert first.returncode == -signal.SIGKILL
+
+
+def retry_failed_rows_without_faults(job: BulkJob, scene: Scene) -> None:
+    """Clear the faults, then Retry failed rows (up to three times) until none is left."""
     faults(latency_ms=0, error_rate=0.0, lost_response_rate=0.0, throttle_rate=0.0)
     for _ in range(3):
         if not count(job, BulkRow.FAILED, BulkRow.UNKNOWN):
@@ -187,6 +204,11 @@ def test_a_worker_killed_mid_job_loses_no_row_and_creates_nobody_twice(
         bulk_job_retry_failed(job=job, actor=scene.actor)
         bulk_job_run(job_id=job.pk, concurrency=2)
 
+
+def assert_every_user_created_once(
+    job: BulkJob, scene: Scene, workers: Workers, in_doubt: int
+) -> None:
+    """Every row is created, with exactly one user and one licence each."""
     rows = list(BulkRow.objects.filter(job=job).order_by("number"))
     assert len(rows) == USERS
     assert [row.state for row in rows] == [BulkRow.CREATED] * USERS, workers.output()
@@ -198,8 +220,3 @@ def test_a_worker_killed_mid_job_loses_no_row_and_creates_nobody_twice(
         assert [str(user.id) for user in users] == [row.user_id], row.email
     assert LicenseAssignment.objects.filter(user__customer=scene.customer).count() == USERS
     assert in_doubt == 0 or any(row.attempts > 1 for row in rows)
-
-    file = bulk_passwords_download(job=job, staff=admin_agent, actor=scene.actor)
-    assert file.count == USERS
-    with pytest.raises(PasswordsRefused, match="already downloaded"):
-        bulk_passwords_download(job=job, staff=admin_agent, actor=scene.actor)

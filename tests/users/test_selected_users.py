@@ -230,6 +230,18 @@ def test_a_role_without_the_action_is_refused(
 # --- Reset passwords -------------------------------------------------------------------------
 
 
+def assert_resets_audited_row_by_row(job: BulkJob) -> None:
+    """Two password resets audited with the ticket and the job; one line on the dashboard."""
+    records = AuditRecord.objects.filter(action=Action.USER_RESET_PASSWORD)
+    assert records.count() == 2
+    assert {record.ticket for record in records} == {"INC-42"}
+    assert {record.changes[SELECTED_JOB] for record in records} == {str(job.public_id)}
+    assert [record.action for record in recent_activity(changes_only=True)] == [
+        Action.BULK_PASSWORDS_DOWNLOAD,
+        Action.SELECTED_USERS,
+    ]
+
+
 def test_a_helpdesk_reset_leaves_out_protected_accounts_and_says_who_and_why(
     client: Client, scene: Scene, helpdesk_agent: User
 ) -> None:
@@ -274,14 +286,7 @@ def test_a_helpdesk_reset_leaves_out_protected_accounts_and_says_who_and_why(
     assert not job.rows.exclude(password_encrypted="").exists()
 
     # Audited row by row with the ticket; the dashboard shows the action as one line.
-    records = AuditRecord.objects.filter(action=Action.USER_RESET_PASSWORD)
-    assert records.count() == 2
-    assert {record.ticket for record in records} == {"INC-42"}
-    assert {record.changes[SELECTED_JOB] for record in records} == {str(job.public_id)}
-    assert [record.action for record in recent_activity(changes_only=True)] == [
-        Action.BULK_PASSWORDS_DOWNLOAD,
-        Action.SELECTED_USERS,
-    ]
+    assert_resets_audited_row_by_row(job)
 
 
 def test_a_role_given_after_the_mirror_was_read_is_caught_live_by_the_row(
