@@ -19,6 +19,7 @@ independent: one that fails is logged and the others still run.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,18 +94,20 @@ def maintenance_run(*, now: datetime | None = None) -> MaintenanceReport:
     return report
 
 
-def directory_sweep_run(*, seconds: float) -> str:
+def directory_sweep_run(*, seconds: float, stop: threading.Event | None = None) -> str:
     """One slice of the directory's background work: the sweep, then, in the time left, the
-    license scan; what it did, in a line ("" when nothing was due)."""
+    license scan, each ending at its next customer or user once `stop` is set; what it did, in
+    a line ("" when nothing was due)."""
     from customers.directory.background import background_client, directory_sweep
     from customers.directory.budget import BackgroundBudget
     from customers.directory.licenses import directory_licenses_scan
 
     started = time.monotonic()
     try:
-        report = directory_sweep(seconds=seconds)
+        report = directory_sweep(seconds=seconds, stop=stop)
         left = seconds - (time.monotonic() - started)
-        scan = directory_licenses_scan(pc=background_client(BackgroundBudget()), seconds=left)
+        background = background_client(BackgroundBudget())
+        scan = directory_licenses_scan(pc=background, seconds=left, stop=stop)
     except Exception:
         logger.exception("The directory sweep failed")
         return "directory: the sweep failed (see the log)"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from customers.directory.budget import BackgroundBudget, CallCounter
+from customers.directory.budget import BackgroundBudget, CallCounter, Until
 from customers.directory.customer_queries import customer_get
 from customers.directory.models import DirectoryCustomer
 from customers.directory.sync import (
@@ -139,14 +138,16 @@ def directory_sweep(
     now: Callable[[], datetime] = timezone.now,
     budget: CallCounter | None = None,
     parallel: int | None = None,
+    stop: threading.Event | None = None,
 ) -> SweepReport:
     """Read the customers whose mirror is older than `PORTAL_DIRECTORY_MAX_AGE` (never read
-    first, then oldest first), within `seconds`, every call from the background budget.
+    first, then oldest first), within `seconds` (no further customer once `stop` is set), every
+    call from the background budget.
 
     `parallel` customers are read at once, so the budget's rate, not one customer's latency,
     sets the pace; a customer another process is reading is left to it.
     """
-    deadline = time.monotonic() + seconds
+    until = Until.within(seconds, stop)
     parallel = parallel or min(SWEEP_PARALLEL, settings.PORTAL_DIRECTORY_SYNC_CONCURRENCY)
     counter = budget or BackgroundBudget()
     pc = background_client(counter)
@@ -158,7 +159,7 @@ def directory_sweep(
     lock = threading.Lock()
 
     def sweep() -> None:
-        while time.monotonic() < deadline:
+        while not until.over():
             customer = _oldest_due(now(), max_age)
             if customer is None:
                 return

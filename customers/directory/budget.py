@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -29,6 +30,26 @@ MAX_SLOWDOWN: Final = 32.0
 SLOTS_AT_ONCE: Final = 5
 RECOVERY: Final = timedelta(seconds=60)
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Until:
+    """How long a slice of background work may go on: until `deadline` (`time.monotonic()`), or
+    sooner when `stop` is set — the process was asked to stop (SIGTERM: `docker stop` waits 10 s
+    by default), and the slice ends at the next customer or user, not at its deadline."""
+
+    deadline: float
+    stop: threading.Event | None = None
+
+    @classmethod
+    def within(cls, seconds: float, stop: threading.Event | None = None) -> Until:
+        return cls(time.monotonic() + seconds, stop)
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.deadline or (self.stop is not None and self.stop.is_set())
+
+    def left(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.0)
 
 
 class CallCounter:

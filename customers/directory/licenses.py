@@ -8,7 +8,7 @@ bulk job. Users never read go first, customer by customer; then licenses older t
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from customers.directory.budget import Until
 from customers.directory.models import (
     DirectoryCustomer,
     DirectoryUser,
@@ -48,25 +49,27 @@ def directory_licenses_scan(
     pc: PartnerCenterClient,
     seconds: float,
     now: Callable[[], datetime] = timezone.now,
+    stop: threading.Event | None = None,
 ) -> ScanReport:
-    """Read the licenses of the users that need it, within `seconds`."""
-    report = _scan(pc=pc, deadline=time.monotonic() + seconds, now=now)
+    """Read the licenses of the users that need it, within `seconds` (no further user once
+    `stop` is set)."""
+    report = _scan(pc=pc, until=Until.within(seconds, stop), now=now)
     if report.users:
         refresh_statistics()
     return report
 
 
-def _scan(*, pc: PartnerCenterClient, deadline: float, now: Callable[[], datetime]) -> ScanReport:
+def _scan(*, pc: PartnerCenterClient, until: Until, now: Callable[[], datetime]) -> ScanReport:
     report = ScanReport()
     max_age = timedelta(seconds=settings.PORTAL_DIRECTORY_MAX_AGE)
-    while time.monotonic() < deadline:
+    while not until.over():
         found = _next_batch(now() - max_age)
         if found is None:
             break
         customer, user_ids = found
         held: dict[str, list[str]] = {}
         for user_id in user_ids:
-            if time.monotonic() >= deadline:
+            if until.over():
                 break
             try:
                 licenses = pc.customers.by_id(customer.tenant_id).users.by_id(user_id)

@@ -3,6 +3,7 @@ modes, the background budget and the sweep — against the seeded sandbox throug
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -360,6 +361,17 @@ def test_the_sweep_reads_every_customer_due_then_nothing(sdk_sleeps: list[float]
         row.mirrored or row.access == DirectoryCustomer.ACCESS_NONE
         for row in DirectoryCustomer.objects.all()
     )
+
+
+def test_a_sweep_asked_to_stop_reads_no_further_customer(sdk_sleeps: list[float]) -> None:
+    """A maintenance loop told to stop (SIGTERM) ends its slice at the next customer, not at
+    the slice's deadline: `docker stop` waits 10 s by default."""
+    stop = threading.Event()
+    stop.set()
+    report = directory_sweep(seconds=120, budget=CallCounter(), stop=stop)
+    assert report.synced == [] and report.failed == []
+    assert not DirectoryCustomer.objects.filter(generation__gt=0).exists()
+    assert directory_sweep(seconds=120, budget=CallCounter()).synced  # not stopped: it reads
 
 
 @pytest.mark.parametrize(

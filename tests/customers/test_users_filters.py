@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 
 import pytest
 from django.contrib.auth.models import User
@@ -240,11 +241,16 @@ def _analysed(queries: CaptureQueriesContext) -> bool:
     return any(query["sql"].startswith("ANALYZE") for query in queries.captured_queries)
 
 
-def test_the_scan_stops_at_its_deadline() -> None:
+def test_the_scan_stops_at_its_deadline_or_when_asked_to() -> None:
     _complete.clear()
     synced(CONTOSO)
     report = directory_licenses_scan(pc=partner_center(), seconds=0)
     assert report.users == 0
+    stop = threading.Event()
+    stop.set()  # the maintenance loop was told to stop (SIGTERM)
+    counter = CallCounter()
+    report = directory_licenses_scan(pc=partner_center(pacer=counter), seconds=60, stop=stop)
+    assert report.users == 0 and counter.calls == 0
 
 
 def test_the_location_choices_are_the_active_users_locations_and_grow_with_a_change() -> None:

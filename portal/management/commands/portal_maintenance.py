@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 self.stdout.write(report.summary())
             if sweep:
                 # Within the round's time, so the other steps still come round every interval.
-                swept = directory_sweep_run(seconds=max(interval * 2, 1.0))
+                swept = directory_sweep_run(seconds=max(interval * 2, 1.0), stop=stop)
                 if swept and (options["verbosity"] >= 2 or not loop):
                     self.stdout.write(swept)
             if not loop or stop.wait(max(interval, 0.1)):
