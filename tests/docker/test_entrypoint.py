@@ -236,19 +236,17 @@ def _run_healthcheck(env: dict[str, str], port: int) -> subprocess.CompletedProc
 def _start_workers_and_maintenance(
     env: dict[str, str], tmp_path: Path, processes: list[subprocess.Popen[bytes]]
 ) -> None:
-    """Start the two workers and the maintenance loop (added to `processes` to be stopped)."""
-    roles = (
-        ("worker", "Starting worker"),
-        ("directory", "Starting worker"),
-        ("maintenance", ""),
-    )
-    for role, started in roles:
-        process = start(role, env, tmp_path / f"{role}.log")
-        processes.append(process)
+    """Start the two workers and the maintenance loop together, as compose does (added to
+    `processes` to be stopped)."""
+    roles = {"worker": "Starting worker", "directory": "Starting worker", "maintenance": ""}
+    started = {role: start(role, env, tmp_path / f"{role}.log") for role in roles}
+    processes.extend(started.values())
+    for role in roles:
+        wait_for(log_says(tmp_path / f"{role}.log", "portal_setup: done"), 60)
+    time.sleep(2)  # past start-up: still running, not crashed
+    for role, says in roles.items():
         log = tmp_path / f"{role}.log"
-        wait_for(log_says(log, "portal_setup: done"), 60)
-        time.sleep(2)  # past start-up: still running, not crashed
-        assert process.poll() is None, log.read_text()
+        assert started[role].poll() is None, log.read_text()
         assert "no migrations to apply" in log.read_text()
-        if started:
-            wait_for(log_says(log, started), 30)
+        if says:
+            wait_for(log_says(log, says), 30)
