@@ -48,9 +48,6 @@ class Until:
     def over(self) -> bool:
         return time.monotonic() >= self.deadline or (self.stop is not None and self.stop.is_set())
 
-    def left(self) -> float:
-        return max(self.deadline - time.monotonic(), 0.0)
-
 
 class CallCounter:
     """A pacer that only counts: every attempt of every call, retries included (threads of one
