@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import requests
-from portal_run import PYTHON, ROOT, Portal
+from portal_run import PYTHON, ROOT, Portal, database_arguments
 
 CUSTOMERS_ONLY = (
     "from customers.directory.sync import directory_customers_sync\n"
@@ -160,8 +160,7 @@ def first_views(first: Portal, args: argparse.Namespace) -> tuple[list[float], i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
+    database_arguments(parser)
     parser.add_argument("--many", type=int, default=200)
     parser.add_argument("--first-view-latency-ms", type=int, default=300)
     parser.add_argument("--sweep-latency-ms", type=int, default=50)

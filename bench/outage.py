@@ -35,7 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 import requests
-from portal_run import PYTHON, ROOT, Portal, free_port
+from portal_run import PYTHON, ROOT, Portal, database_arguments, free_port
 
 
 class Proxy:
@@ -314,7 +314,7 @@ class Run:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
+    database_arguments(parser, sqlite=False)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--cut", type=float, default=20.0)
     parser.add_argument("--latency-ms", type=int, default=150)

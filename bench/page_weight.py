@@ -26,7 +26,7 @@ import time
 
 import requests
 import users_list
-from portal_run import Case, Portal, interleaved, line, median
+from portal_run import Case, Portal, database_arguments, interleaved, line, median
 
 GOAL = 3.0
 
@@ -80,8 +80,7 @@ def pages(portal: Portal) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
+    database_arguments(parser)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()

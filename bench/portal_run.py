@@ -8,6 +8,7 @@ interleave requests between them.
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import re
@@ -29,6 +30,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def database_arguments(parser: argparse.ArgumentParser, *, sqlite: bool = True) -> None:
+    """Every benchmark's --database (when it runs on SQLite too) and --postgres (the server it
+    makes its throw-away databases on)."""
+    if sqlite:
+        parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres", default=POSTGRES_SERVER)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -41,7 +53,7 @@ class Portal:
 
     name: str
     database: str  # "sqlite" or "postgres"
-    postgres: str = "postgres://postgres@127.0.0.1:5432/postgres"
+    postgres: str = POSTGRES_SERVER
     data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="portal-bench-")))
     env: dict[str, str] = field(default_factory=dict)
     server: subprocess.Popen[bytes] | None = None

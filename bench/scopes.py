@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 
-from portal_run import Case, Portal, interleaved, line, median
+from portal_run import Case, Portal, database_arguments, interleaved, line, median
 from users_list import SEARCH_NAME, build
 
 SCOPED = "scoped-helpdesk"
@@ -50,8 +50,7 @@ def scope(portal: Portal, *, customers: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
+    database_arguments(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--many", type=int, default=200)

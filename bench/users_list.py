@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 
 import requests
-from portal_run import Case, Portal, interleaved, line, median, p95, rss_mb
+from portal_run import Case, Portal, database_arguments, interleaved, line, median, p95, rss_mb
 
 SEARCH_NAME = "maria"  # a first name the seed gives one person in about ninety
 
@@ -184,8 +184,7 @@ def report(
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
+    database_arguments(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--large", type=int, default=50000)
