@@ -203,8 +203,8 @@ class DirectoryRoleMember(models.Model):
 
 class DirectoryWord(models.Model):
     """A word of a user's display, first or last name or username (folded), for word-prefix
-    search: every word of a query must start one of a user's words. The customer, generation
-    and display key are repeated here so a customer's search reads its own words only and the
+    search: every word of a query must start one of a user's words. The customer, generation,
+    state and display key are repeated here so a customer's search reads its own words only and the
     search across customers finds, orders and counts its users from this table alone."""
 
     # No index of its own: directory_word_prefix starts with the customer.
@@ -215,6 +215,9 @@ class DirectoryWord(models.Model):
     user = models.ForeignKey(DirectoryUser, on_delete=models.CASCADE, related_name="words")
     word = models.CharField(max_length=64)
     display_key = models.CharField(max_length=255, default="")  # the user's, for order
+    # The user's: a tab's search reads the words of its own users only, so the keys it finds
+    # are the list's users and their number is the list's count.
+    state = models.CharField(max_length=8, default=DirectoryUser.ACTIVE)
 
     class Meta:
         # The pattern operator classes let PostgreSQL answer LIKE 'word%' from the index
@@ -225,8 +228,8 @@ class DirectoryWord(models.Model):
         # row by rowid, cheap in process, and a narrower index keeps a sync's inserts cheap.
         indexes = [
             models.Index(
-                fields=["customer", "generation", "word"],
-                opclasses=["int8_ops", "int4_ops", "varchar_pattern_ops"],
+                fields=["customer", "generation", "state", "word"],
+                opclasses=["int8_ops", "int4_ops", "varchar_ops", "varchar_pattern_ops"],
                 name="directory_word_prefix",
             ),
             models.Index(

@@ -135,7 +135,7 @@ def words_of(row: dict[str, Any]) -> list[str]:
 def index_words(rows: Iterable[DirectoryUser]) -> None:
     """Add the search words of these (saved) users."""
     insert_words(
-        (row.customer_id, row.generation, row.pk, row.display_key, word)
+        (row.customer_id, row.generation, row.pk, row.display_key, row.state, word)
         for row in rows
         for word in user_words(
             display_name=row.display_name,
@@ -146,11 +146,11 @@ def index_words(rows: Iterable[DirectoryUser]) -> None:
     )
 
 
-def insert_words(values: Iterable[tuple[int, int, int, str, str]]) -> None:
-    """(customer pk, generation, user pk, display key, word) rows, at once: a customer's users
-    have five or six words each, and building 30,000 model objects cost more than the rest of a
-    sync together."""
-    columns = ["customer_id", "generation", "user_id", "display_key", "word"]
+def insert_words(values: Iterable[tuple[int, int, int, str, str, str]]) -> None:
+    """(customer pk, generation, user pk, display key, state, word) rows, at once: a customer's
+    users have five or six words each, and building 30,000 model objects cost more than the rest
+    of a sync together."""
+    columns = ["customer_id", "generation", "user_id", "display_key", "state", "word"]
     insert_rows(DirectoryWord, columns, list(values))
 
 

@@ -296,7 +296,14 @@ class _GenerationWriter:
         with transaction.atomic():
             pks = insert_users(self.customer.pk, self.generation, rows)
             insert_words(
-                (self.customer.pk, self.generation, pks[row["user_id"]], row["display_key"], word)
+                (
+                    self.customer.pk,
+                    self.generation,
+                    pks[row["user_id"]],
+                    row["display_key"],
+                    state,
+                    word,
+                )
                 for row in rows
                 for word in words_of(row)
             )

@@ -110,34 +110,42 @@ def users_of(
     customer: DirectoryCustomer, *, state: str = DirectoryUser.ACTIVE, search: str = ""
 ) -> QuerySet[DirectoryUser]:
     """The customer's users in `state` (current generation), those matching `search` if any."""
-    return _matching(customer, state, search)[0]
+    return _matching(customer, state, search).users
 
 
-def _matching(
-    customer: DirectoryCustomer, state: str, search: str
-) -> tuple[QuerySet[DirectoryUser], bool]:
-    """`users_of`, and whether a search narrowed it to at most FEW_MATCHES users by key."""
+@dataclass(frozen=True)
+class _Matching:
+    """The users a search matches, and their keys when its words named them: `keys` holds
+    them when some word matches at most FEW_MATCHES users, and `counted` says that every word
+    did, so the keys are the matching users and their number is the list's count."""
+
+    users: QuerySet[DirectoryUser]
+    keys: frozenset[int] | None = None
+    counted: bool = False
+
+
+def _matching(customer: DirectoryCustomer, state: str, search: str) -> _Matching:
     users = DirectoryUser.objects.filter(state=state)
-    narrowed = False
+    keys: frozenset[int] | None = None
+    counted = True
     for word in query_words(search):
         matching = DirectoryWord.objects.filter(
-            starts_with(word), customer=customer, generation=customer.generation
+            starts_with(word), customer=customer, generation=customer.generation, state=state
         ).values_list("user_id", flat=True)
         # A word most searches type matches a few hundred users: their keys, read first, let the
         # database sort just those. Given the subquery instead, PostgreSQL walks the customer's
         # users in order testing each (100 ms at 50,000 users, not 3).
         few = list(matching[: FEW_MATCHES + 1])
-        narrowed = narrowed or len(few) <= FEW_MATCHES
-        users = (
-            users.filter(pk__any_of=frozenset(few))
-            if len(few) <= FEW_MATCHES
-            else users.filter(pk__in=matching)
-        )
-    if narrowed:
+        if len(few) <= FEW_MATCHES:
+            keys = frozenset(few) if keys is None else keys.intersection(few)
+        else:
+            counted = False
+            users = users.filter(pk__in=matching)
+    if keys is not None:
         # The users were given by key, from word rows of this customer's generation: asked for
         # the customer too, SQLite walks all its users in index order testing each key.
-        return users, narrowed
-    return users.filter(customer=customer, generation=customer.generation), narrowed
+        return _Matching(users.filter(pk__any_of=keys), keys, counted)
+    return _Matching(users.filter(customer=customer, generation=customer.generation))
 
 
 # What a users list shows of each user (`customers/users_list.py`): the rest of a row is not read,
@@ -154,13 +162,15 @@ def users_page(
     per_page: int = PAGE_SIZE,
 ) -> Page[DirectoryUser]:
     """One page of the customer's users, searched, filtered and sorted as `query` asks."""
-    users, narrowed = _matching(customer, state, query.search)
-    unlicensed = _by_location_and_role(users, query)
+    matching = _matching(customer, state, query.search)
+    unlicensed = _by_location_and_role(matching.users, query)
     users = _licensed(unlicensed, customer, query)
     columns = _ORDER[query.sort]
     order = [f"-{column}" if query.descending else column for column in columns]
     ordered = users.only(*LISTED).order_by(*order)
-    if narrowed:
+    if matching.keys is not None:
+        if matching.counted and not query.filtered:
+            return paginate(Rows(ordered, len(matching.keys)), number, per_page)
         return paginate(FewRows(ordered, expected_page(number, per_page)), number, per_page)
     known = None
     if not query.search and not query.filtered:
@@ -222,9 +232,11 @@ def deleted_page(
     customer: DirectoryCustomer, search: str, number: str | int | None, *, per_page: int = PAGE_SIZE
 ) -> Page[DirectoryUser]:
     """Deleted users, soonest purge (earliest deletion) first."""
-    users, narrowed = _matching(customer, DirectoryUser.DELETED, search)
-    ordered = users.order_by(*_DELETED_ORDER)
-    if narrowed:
+    matching = _matching(customer, DirectoryUser.DELETED, search)
+    ordered = matching.users.order_by(*_DELETED_ORDER)
+    if matching.keys is not None:
+        if matching.counted:
+            return paginate(Rows(ordered, len(matching.keys)), number, per_page)
         return paginate(FewRows(ordered, expected_page(number, per_page)), number, per_page)
     return paginate(Rows(ordered, None if search else customer.deleted_count), number, per_page)
 

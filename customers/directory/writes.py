@@ -83,6 +83,7 @@ def directory_user_deleted(*, tenant_id: str, user_id: str, at: datetime | None 
         row.state, row.deleted_at = DirectoryUser.DELETED, at or now
         row.written_at = row.confirmed_at = now
         row.save(update_fields=["state", "deleted_at", "written_at", "confirmed_at"])
+        row.words.update(state=row.state)
         _recount(customer)
 
 

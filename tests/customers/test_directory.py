@@ -3,11 +3,14 @@ modes, the background budget and the sweep — against the seeded sandbox throug
 
 from __future__ import annotations
 
+import importlib
 import threading
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
+from django.apps import apps as django_apps
+from django.db import connection, transaction
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
@@ -26,7 +29,7 @@ from customers.directory.user_queries import (
     users_of,
     users_page,
 )
-from customers.directory.writes import directory_user_write
+from customers.directory.writes import directory_user_deleted, directory_user_write
 from portal.partnercenter import (
     WORKER_THROTTLE_WAIT_CAP,
     Forbidden,
@@ -154,8 +157,6 @@ def test_two_syncs_of_one_customer_started_at_once_run_once() -> None:
 
 @pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
 def test_concurrent_syncs_in_threads_make_one_generation(settings: Settings) -> None:
-    import threading
-
     seed.sandbox_seed(reset=True)
     try:
         mirror = synced(CONTOSO)
@@ -442,12 +443,63 @@ def test_a_searched_page_counts_only_the_users_its_state_and_filters_leave() -> 
         page = users_page(tailspin, query, 1)
         assert 0 < page.paginator.count == len(kept) < len(searched), query
         assert list(page) == kept[:50], query
-    # The search's words are of active and deleted users alike.
+    # Each tab's search reads the words of its own users.
     deleted = users_of(tailspin, state=DirectoryUser.DELETED, search="m")
     gone = list(deleted.order_by("deleted_at", "display_key", "upn_key", "pk"))
     page = deleted_page(tailspin, "m", 1)
     assert 0 < page.paginator.count == len(gone) < len(searched)
     assert list(page) == gone
+
+
+def test_a_searched_list_is_counted_from_its_words_and_follows_a_user_deleted(
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    tailspin = synced(str(seed_plan.LARGE_CUSTOMER_ID))
+    user = users_of(tailspin).exclude(first_name="").order_by("display_key")[10]
+    word = user.first_name.split()[0]
+
+    def listed(state: str, search: str) -> list[int]:
+        users = users_of(tailspin, state=state, search=search)
+        return list(users.order_by("display_key", "upn_key").values_list("pk", flat=True))
+
+    with django_assert_num_queries(2):  # the word's users, then their page: no count query
+        page = users_page(tailspin, UserListQuery(search=word), 1)
+        shown, count = [row.pk for row in page], page.paginator.count
+    assert user.pk in listed(DirectoryUser.ACTIVE, word)
+    assert (shown, count) == (
+        listed(DirectoryUser.ACTIVE, word)[:50],
+        len(listed(DirectoryUser.ACTIVE, word)),
+    )
+    # Two words, each naming its users: the list is counted from the keys both name.
+    both = f"{word} {user.user_principal_name[:2]}"
+    assert users_page(tailspin, UserListQuery(search=both), 1).paginator.count == len(
+        listed(DirectoryUser.ACTIVE, both)
+    )
+    deleted_before = deleted_page(tailspin, word, 1).paginator.count
+
+    directory_user_deleted(tenant_id=tailspin.tenant_id, user_id=user.user_id)
+
+    page = users_page(tailspin, UserListQuery(search=word), 1)
+    assert user.pk not in [row.pk for row in page]
+    assert page.paginator.count == len(listed(DirectoryUser.ACTIVE, word))
+    gone = deleted_page(tailspin, word, 1)
+    assert gone.paginator.count == deleted_before + 1
+    assert user.pk in [row.pk for row in gone]
+
+
+def test_the_migration_marks_the_words_of_users_deleted_before_it() -> None:
+    many = synced(str(seed_plan.MANY_DELETED_CUSTOMER_ID))
+    words = DirectoryWord.objects.filter(customer=many)
+    deleted = words.filter(user__state=DirectoryUser.DELETED)
+    assert deleted.exists()
+    words.update(state=DirectoryUser.ACTIVE)  # as the column's default left them
+    migration = importlib.import_module("customers.migrations.0007_word_state")
+    # What the migration uses of its schema editor (a real one cannot open in a test's
+    # transaction on SQLite).
+    editor = SimpleNamespace(connection=connection, execute=connection.cursor().execute)
+    migration.mark_deleted_users_words(django_apps, editor)
+    assert not deleted.exclude(state=DirectoryUser.DELETED).exists()
+    assert not words.exclude(user__state=DirectoryUser.DELETED).exclude(state="active").exists()
 
 
 def test_the_dashboard_search_reads_its_page_with_its_count_in_one_query(
