@@ -226,10 +226,14 @@ class DirectoryWord(models.Model):
         # includes every column the search needs), never the users of every customer. SQLite
         # has no INCLUDE (check models.W040, silenced in settings): it reads each matching word's
         # row by rowid, cheap in process, and a narrower index keeps a sync's inserts cheap.
+        # The state comes after the word in directory_word_prefix: a tab's search tests it on
+        # the index, and a search of either state still narrows each customer by the prefix
+        # (before the word, SQLite searched across customers by reading all their words: 740 ms
+        # at 500,000 users, not 50).
         indexes = [
             models.Index(
-                fields=["customer", "generation", "state", "word"],
-                opclasses=["int8_ops", "int4_ops", "varchar_ops", "varchar_pattern_ops"],
+                fields=["customer", "generation", "word", "state"],
+                opclasses=["int8_ops", "int4_ops", "varchar_pattern_ops", "varchar_ops"],
                 name="directory_word_prefix",
             ),
             models.Index(

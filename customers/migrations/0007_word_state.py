@@ -33,9 +33,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="directoryword",
             index=models.Index(
-                fields=["customer", "generation", "state", "word"],
+                fields=["customer", "generation", "word", "state"],
                 name="directory_word_prefix",
-                opclasses=["int8_ops", "int4_ops", "varchar_ops", "varchar_pattern_ops"],
+                opclasses=["int8_ops", "int4_ops", "varchar_pattern_ops", "varchar_ops"],
             ),
         ),
     ]
