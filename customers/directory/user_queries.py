@@ -135,7 +135,7 @@ def _matching(customer: DirectoryCustomer, state: str, search: str) -> _Matching
         # A word most searches type matches a few hundred users: their keys, read first, let the
         # database sort just those. Given the subquery instead, PostgreSQL walks the customer's
         # users in order testing each (100 ms at 50,000 users, not 3).
-        few = list(matching[: FEW_MATCHES + 1])
+        few = _keys(matching[: FEW_MATCHES + 1])
         if len(few) <= FEW_MATCHES:
             keys = frozenset(few) if keys is None else keys.intersection(few)
         else:
@@ -146,6 +146,16 @@ def _matching(customer: DirectoryCustomer, state: str, search: str) -> _Matching
         # the customer too, SQLite walks all its users in index order testing each key.
         return _Matching(users.filter(pk__any_of=keys), keys, counted)
     return _Matching(users.filter(customer=customer, generation=customer.generation))
+
+
+def _keys(words: QuerySet[DirectoryWord, int]) -> list[int]:
+    """The user keys `words` lists, fetched at once: Django's iterator fetches a hundred rows
+    at a time and passes each through three generators (1.1 ms for a search's 565 keys on
+    SQLite; 0.1 ms this way)."""
+    sql, params = words.query.sql_with_params()
+    with connections[words.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [key for (key,) in cursor.fetchall()]
 
 
 # What a users list shows of each user (`customers/users_list.py`): the rest of a row is not read,
@@ -326,7 +336,7 @@ class _AnyOf(Lookup[Any]):
 
     def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
-        values = sorted(int(value) for value in self.rhs)
+        values = sorted(map(int, self.rhs))
         if not values:
             raise EmptyResultSet
         if connection.vendor == "postgresql":

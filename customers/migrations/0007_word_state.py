@@ -33,9 +33,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="directoryword",
             index=models.Index(
-                fields=["customer", "generation", "word", "state"],
+                fields=["customer", "generation", "word", "state", "user"],
                 name="directory_word_prefix",
-                opclasses=["int8_ops", "int4_ops", "varchar_pattern_ops", "varchar_ops"],
+                opclasses=["int8_ops", "int4_ops", "varchar_pattern_ops", "varchar_ops", "int8_ops"],
             ),
         ),
     ]
