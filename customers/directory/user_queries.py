@@ -150,8 +150,8 @@ def _matching(customer: DirectoryCustomer, state: str, search: str) -> _Matching
 
 def _keys(words: QuerySet[DirectoryWord, int]) -> list[int]:
     """The user keys `words` lists, fetched at once: Django's iterator fetches a hundred rows
-    at a time and passes each through three generators (1.1 ms for a search's 565 keys on
-    SQLite; 0.1 ms this way)."""
+    at a time and passes each through three generators, which cost a search of 565 keys on
+    SQLite 0.6 ms more than this (in process, against the same customer's unsearched list)."""
     sql, params = words.query.sql_with_params()
     with connections[words.db].cursor() as cursor:
         cursor.execute(sql, params)
