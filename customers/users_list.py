@@ -1,8 +1,8 @@
 """The Users and licenses list as the page shows it: its rows (with their licenses), the
 filters' choices, the sortable column headers and the links that keep the list's search,
-filters and sort. Reads the directory only (`customers/directory/user_queries.py` and
+filters and sort. Reads the directory only: `customers/directory/user_queries.py` and
 `customer_queries.py`, and `list_choices.py` for the SKUs, roles and the page's licenses in one
-query); the license scan's progress is the customer's own `licenses_read`)."""
+query; the license scan's progress is the customer's own `licenses_read`."""
 
 from __future__ import annotations
 

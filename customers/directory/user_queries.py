@@ -142,8 +142,9 @@ def _matching(customer: DirectoryCustomer, state: str, search: str) -> _Matching
             counted = False
             users = users.filter(pk__in=matching)
     if keys is not None:
-        # The users were given by key, from word rows of this customer's generation: asked for
-        # the customer too, SQLite walks all its users in index order testing each key.
+        # The users were given by key, from word rows of this customer's generation and of
+        # `state`: asked for the customer too, SQLite walks all its users in index order testing
+        # each key.
         return _Matching(users.filter(pk__any_of=keys), keys, counted)
     return _Matching(users.filter(customer=customer, generation=customer.generation))
 
