@@ -189,9 +189,6 @@ else:
 DATABASES = {"default": DEFAULT_DB, "sandbox": SANDBOX_DB}
 DATABASE_ROUTERS = ["portal.routers.SandboxRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# An index's INCLUDE columns serve PostgreSQL's index-only scans; SQLite has no INCLUDE and
-# indexes the key columns alone, which is what the directory wants there (customers/directory).
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache ----------------------------------------------------------------------------------
 # Shared by every process: the database cache by default, Redis when configured. Never the

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
@@ -516,6 +517,51 @@ def test_the_dashboard_search_reads_its_page_with_its_count_in_one_query(
     assert len(last.object_list) == total - (last.number - 1) * 10
     second = users_search("a", 2, per_page=10)
     assert not {row.pk for row in first.object_list} & {row.pk for row in second.object_list}
+
+
+def test_every_search_reads_its_words_from_the_word_index_alone() -> None:
+    """The search across customers and a tab's search find, order and count their users from
+    directory_word_prefix without reading a word's row: at 550,000 users the search across
+    customers read 6,126 rows by rowid on SQLite for its display keys (13.1 ms, not 8.8)."""
+    synced(CONTOSO)
+    tailspin = synced(str(seed_plan.LARGE_CUSTOMER_ID))
+    for search in (
+        lambda: users_search("a", 1),
+        lambda: users_search("a m", 1),
+        lambda: users_page(tailspin, UserListQuery(search="m"), 1),
+        lambda: deleted_page(tailspin, "m", 1),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            search()
+        words = [query["sql"] for query in queries if "customers_directoryword" in query["sql"]]
+        assert words
+        for sql in words:
+            assert _reads_the_index_alone(sql), sql
+    # Every sync writes every index of the words: no other holds the word.
+    table = DirectoryWord._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    indexed = {name for name, index in constraints.items() if "word" in index["columns"]}
+    assert indexed == {"directory_word_prefix"}
+
+
+def _reads_the_index_alone(sql: str) -> bool:
+    """Whether the database plans `sql` (as run, its parameters in it) to read the search words
+    from directory_word_prefix alone. PostgreSQL is kept from reading a test's few rows whole."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = [str(row[-1]) for row in cursor.fetchall()]
+            return any("COVERING INDEX directory_word_prefix" in step for step in plan)
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        try:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_bitmapscan")
+        return any("Index Only Scan using directory_word_prefix" in step for step in plan)
 
 
 def test_the_directory_health_counts_every_figure_in_one_query(
