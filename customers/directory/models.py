@@ -177,8 +177,19 @@ class DirectoryUser(models.Model):
                 fields=["customer", "generation", "state", "roles_key", "display_key"],
                 name="directory_user_by_roles",
             ),
+            # The Deleted users tab's whole order (user_queries._DELETED_ORDER): PostgreSQL,
+            # which expects a customer's deleted users to be few, read all 1,500 of one customer
+            # to sort them for a page (1.0 ms, not 0.08).
             models.Index(
-                fields=["customer", "generation", "state", "deleted_at", "display_key"],
+                fields=[
+                    "customer",
+                    "generation",
+                    "state",
+                    "deleted_at",
+                    "display_key",
+                    "upn_key",
+                    "id",
+                ],
                 name="directory_user_by_deletion",
             ),
             models.Index(fields=["upn_key"], name="directory_user_upn"),
