@@ -13,7 +13,7 @@ from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, Whe
 
 from customers.directory.customer_queries import PAGE_SIZE, CustomerIds
 from customers.directory.models import DirectoryUser, DirectoryWord
-from customers.directory.paging import FoundUsers, Rows, expected_page, paginate
+from customers.directory.paging import FirstWords, FoundUsers, Rows, expected_page, paginate
 from customers.directory.sync import mode
 from customers.directory.text import ascii_lower, fold, query_words
 from customers.directory.user_queries import starts_with
@@ -56,22 +56,34 @@ def users_search(
     )
     if customer_ids is not None:
         matching = matching.filter(customer__tenant_id__in=customer_ids)
+    exact = Q(display_key=fold(query.strip()))
+    order = ("rank", "display_key", "customer__name_key", "user_id")
+    expected = expected_page(number, per_page)
+    if len(words) == 1:  # each word ranks on its own: a user is listed at its best word
+        ranked = matching.annotate(rank=_rank(exact, Q(word=words[0]))).order_by(*order)
+        users = matching.values("user_id").distinct()
+        return paginate(FirstWords(ranked, users, expected), number, per_page)
+    # A user must have a word starting each word of the query, and ranks by all its words.
     wholes = {f"whole{i}": _any(Q(word=word)) for i, word in enumerate(words)}
-    found = matching.values("user_id", "display_key", "customer__name_key").annotate(**wholes)
-    users = matching.values("user_id").distinct()
-    if len(words) > 1:  # a user must have a word starting each (with one, every row does)
-        has = {f"has{i}": _any(start) for i, start in enumerate(starts)}
-        found = found.annotate(**has).filter(**dict.fromkeys(has, 1))
-        users = matching.values("user_id").annotate(**has).filter(**dict.fromkeys(has, 1))
-    found = found.annotate(
-        rank=Case(
-            When(display_key=fold(query.strip()), then=Value(0)),
-            When(Q(**dict.fromkeys(wholes, 1)), then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        )
-    ).order_by("rank", "display_key", "customer__name_key", "user_id")
-    return paginate(FoundUsers(found, users, expected_page(number, per_page)), number, per_page)
+    has = {f"has{i}": _any(start) for i, start in enumerate(starts)}
+    found = (
+        matching.values("user_id", "display_key", "customer__name_key")
+        .annotate(**wholes, **has)
+        .filter(**dict.fromkeys(has, 1))
+    )
+    found = found.annotate(rank=_rank(exact, Q(**dict.fromkeys(wholes, 1)))).order_by(*order)
+    users = matching.values("user_id").annotate(**has).filter(**dict.fromkeys(has, 1))
+    return paginate(FoundUsers(found, users, expected), number, per_page)
+
+
+def _rank(exact: Q, whole: Q) -> Case:
+    """0 for the whole display name typed, 1 for every word typed whole, else 2."""
+    return Case(
+        When(exact, then=Value(0)),
+        When(whole, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
 
 
 def _current_users() -> QuerySet[DirectoryUser]:

@@ -287,6 +287,55 @@ def test_the_dashboard_search_orders_the_whole_name_then_whole_words_then_prefix
     ]
 
 
+def test_a_one_word_search_lists_each_user_once_at_its_best_word_on_every_page() -> None:
+    synced(CONTOSO)
+    tailspin = str(seed_plan.LARGE_CUSTOMER_ID)
+    synced(tailspin)
+    # Most have several words starting "zyxa"; each is listed once, where its best word puts it.
+    people = [
+        (CONTOSO, "Zyxabel Zyxaline", "u1"),  # two words only started
+        (tailspin, "Zyxa", "u2"),  # the whole name
+        (CONTOSO, "Zyxabeth Zyxa", "u3"),  # one word whole, one started
+        (tailspin, "Moor Zyxa", "zyxa.moor"),  # whole in the name and the username
+        (CONTOSO, "Zyxaline Moor", "zyxaline"),  # only started, twice
+        (tailspin, "Zyxa Zyxabel", "zyxabel.z"),  # whole, and started three times
+    ]
+    for number, (tenant, name, alias) in enumerate(people):
+        directory_user_write(
+            tenant_id=tenant,
+            user=UserResource(
+                id=f"00000000-0000-4000-8000-0000000052{number:02d}",
+                user_principal_name=f"{alias}@example.com",
+                display_name=name,
+            ),
+        )
+    expected = [
+        "Zyxa",
+        "Moor Zyxa",
+        "Zyxa Zyxabel",
+        "Zyxabeth Zyxa",
+        "Zyxabel Zyxaline",
+        "Zyxaline Moor",
+    ]
+    for per_page in (1, 2, 4, 50):
+        pages = -(-len(expected) // per_page)
+        listed = [
+            row.display_name
+            for number in range(1, pages + 1)
+            for row in users_search("ZYXA", number, per_page=per_page).object_list
+        ]
+        assert listed == expected, per_page
+        assert users_search("zyxa", pages, per_page=per_page).paginator.count == len(expected)
+    # Every page of a word most users have several of: each user once, none left out.
+    many = users_search("a", 1, per_page=20)
+    seen = [
+        row.pk
+        for number in many.paginator.page_range
+        for row in users_search("a", number, per_page=20).object_list
+    ]
+    assert len(seen) == len(set(seen)) == many.paginator.count > 100
+
+
 def test_a_search_matching_many_users_finds_the_same_as_one_matching_few(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
