@@ -49,6 +49,7 @@ from customers.directory.rows import (
     insert_users,
     insert_words,
     licenses_count,
+    mark_visible,
     refresh_statistics,
     roomy_sqlite_cache,
     sku_row,
@@ -229,6 +230,7 @@ def directory_customer_sync(
         raise
     delete_generation(customer, new - 1)
     refresh_statistics()
+    mark_visible()
     customer.refresh_from_db()
     return SyncResult(
         customer.tenant_id,

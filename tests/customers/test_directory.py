@@ -196,6 +196,39 @@ def test_concurrent_syncs_in_threads_make_one_generation(settings: Settings) -> 
             seed.sandbox_wipe()
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "sandbox"])
+def test_after_a_sync_a_search_reads_no_row_of_the_words_table() -> None:
+    """Outside a test's transaction, as in a worker: the sync leaves its words readable from
+    the index alone (PostgreSQL: their pages vacuumed, so no heap fetch; SQLite: the covering
+    index)."""
+    seed.sandbox_seed(reset=True)
+    try:
+        contoso = synced(CONTOSO)
+        with CaptureQueriesContext(connection) as queries:
+            assert users_page(contoso, UserListQuery(search="a"), 1).paginator.count > 0
+        (sql,) = [query["sql"] for query in queries if "customers_directoryword" in query["sql"]]
+        with transaction.atomic():
+            if connection.vendor == "sqlite":
+                assert _reads_the_index_alone(sql)
+            else:
+                assert _heap_fetches(sql) == [0]
+    finally:
+        with transaction.atomic(using=SANDBOX_DB):
+            seed.sandbox_wipe()
+
+
+def _heap_fetches(sql: str) -> list[int]:
+    """How many table rows PostgreSQL fetched in each index-only scan of `sql`, run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN (ANALYZE) {sql}")
+        plan = [row[0] for row in cursor.fetchall()]
+    only = [step for step in plan if "Index Only Scan" in step]
+    assert only, plan
+    return [int(step.split(":")[1]) for step in plan if "Heap Fetches:" in step]
+
+
 def test_a_customer_without_delegated_access_is_marked_and_keeps_nothing() -> None:
     synced(CONTOSO)  # the customers list
     adatum = customer_get(ADATUM)
