@@ -289,15 +289,7 @@ def test_the_dashboard_search_orders_the_whole_name_then_whole_words_then_prefix
         (CONTOSO, "Zyxa Quorbel", "zyxa.quorbel"),  # the same name at another customer
         (CONTOSO, "Zyxa Other", "zyxa.other"),  # one word only: not found
     ]
-    for number, (tenant, name, alias) in enumerate(people):
-        directory_user_write(
-            tenant_id=tenant,
-            user=UserResource(
-                id=f"00000000-0000-4000-8000-0000000051{number:02d}",
-                user_principal_name=f"{alias}@example.com",
-                display_name=name,
-            ),
-        )
+    _written(people, series="51")
     page = users_search("zyxa QUÒRBEL", 1)
     found = [(row.display_name, row.customer.company_name) for row in page.object_list]
     contoso, tailspin_name = customer_get(CONTOSO), customer_get(tailspin)
@@ -333,15 +325,7 @@ def test_a_one_word_search_lists_each_user_once_at_its_best_word_on_every_page()
         (CONTOSO, "Zyxaline Moor", "zyxaline"),  # only started, twice
         (tailspin, "Zyxa Zyxabel", "zyxabel.z"),  # whole, and started three times
     ]
-    for number, (tenant, name, alias) in enumerate(people):
-        directory_user_write(
-            tenant_id=tenant,
-            user=UserResource(
-                id=f"00000000-0000-4000-8000-0000000052{number:02d}",
-                user_principal_name=f"{alias}@example.com",
-                display_name=name,
-            ),
-        )
+    _written(people, series="52")
     expected = [
         "Zyxa",
         "Moor Zyxa",
@@ -367,6 +351,20 @@ def test_a_one_word_search_lists_each_user_once_at_its_best_word_on_every_page()
         for row in users_search("a", number, per_page=20).object_list
     ]
     assert len(seen) == len(set(seen)) == many.paginator.count > 100
+
+
+def _written(people: list[tuple[str, str, str]], *, series: str) -> None:
+    """Each (tenant, display name, alias) written through to the directory as a new user, its
+    id numbered in `series` (two digits)."""
+    for number, (tenant, name, alias) in enumerate(people):
+        directory_user_write(
+            tenant_id=tenant,
+            user=UserResource(
+                id=f"00000000-0000-4000-8000-00000000{series}{number:02d}",
+                user_principal_name=f"{alias}@example.com",
+                display_name=name,
+            ),
+        )
 
 
 def test_a_search_matching_many_users_finds_the_same_as_one_matching_few(
