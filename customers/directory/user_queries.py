@@ -180,7 +180,8 @@ def users_page(
     order = [f"-{column}" if query.descending else column for column in columns]
     ordered = users.only(*LISTED).order_by(*order)
     if matching.keys is not None:
-        return _page_of_keys(ordered, matching, number, per_page, filtered=query.filtered)
+        counted = matching.counted and not query.filtered
+        return _page_of_keys(ordered, matching.keys, counted, number, per_page)
     known = None
     if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
@@ -244,22 +245,21 @@ def deleted_page(
     matching = _matching(customer, DirectoryUser.DELETED, search)
     ordered = matching.users.order_by(*_DELETED_ORDER)
     if matching.keys is not None:
-        return _page_of_keys(ordered, matching, number, per_page)
+        return _page_of_keys(ordered, matching.keys, matching.counted, number, per_page)
     return paginate(Rows(ordered, None if search else customer.deleted_count), number, per_page)
 
 
 def _page_of_keys(
     ordered: QuerySet[DirectoryUser],
-    matching: _Matching,
+    keys: frozenset[int],
+    counted: bool,
     number: str | int | None,
     per_page: int,
-    *,
-    filtered: bool = False,
 ) -> Page[DirectoryUser]:
-    """A page of the users a search's keys gave: counted by the keys when every word named its
-    users and no filter narrowed them, else with its count in the page's query."""
-    if matching.counted and not filtered and matching.keys is not None:
-        return paginate(Rows(ordered, len(matching.keys)), number, per_page)
+    """A page of the users a search's `keys` gave: counted by the keys when they are the list
+    (`counted`), else with its count in the page's query."""
+    if counted:
+        return paginate(Rows(ordered, len(keys)), number, per_page)
     return paginate(FewRows(ordered, expected_page(number, per_page)), number, per_page)
 
 
