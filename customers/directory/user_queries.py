@@ -19,7 +19,8 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, Lookup, OuterRef, Q, QuerySet
+from django.db.models import Exists, Lookup, OrderBy, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from customers.directory.customer_queries import PAGE_SIZE, clean_query
 from customers.directory.models import (
@@ -117,36 +118,49 @@ def users_of(
 class _Matching:
     """The users a search matches, and their keys when its words named them: `keys` holds
     them when some word matches at most FEW_MATCHES users, and `counted` says that every word
-    did, so the keys are the matching users and their number is the list's count."""
+    did, so the keys are the matching users and their number is the list's count. When some
+    word matches more, `counting` counts the users from the words alone."""
 
     users: QuerySet[DirectoryUser]
     keys: frozenset[int] | None = None
     counted: bool = False
+    counting: QuerySet[Any, Any] | None = None
 
 
 def _matching(customer: DirectoryCustomer, state: str, search: str) -> _Matching:
     users = DirectoryUser.objects.filter(state=state)
     keys: frozenset[int] | None = None
+    each: list[QuerySet[DirectoryWord]] = []  # each word's rows
     counted = True
     for word in query_words(search):
         matching = DirectoryWord.objects.filter(
             starts_with(word), customer=customer, generation=customer.generation, state=state
-        ).values_list("user_id", flat=True)
+        )
+        each.append(matching)
         # A word most searches type matches a few hundred users: their keys, read first, let the
         # database sort just those. Given the subquery instead, PostgreSQL walks the customer's
         # users in order testing each (100 ms at 50,000 users, not 3).
-        few = _keys(matching[: FEW_MATCHES + 1])
+        few = _keys(matching.values_list("user_id", flat=True)[: FEW_MATCHES + 1])
         if len(few) <= FEW_MATCHES:
             keys = frozenset(few) if keys is None else keys.intersection(few)
         else:
             counted = False
-            users = users.filter(pk__in=matching)
+            users = users.filter(pk__in=matching.values("user_id"))
+    if not each:
+        return _Matching(users.filter(customer=customer, generation=customer.generation))
+    if keys is not None and counted:
+        return _Matching(users.filter(pk__any_of=keys), keys, True)
+    # Counted from the words: from the users, each looked up among the words' thousands, a
+    # search for 'a' in 50,000 users took 32 ms (PostgreSQL) and 37 ms (SQLite).
+    first, *rest = (word.values("user_id") for word in each)
+    counting = first.intersection(*rest) if rest else first.distinct()
     if keys is not None:
         # The users were given by key, from word rows of this customer's generation and of
         # `state`: asked for the customer too, SQLite walks all its users in index order testing
         # each key.
-        return _Matching(users.filter(pk__any_of=keys), keys, counted)
-    return _Matching(users.filter(customer=customer, generation=customer.generation))
+        return _Matching(users.filter(pk__any_of=keys), keys, counting=counting)
+    users = users.filter(customer=customer, generation=customer.generation)
+    return _Matching(users, counting=counting)
 
 
 def _keys(words: QuerySet[DirectoryWord, int]) -> list[int]:
@@ -176,8 +190,7 @@ def users_page(
     matching = _matching(customer, state, query.search)
     unlicensed = _by_location_and_role(matching.users, query)
     users = _licensed(unlicensed, customer, query)
-    columns = _ORDER[query.sort]
-    order = [f"-{column}" if query.descending else column for column in columns]
+    order = _order(query, keyed=matching.keys is not None)
     ordered = users.only(*LISTED).order_by(*order)
     if matching.keys is not None:
         counted = matching.counted and not query.filtered
@@ -185,7 +198,9 @@ def users_page(
     known = None
     if not query.search and not query.filtered:
         known = customer.users_count if state == DirectoryUser.ACTIVE else customer.deleted_count
-    counting = _holding(unlicensed, customer, query)
+    counting: QuerySet[Any, Any] | None = _holding(unlicensed, customer, query)
+    if counting is None and not query.filtered:
+        counting = matching.counting
     return paginate(Rows(ordered, known, counting=counting), number, per_page)
 
 
@@ -246,7 +261,8 @@ def deleted_page(
     ordered = matching.users.order_by(*_DELETED_ORDER)
     if matching.keys is not None:
         return _page_of_keys(ordered, matching.keys, matching.counted, number, per_page)
-    return paginate(Rows(ordered, None if search else customer.deleted_count), number, per_page)
+    known = None if search else customer.deleted_count
+    return paginate(Rows(ordered, known, counting=matching.counting), number, per_page)
 
 
 def _page_of_keys(
@@ -265,10 +281,22 @@ def _page_of_keys(
 
 def users_for_export(customer: DirectoryCustomer, query: UserListQuery) -> Iterator[DirectoryUser]:
     """Every user of the list as shown (search, filters and order), read in chunks."""
-    columns = _ORDER[query.sort]
-    order = [f"-{column}" if query.descending else column for column in columns]
-    users = _filtered(users_of(customer, search=query.search), customer, query).order_by(*order)
+    matching = _matching(customer, DirectoryUser.ACTIVE, query.search)
+    order = _order(query, keyed=matching.keys is not None)
+    users = _filtered(matching.users, customer, query).order_by(*order)
     return users.iterator(chunk_size=2000)
+
+
+def _order(query: UserListQuery, *, keyed: bool) -> list[str | OrderBy]:
+    """The list's order. A search's users given by key (at most FEW_MATCHES) and sorted by
+    username are sorted once read, by an expression no index holds: ordered by the column,
+    PostgreSQL walks the usernames of every customer (`directory_user_upn`) testing each
+    against the keys, 23 ms for the 559 users of 'maria' in 50,000, against 7 for the page."""
+    columns = _ORDER[query.sort]
+    if keyed and query.sort == "username":
+        apart = Concat("upn_key", Value(""))  # the column's own order
+        return [apart.desc() if query.descending else apart.asc()]
+    return [f"-{column}" if query.descending else column for column in columns]
 
 
 # --- Lookups -----------------------------------------------------------------------------------
