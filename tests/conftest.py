@@ -14,6 +14,7 @@ from pytest_django import DjangoDbBlocker, Settings
 
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
+from tests.sandbox_copy import SEED_COPY
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -187,7 +188,7 @@ class _SandboxSeed:
     def seed(self) -> None:
         assert self.blocker is not None
         with self.blocker.unblock():
-            seed.sandbox_seed(reset=True)
+            SEED_COPY.seed()
         self.seeded = True
 
     def wipe(self) -> None:

@@ -13,6 +13,7 @@ from pytest_django.fixtures import Settings
 
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
+from tests.sandbox_copy import SEED_COPY
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -53,7 +54,7 @@ def live_sandbox(settings: Settings) -> Iterator[None]:
         **settings.TASKS,
         "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
     }
-    seed.sandbox_seed(reset=True)
+    SEED_COPY.seed()
     cache.clear()  # the cache table is not flushed between transactional tests
     yield
     cache.clear()

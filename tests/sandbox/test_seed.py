@@ -23,6 +23,7 @@ from portal.sandbox.models import (
     SubscribedSku,
 )
 from portal.sandbox.seed_catalog import ROLES
+from tests.sandbox_copy import SEEDED_MODELS, SeedCopy
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sandbox"]),
@@ -335,3 +336,44 @@ def test_many_adds_that_many_customers_of_2500_users() -> None:
 def test_large_and_many_need_a_positive_number() -> None:
     with pytest.raises(CommandError, match="--many takes a number of at least 1"):
         call_command("sandbox_seed", "--many", "0")
+
+
+# --- The tests' copy of the seed ------------------------------------------------------------
+
+
+def test_the_tests_copy_of_the_seed_writes_back_the_same_rows_moved_to_its_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Most tests get the demo data from `tests/sandbox_copy.py`, not from the seed: it must
+    write back every row the seed wrote, its times moved on as a new seed's would be."""
+    copy = SeedCopy()
+    copy.seed()  # the seed itself, read into the copy
+    seeded = _rows()
+    later = clock.now() + timedelta(days=3)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    copy.seed()
+    written = _rows()
+    assert written.keys() == seeded.keys()
+    for table, rows in seeded.items():
+        assert len(written[table]) == len(rows) > 0, table
+        for before, after in zip(rows, written[table], strict=True):
+            for old, new in zip(before, after, strict=True):
+                if isinstance(old, datetime) and isinstance(new, datetime):
+                    assert timedelta(days=3) <= new - old < timedelta(days=3, minutes=1), table
+                else:
+                    assert new == old, table
+    # New rows still take new keys.
+    customer = Customer.objects.first()
+    assert customer is not None
+    Domain.objects.create(customer=customer, name="copy-check.example", is_initial=False)
+
+
+def _rows() -> dict[str, list[tuple[object, ...]]]:
+    return {
+        model._meta.db_table: list(
+            model._default_manager.order_by("pk").values_list(
+                *(field.attname for field in model._meta.concrete_fields)
+            )
+        )
+        for model in SEEDED_MODELS
+    }
