@@ -14,6 +14,7 @@ from pytest_django import DjangoDbBlocker, Settings
 
 from portal.routers import SANDBOX_DB
 from portal.sandbox import seed
+from tests.flush import sql_flush_holding_rows
 from tests.sandbox_copy import SEED_COPY
 
 if TYPE_CHECKING:
@@ -135,6 +136,19 @@ def sdk_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
     monkeypatch.setattr("portal.partnercenter.retry._sleep", slept.append)
     return slept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_holding_rows() -> Iterator[None]:
+    """After a transactional test, PostgreSQL truncates only the tables that hold rows
+    (`tests/flush.py`)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            DatabaseOperations, "sql_flush", sql_flush_holding_rows(DatabaseOperations.sql_flush)
+        )
+        yield
 
 
 @pytest.fixture(scope="session")
