@@ -17,26 +17,10 @@ from django.db import connections, models, transaction
 
 from portal.routers import SANDBOX_DB
 from portal.sandbox import clock, seed
-from portal.sandbox.models import (
-    Customer,
-    CustomerUser,
-    DirectoryRole,
-    Domain,
-    LicenseAssignment,
-    RoleMember,
-    SubscribedSku,
-)
+from portal.sandbox.seed_rows import SeedRows
 
 # What the seed writes, parents first.
-SEEDED_MODELS: tuple[type[models.Model], ...] = (
-    Customer,
-    Domain,
-    DirectoryRole,
-    SubscribedSku,
-    CustomerUser,
-    RoleMember,
-    LicenseAssignment,
-)
+SEEDED_MODELS: tuple[type[models.Model], ...] = tuple(model for model, _ in SeedRows().tables())
 
 
 @dataclass

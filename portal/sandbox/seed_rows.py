@@ -17,7 +17,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
+
+from django.db.models import Model
 
 from portal.sandbox.models import (
     Customer,
@@ -88,17 +90,24 @@ class SeedRows:
     skus: list[SubscribedSku] = field(default_factory=list)
     licences: list[LicenseAssignment] = field(default_factory=list)
 
+    def tables(self) -> list[tuple[type[Model], list[Any]]]:
+        """Each model the seed writes with its rows, parents first: the roles', SKUs' and
+        domains' auto ids are filled in by bulk_create (SQLite and PostgreSQL both return
+        them), and their children refer to them."""
+        return [
+            (Customer, self.customers),
+            (Domain, self.domains),
+            (DirectoryRole, self.roles),
+            (SubscribedSku, self.skus),
+            (CustomerUser, self.users),
+            (RoleMember, self.members),
+            (LicenseAssignment, self.licences),
+        ]
+
     def save(self) -> None:
         """Insert every row, in batches, in the caller's transaction."""
-        # Parents first: the roles', SKUs' and domains' auto ids are filled in by bulk_create
-        # (SQLite and PostgreSQL both return them), and their children refer to them.
-        Customer.objects.bulk_create(self.customers, batch_size=BATCH_SIZE)
-        Domain.objects.bulk_create(self.domains, batch_size=BATCH_SIZE)
-        DirectoryRole.objects.bulk_create(self.roles, batch_size=BATCH_SIZE)
-        SubscribedSku.objects.bulk_create(self.skus, batch_size=BATCH_SIZE)
-        CustomerUser.objects.bulk_create(self.users, batch_size=BATCH_SIZE)
-        RoleMember.objects.bulk_create(self.members, batch_size=BATCH_SIZE)
-        LicenseAssignment.objects.bulk_create(self.licences, batch_size=BATCH_SIZE)
+        for model, rows in self.tables():
+            model._default_manager.bulk_create(rows, batch_size=BATCH_SIZE)
 
 
 class _CustomerBuilder:
